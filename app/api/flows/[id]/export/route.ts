@@ -1,0 +1,10 @@
+import { db } from "@/server/db/client";
+import { apiRoute, jsonResponse } from "@/server/http/api-response";
+import { exportFlow } from "@/server/flows/flow-store";
+
+export const dynamic = "force-dynamic";
+
+export const GET = apiRoute<{ id: string }>(async (_request, { params }) => {
+  const document = await exportFlow(db(), params.id);
+  return jsonResponse(document);
+});

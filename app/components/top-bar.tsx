@@ -1,0 +1,26 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+const links = [
+  { href: "/", label: "Flows", match: (p: string) => p === "/" || p.startsWith("/flows") },
+  { href: "/settings", label: "Settings", match: (p: string) => p.startsWith("/settings") },
+];
+
+export function TopBar() {
+  const pathname = usePathname() ?? "/";
+  return (
+    <header className="topbar">
+      <Link href="/" className="brand" aria-label="Syncline home">
+        <span aria-hidden>⟿</span> Syncline
+      </Link>
+      <nav aria-label="Main">
+        {links.map((link) => (
+          <Link key={link.href} href={link.href} aria-current={link.match(pathname) ? "page" : undefined}>
+            {link.label}
+          </Link>
+        ))}
+      </nav>
+    </header>
+  );
+}

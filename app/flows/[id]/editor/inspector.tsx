@@ -1,0 +1,183 @@
+"use client";
+import { useCallback, useMemo } from "react";
+import { expressionSuggestions, type ExpressionSuggestion, type SuggestedStep } from "@/server/expressions/expression-suggestions";
+import type { FlowProblem } from "@/server/flows/validate-flow";
+import { getNodeDefinition } from "@/server/nodes/registry";
+import { ConfigForm, addError, zodFieldErrors } from "./config-form";
+import { useEditorCommands } from "./editor-commands";
+import { selectSelectionCount, selectSingleSelectedNodeId, useEditorStore, useEditorStoreApi } from "./editor-store";
+import { upstreamNodeIds, type AppNode } from "./flow-graph";
+
+/** "HTTP request "x": url: enter a URL" → "enter a URL": next to the field the prefix is noise. */
+function fieldMessage(problem: FlowProblem): string {
+  if (problem.field) {
+    const marker = `${problem.field}: `;
+    const at = problem.message.indexOf(marker);
+    if (at !== -1) return problem.message.slice(at + marker.length);
+  }
+  const colon = problem.message.indexOf(": ");
+  return colon !== -1 ? problem.message.slice(colon + 2) : problem.message;
+}
+
+/** The event type `event` means in this flow: the trigger's, or the custom type it names. */
+function triggerEventType(nodes: readonly AppNode[]): string | undefined {
+  const trigger = nodes.find((n) => n.type === "trigger");
+  if (!trigger) return undefined;
+  const eventType = getNodeDefinition(trigger.data.kind)?.eventType;
+  if (eventType === "*") {
+    const configured = trigger.data.config.eventType;
+    return typeof configured === "string" && configured ? configured : undefined;
+  }
+  return eventType;
+}
+
+function NodeInspector({ node }: { node: Pick<AppNode, "id" | "type" | "data"> }) {
+  const store = useEditorStoreApi();
+  const { deleteSelection } = useEditorCommands();
+  const definition = getNodeDefinition(node.data.kind);
+  const allProblems = useEditorStore((s) => s.problems);
+  const problems = useMemo(() => allProblems.filter((p) => p.nodeId === node.id), [allProblems, node.id]);
+
+  const errors = useMemo(() => {
+    const map = definition ? zodFieldErrors(definition, node.data.config) : new Map<string, string[]>();
+    for (const p of problems) {
+      // Expression syntax is checked in the field itself, as it is typed.
+      if (p.field && p.code !== "invalid-expression") addError(map, p.field, fieldMessage(p));
+    }
+    return map;
+  }, [definition, node.data.config, problems]);
+  const general = problems.filter((p) => !p.field);
+
+  const getSuggestions = useCallback((): ExpressionSuggestion[] => {
+    const { nodes, edges } = store.getState();
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const steps: SuggestedStep[] = upstreamNodeIds(edges, node.id)
+      .map((id) => byId.get(id))
+      .filter((n): n is AppNode => !!n && n.type === "action")
+      .map((n) => ({ id: n.id, output: getNodeDefinition(n.data.kind)?.output }));
+    return expressionSuggestions(triggerEventType(nodes), steps);
+  }, [store, node.id]);
+
+  const onChange = useCallback(
+    (config: Record<string, unknown>, field: string) => store.getState().updateConfig(node.id, config, field),
+    [store, node.id],
+  );
+
+  return (
+    <div className="ed-inspector-node">
+      <div className="ed-inspector-head">
+        <span className="ed-inspector-icon" aria-hidden>
+          {definition?.icon ?? "⚠"}
+        </span>
+        <div className="ed-inspector-title">
+          <h2>{definition?.label ?? "Unknown step"}</h2>
+          <div className="muted small">
+            <code>{node.data.kind}</code> · v{node.data.version}
+          </div>
+        </div>
+        <button type="button" className="btn btn-ghost btn-sm" onClick={deleteSelection} aria-label={`Delete step ${node.id}`} title="Delete (Del)">
+          🗑
+        </button>
+      </div>
+      {definition && <p className="muted small ed-inspector-desc">{definition.description}</p>}
+      <div className="ed-inspector-id small">
+        Step id <code>{node.id}</code>
+        {node.type === "action" && (
+          <span className="muted">
+            {" "}· later steps read its output as <code>steps.{node.id}</code>
+          </span>
+        )}
+      </div>
+      {general.length > 0 && (
+        <div className="alert alert-danger small ed-inspector-problems" role="status">
+          <ul>
+            {general.map((p, i) => (
+              <li key={i}>{fieldMessage(p)}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {definition ? (
+        <ConfigForm key={node.id} definition={definition} config={node.data.config} errors={errors} onChange={onChange} getSuggestions={getSuggestions} />
+      ) : (
+        <p className="muted small">
+          This Syncline does not know the step kind <code>{node.data.kind}</code>. Its settings are kept as they are; remove the step or open the
+          flow in the Syncline that made it.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function FlowSettingsForm() {
+  const settings = useEditorStore((s) => s.settings);
+  const setSettings = useEditorStore((s) => s.setSettings);
+  const nodeCount = useEditorStore((s) => s.nodes.length);
+  const edgeCount = useEditorStore((s) => s.edges.length);
+  return (
+    <div className="ed-inspector-flow">
+      <h2>Flow settings</h2>
+      <p className="muted small">Select a step on the canvas to edit its settings.</p>
+      <fieldset className="ed-fieldset-plain" role="radiogroup" aria-describedby="ordering-help">
+        <legend className="label">When an event of a key is dead-lettered</legend>
+        <label className="ed-radio-card">
+          <input
+            type="radio"
+            name="orderingPolicy"
+            value="hold"
+            checked={settings.orderingPolicy === "hold"}
+            onChange={() => setSettings({ ...settings, orderingPolicy: "hold" })}
+          />
+          <span>
+            <strong>Hold</strong> later events of that key until the dead letter is redriven or discarded (keeps order)
+          </span>
+        </label>
+        <label className="ed-radio-card">
+          <input
+            type="radio"
+            name="orderingPolicy"
+            value="skip"
+            checked={settings.orderingPolicy === "skip"}
+            onChange={() => setSettings({ ...settings, orderingPolicy: "skip" })}
+          />
+          <span>
+            <strong>Skip</strong> past it and keep processing later events of that key
+          </span>
+        </label>
+        <div className="ed-help" id="ordering-help">
+          Ordering policy: events with the same key (e.g. a SKU) run one at a time, in order.
+        </div>
+      </fieldset>
+      <p className="muted small">
+        {nodeCount} step{nodeCount === 1 ? "" : "s"}, {edgeCount} connection{edgeCount === 1 ? "" : "s"}
+      </p>
+    </div>
+  );
+}
+
+export function Inspector() {
+  const selectedId = useEditorStore(selectSingleSelectedNodeId);
+  // Data and type only: dragging the node must not re-render its form on every frame.
+  const data = useEditorStore((s) => (selectedId ? s.nodes.find((n) => n.id === selectedId)?.data : undefined));
+  const type = useEditorStore((s) => (selectedId ? s.nodes.find((n) => n.id === selectedId)?.type : undefined));
+  const node = useMemo(() => (selectedId && data && type ? { id: selectedId, data, type } : undefined), [selectedId, data, type]);
+  const selectionCount = useEditorStore(selectSelectionCount);
+  const { deleteSelection } = useEditorCommands();
+  return (
+    <div className="ed-inspector" data-testid="config-panel">
+      {node ? (
+        <NodeInspector node={node} />
+      ) : selectionCount > 1 ? (
+        <div className="ed-inspector-multi">
+          <h2>{selectionCount} items selected</h2>
+          <p className="muted small">Drag to move them together, copy them with Ctrl+C, or delete them.</p>
+          <button type="button" className="btn btn-sm" onClick={deleteSelection}>
+            Delete selection
+          </button>
+        </div>
+      ) : (
+        <FlowSettingsForm />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+// Playwright's web server: a fresh Postgres database for this run, the real NATS, the production
+// build of the app. The database is dropped when Playwright stops the server.
+import { spawn } from "node:child_process";
+import pg from "pg";
+
+const port = process.env.E2E_PORT ?? "3100";
+const adminUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const name = `syncline_e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+export const E2E_API_KEY = "syn_e2e_bootstrap_key_0123456789";
+
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+await admin(`CREATE DATABASE ${name}`);
+const url = new URL(adminUrl);
+url.pathname = `/${name}`;
+
+const app = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/start.ts"], {
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    DATABASE_URL: url.toString(),
+    NATS_URL: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+    PORT: port,
+    BOOTSTRAP_API_KEY: E2E_API_KEY,
+    SYNCLINE_PREFIX: `e2e_${name}`,
+  },
+});
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  if (app.exitCode === null) {
+    app.kill("SIGTERM");
+    await new Promise((resolve) => app.once("exit", resolve));
+  }
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((error) => console.error("could not drop", name, error));
+  process.exit(0);
+}
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
+app.on("exit", () => void stop());

@@ -1,0 +1,67 @@
+// `npm start` / `npm run dev`: the one command that runs Syncline on a laptop.
+// It fills in what is not configured — an embedded PGlite database when DATABASE_URL is unset, a
+// local nats-server when NATS_URL is unset and none answers on 127.0.0.1:4222 — then runs the web
+// app with those settings and stops everything together.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { parseEnv } from "../server/env";
+import { startEmbeddedPostgres } from "../server/db/embedded-postgres";
+import { resolveNatsUrl } from "../server/nats/connection";
+
+const dev = process.argv.includes("--dev");
+
+async function main() {
+  const config = parseEnv(process.env);
+  const dataDir = path.resolve(config.DATA_DIR);
+  const cleanups: (() => Promise<void>)[] = [];
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+
+  if (!config.DATABASE_URL) {
+    const pg = await startEmbeddedPostgres({ dataDir });
+    cleanups.push(() => pg.stop());
+    childEnv.DATABASE_URL = pg.url;
+    console.log(`[syncline] DATABASE_URL not set: embedded PGlite database in ${path.join(dataDir, "pglite")}`);
+  }
+
+  const nats = await resolveNatsUrl({ natsUrl: config.NATS_URL, dataDir });
+  cleanups.push(() => nats.stop());
+  childEnv.NATS_URL = nats.url;
+  if (nats.source !== "env") console.log(`[syncline] NATS_URL not set: using ${nats.url}${nats.source === "started" ? " (a nats-server started for you)" : ""}`);
+
+  const nextBin = path.resolve("node_modules/next/dist/bin/next");
+  if (!dev && !existsSync(path.resolve(".next/BUILD_ID"))) {
+    console.log("[syncline] No production build yet: running `next build` once (a minute or two)…");
+    await run(process.execPath, [nextBin, "build"], childEnv);
+  }
+
+  const children: ChildProcess[] = [];
+  const web = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.PORT)], { stdio: "inherit", env: childEnv });
+  children.push(web);
+  console.log(`[syncline] Open http://localhost:${config.PORT}`);
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once("exit", r)) : undefined)));
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error("[syncline] cleanup failed:", error));
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  for (const child of children) child.on("exit", (code) => void stop(code ?? 1));
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, { stdio: "inherit", env });
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(args[0] ?? command)} ${args[1] ?? ""} exited with ${code}`))));
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(`[syncline] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

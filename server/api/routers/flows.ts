@@ -1,0 +1,57 @@
+import "server-only";
+import { z } from "zod";
+import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
+import { flowDocumentSchema } from "@/server/flows/flow-document";
+import { flowTemplates } from "@/server/flows/templates";
+import * as flowStore from "@/server/flows/flow-store";
+
+const flowId = z.object({ id: z.string().min(1) });
+const flowName = z.string().trim().min(1, "Give the flow a name").max(200, "Keep the name under 200 characters");
+
+export const flowsRouter = createTRPCRouter({
+  list: publicProcedure
+    .input(z.object({ search: z.string().max(200).optional() }).optional())
+    .query(({ ctx, input }) => flowStore.listFlows(ctx.db, { search: input?.search })),
+
+  get: publicProcedure.input(flowId).query(({ ctx, input }) => flowStore.getFlow(ctx.db, input.id)),
+
+  templates: publicProcedure.query(() =>
+    flowTemplates.map((t) => ({ id: t.id, name: t.name, description: t.description, nodeCount: t.document.nodes.length })),
+  ),
+
+  create: publicProcedure
+    .input(z.object({ name: flowName.optional(), templateId: z.string().optional() }))
+    .mutation(({ ctx, input }) => flowStore.createFlowFromTemplate(ctx.db, input)),
+
+  import: publicProcedure
+    .input(z.object({ document: flowDocumentSchema }))
+    .mutation(({ ctx, input }) => flowStore.createFlow(ctx.db, input.document)),
+
+  rename: publicProcedure
+    .input(flowId.extend({ name: flowName }))
+    .mutation(({ ctx, input }) => flowStore.renameFlow(ctx.db, input.id, input.name)),
+
+  duplicate: publicProcedure.input(flowId).mutation(({ ctx, input }) => flowStore.duplicateFlow(ctx.db, input.id)),
+
+  delete: publicProcedure.input(flowId).mutation(({ ctx, input }) => flowStore.deleteFlow(ctx.db, input.id)),
+
+  setEnabled: publicProcedure
+    .input(flowId.extend({ enabled: z.boolean() }))
+    .mutation(({ ctx, input }) => flowStore.setFlowEnabled(ctx.db, input.id, input.enabled)),
+
+  save: publicProcedure
+    .input(flowId.extend({ revision: z.number().int().positive(), document: flowDocumentSchema }))
+    .mutation(({ ctx, input }) =>
+      flowStore.saveDraft(ctx.db, { id: input.id, expectedRevision: input.revision, document: input.document }),
+    ),
+
+  publish: publicProcedure.input(flowId).mutation(({ ctx, input }) => flowStore.publishFlow(ctx.db, input.id)),
+
+  versions: publicProcedure.input(flowId).query(({ ctx, input }) => flowStore.listVersions(ctx.db, input.id)),
+
+  restoreVersion: publicProcedure
+    .input(flowId.extend({ version: z.number().int().positive(), revision: z.number().int().positive() }))
+    .mutation(({ ctx, input }) =>
+      flowStore.restoreVersion(ctx.db, { id: input.id, version: input.version, expectedRevision: input.revision }),
+    ),
+});

@@ -1,0 +1,114 @@
+import "server-only";
+import { z, type ZodType } from "zod";
+import { db } from "@/server/db/client";
+import { authenticateBearer } from "@/server/auth/api-keys";
+import {
+  FlowHasProblemsError,
+  FlowNotFoundError,
+  FlowVersionNotFoundError,
+  RevisionConflictError,
+} from "@/server/flows/flow-errors";
+
+// The automation HTTP API's shared plumbing: one error shape, Bearer auth, bounded JSON bodies,
+// and domain errors mapped to status codes, so no user input ever turns into a 500.
+
+export const apiIssueSchema = z.object({
+  path: z.string().meta({ description: "Where the problem is, e.g. `nodes.2.config.url` (empty for the whole body)" }),
+  message: z.string(),
+});
+export const apiErrorSchema = z.object({
+  error: z.object({ message: z.string(), issues: z.array(apiIssueSchema).optional() }),
+});
+export type ApiIssue = z.infer<typeof apiIssueSchema>;
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string, readonly issues?: ApiIssue[], readonly headers?: Record<string, string>) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}) {
+  return Response.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
+}
+
+export function errorResponse(status: number, message: string, issues?: ApiIssue[], headers?: Record<string, string>) {
+  return jsonResponse({ error: { message, ...(issues?.length ? { issues } : {}) } }, status, headers);
+}
+
+export function zodIssues(error: z.ZodError, prefix: (string | number)[] = []): ApiIssue[] {
+  return error.issues.map((issue) => ({ path: [...prefix, ...issue.path].map(String).join("."), message: issue.message }));
+}
+
+/** Reads a JSON body of at most `maxBytes` and parses it with `schema`; throws ApiError 400/413. */
+export async function readJsonBody<S extends ZodType>(request: Request, schema: S, maxBytes = 1_000_000): Promise<z.output<S>> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw new ApiError(413, `The body is ${declared} bytes; the limit is ${maxBytes} bytes.`);
+  }
+  const text = await readTextBounded(request, maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, `The body is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ApiError(400, "The body does not match the expected shape.", zodIssues(parsed.error));
+  return parsed.data;
+}
+
+async function readTextBounded(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new ApiError(413, `The body is larger than the limit of ${maxBytes} bytes.`);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+type Handler<P> = (request: Request, context: { params: P; apiKeyId: string }) => Promise<Response>;
+
+/**
+ * Wraps a route handler: requires a valid Bearer API key (401 otherwise), turns ApiError and
+ * domain errors into their status codes, and logs anything unexpected as a 500.
+ */
+export function apiRoute<P = Record<string, never>>(handler: Handler<P>) {
+  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+    try {
+      const apiKeyId = await authenticateBearer(db(), request.headers.get("authorization"));
+      if (!apiKeyId) {
+        return errorResponse(401, "Missing or invalid API key. Send `Authorization: Bearer <key>`; create keys under Settings.", undefined, {
+          "WWW-Authenticate": 'Bearer realm="syncline"',
+        });
+      }
+      return await handler(request, { params: await context.params, apiKeyId });
+    } catch (error) {
+      return errorToResponse(error);
+    }
+  };
+}
+
+export function errorToResponse(error: unknown): Response {
+  if (error instanceof ApiError) return errorResponse(error.status, error.message, error.issues, error.headers);
+  if (error instanceof FlowNotFoundError || error instanceof FlowVersionNotFoundError) return errorResponse(404, error.message);
+  if (error instanceof RevisionConflictError) return errorResponse(409, error.message);
+  if (error instanceof FlowHasProblemsError) {
+    return errorResponse(
+      422,
+      error.message,
+      error.problems.map((p) => ({ path: p.nodeId ? `nodes.${p.nodeId}${p.field ? `.config.${p.field}` : ""}` : "", message: p.message })),
+    );
+  }
+  console.error("Unexpected API error:", error);
+  return errorResponse(500, "Something went wrong on our side. The error was logged.");
+}
