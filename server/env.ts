@@ -15,6 +15,25 @@ const envSchema = z.object({
   /** Prefix of every JetStream stream, consumer and bucket the app creates. */
   SYNCLINE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only").default("syncline"),
   PORT: z.coerce.number().int().positive().default(3000),
+
+  // Runtime (see README "Configuration").
+  /** Number of partitions of the event stream; fixed once the stream exists. */
+  SYNCLINE_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+  /** JetStream duplicate window for event ids. */
+  SYNCLINE_DUPLICATE_WINDOW_MS: z.coerce.number().int().min(1000).default(120_000),
+  /** How long processed-event records (dedup beyond the window) are kept. */
+  SYNCLINE_PROCESSED_RETENTION_MS: z.coerce.number().int().min(60_000).default(7 * 24 * 3600_000),
+  /** How long run history is kept. */
+  SYNCLINE_RUN_RETENTION_MS: z.coerce.number().int().min(60_000).default(30 * 24 * 3600_000),
+  /** A channel that stays down longer than this dead-letters the waiting event. */
+  SYNCLINE_MAX_RETRY_AGE_MS: z.coerce.number().int().min(1000).default(24 * 3600_000),
+  /** Largest accepted request body of POST /api/events, in bytes. */
+  SYNCLINE_MAX_EVENT_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  /**
+   * Hosts or CIDR ranges HTTP actions may reach although they are private or loopback
+   * (comma-separated, e.g. `127.0.0.1,10.0.0.0/8,erp.internal`). Empty: only public addresses.
+   */
+  SYNCLINE_HTTP_ALLOWLIST: z.string().default(""),
 });
 
 export type Env = z.infer<typeof envSchema>;

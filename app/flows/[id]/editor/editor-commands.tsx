@@ -145,6 +145,23 @@ export function EditorCommandsProvider({ children }: { children: ReactNode }) {
       void reactFlow.setCenter(node.position.x + width / 2, node.position.y + height / 2, { zoom: Math.max(reactFlow.getZoom(), 0.9), duration: 300 });
     };
 
+    /** Pans (never zooms) so that a node placed off-screen, e.g. after the selected one, comes into view. */
+    const revealNode = (nodeId: string) => {
+      const node = store.getState().nodes.find((n) => n.id === nodeId);
+      const canvas = document.querySelector<HTMLElement>("[data-testid='canvas']");
+      if (!node || !canvas) return;
+      const rect = canvas.getBoundingClientRect();
+      const topLeft = reactFlow.screenToFlowPosition({ x: rect.left, y: rect.top });
+      const bottomRight = reactFlow.screenToFlowPosition({ x: rect.right, y: rect.bottom });
+      const margin = 40 / reactFlow.getZoom();
+      const inside =
+        node.position.x >= topLeft.x + margin &&
+        node.position.y >= topLeft.y + margin &&
+        node.position.x + NODE_WIDTH <= bottomRight.x - margin &&
+        node.position.y + 60 <= bottomRight.y - margin;
+      if (!inside) void reactFlow.setCenter(node.position.x + NODE_WIDTH / 2, node.position.y + 30, { zoom: reactFlow.getZoom(), duration: 250 });
+    };
+
     return {
       addNodeFromPalette: (kind) => {
         const s = store.getState();
@@ -166,7 +183,9 @@ export function EditorCommandsProvider({ children }: { children: ReactNode }) {
           const centre = rect ? reactFlow.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 }) : { x: 0, y: 0 };
           id = s.addNode(kind, freeSpot(s.nodes, { x: centre.x - NODE_WIDTH / 2, y: centre.y - 30 }, { x: CASCADE, y: CASCADE }));
         }
-        if (id) store.getState().setSidePanel("inspector");
+        if (!id) return;
+        store.getState().setSidePanel("inspector");
+        revealNode(id);
       },
       undo: () => store.getState().undo(),
       redo: () => store.getState().redo(),
