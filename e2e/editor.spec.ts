@@ -35,9 +35,6 @@ const steps = (page: Page) => page.getByTestId(/^node-/);
 const stepOfKind = (page: Page, kind: string): Locator => page.locator(`[data-testid^="node-"][data-kind="${kind}"]`);
 const connections = (page: Page) => page.getByTestId(/^rf__edge-/);
 
-async function showPanel(page: Page, name: "Inspector" | "Problems" | "History") {
-  await page.getByRole("tab", { name: new RegExp(`^${name}`) }).click();
-}
 
 async function exportDocument(page: Page): Promise<{ fileName: string; document: Record<string, unknown> }> {
   const download = page.waitForEvent("download");
@@ -59,6 +56,16 @@ test("builds a flow by drag and drop, validates the form, saves, reloads and pub
 
   const trigger = stepOfKind(page, TRIGGER);
   const action = stepOfKind(page, ACTION);
+
+  // Not wired yet: the problems panel says so, and a click on the problem selects the step.
+  const problems = page.getByTestId("problems-panel");
+  await expect(problems.getByRole("button", { name: /HTTP request/ })).toBeVisible();
+  await expect(action.getByLabel(/problem/)).toBeVisible();
+  await canvas.click({ position: { x: 40, y: 500 } });
+  await expect(page.getByTestId("config-panel").getByRole("heading", { name: "Flow settings" })).toBeVisible();
+  await problems.getByRole("button", { name: /HTTP request/ }).first().click();
+  await expect(page.getByTestId("config-panel").getByRole("heading", { name: "HTTP request" })).toBeVisible();
+
   await trigger.getByTestId(/^handle-.+-source-out$/).dragTo(action.getByTestId(/^handle-.+-target$/));
   await expect(connections(page)).toHaveCount(1);
 
@@ -76,7 +83,6 @@ test("builds a flow by drag and drop, validates the form, saves, reloads and pub
   await url.fill("https://crm.example.com/stock/{{ event.data.sku }}");
   await expect(url).not.toHaveAttribute("aria-invalid", "true");
   await expect(panel.getByTestId("field-error-url")).toHaveCount(0);
-  await showPanel(page, "Problems");
   await expect(page.getByTestId("problems-panel")).toContainText("No problems");
 
   await page.getByTestId("save-button").click();
@@ -94,7 +100,7 @@ test("builds a flow by drag and drop, validates the form, saves, reloads and pub
   await page.getByTestId("publish-button").click();
   await expect(page.getByText("Published version 1")).toBeVisible();
   await expect(page.getByText("v1 published")).toBeVisible();
-  await showPanel(page, "History");
+  await page.getByRole("button", { name: "History" }).click();
   await expect(page.getByTestId("history-panel")).toContainText("Version 1");
   await expect(page.getByTestId("history-panel").getByRole("button", { name: "Restore version 1" })).toBeVisible();
 });
@@ -183,6 +189,8 @@ test("export then import gives the same flow", async ({ page }) => {
 });
 
 test("every template opens as a valid flow", async ({ page }) => {
+  // One round trip through the flows page per template.
+  test.slow();
   const templates = await trpcQuery<{ id: string; name: string; nodeCount: number }[]>(page.request, "flows.templates", null);
   expect(templates.length).toBeGreaterThan(0);
   for (const template of templates) {
@@ -193,7 +201,6 @@ test("every template opens as a valid flow", async ({ page }) => {
     await dialog.getByRole("button", { name: "Create" }).click();
     await expect(page).toHaveURL(/\/flows\/[^/]+$/);
     await expect(steps(page)).toHaveCount(template.nodeCount);
-    await showPanel(page, "Problems");
     await expect(page.getByTestId("problems-panel")).toContainText("No problems");
     await expect(page.getByTestId("publish-button")).toBeEnabled();
   }

@@ -4,6 +4,7 @@ import { usePathname } from "next/navigation";
 
 const links = [
   { href: "/", label: "Flows", match: (p: string) => p === "/" || p.startsWith("/flows") },
+  { href: "/event-types", label: "Event types", match: (p: string) => p.startsWith("/event-types") },
   { href: "/settings", label: "Settings", match: (p: string) => p.startsWith("/settings") },
 ];
 

@@ -2,10 +2,16 @@ import "server-only";
 import { createCallerFactory, createTRPCRouter } from "@/server/api/trpc";
 import { flowsRouter } from "@/server/api/routers/flows";
 import { apiKeysRouter } from "@/server/api/routers/api-keys";
+import { runsRouter } from "@/server/api/routers/runs";
+import { deadLettersRouter } from "@/server/api/routers/dead-letters";
+import { eventTypesRouter } from "@/server/api/routers/event-types";
 
 export const appRouter = createTRPCRouter({
   flows: flowsRouter,
   apiKeys: apiKeysRouter,
+  runs: runsRouter,
+  deadLetters: deadLettersRouter,
+  eventTypes: eventTypesRouter,
 });
 
 export type AppRouter = typeof appRouter;

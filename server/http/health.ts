@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { db } from "@/server/db/client";
+import type { PrismaClient } from "@/server/db/generated/client";
 import { sharedNatsStatus } from "@/server/nats/connection";
 
 export const componentHealthSchema = z.object({
@@ -9,10 +10,36 @@ export const componentHealthSchema = z.object({
   detail: z.string().optional(),
   error: z.string().optional(),
 });
+/** A worker counts as alive when its last heartbeat is this recent. */
+export const WORKER_SEEN_WITHIN_MS = 30_000;
+
+export const workerHealthSchema = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  pid: z.number().int(),
+  partitions: z.array(z.number().int()).meta({ description: "Partitions this worker owns" }),
+  lag: z.number().meta({ description: "Events waiting in the stream for its partitions at its last heartbeat" }),
+  seenAt: z.iso.datetime(),
+});
+export const workersHealthSchema = z
+  .object({
+    ok: z.boolean().meta({ description: "At least one worker sent a heartbeat in the last 30 s" }),
+    count: z.number().int(),
+    totalLag: z.number().meta({ description: "Events waiting in the stream across all live workers" }),
+    active: z.array(workerHealthSchema),
+    error: z.string().optional(),
+  })
+  .meta({
+    description:
+      "Workers seen in the last 30 s. Not part of `status`: the web app answers requests without a worker " +
+      "(events wait in JetStream), and a load balancer should not take it out of service for that.",
+  });
+
 export const healthSchema = z.object({
   status: z.enum(["ok", "degraded"]),
   database: componentHealthSchema,
   nats: componentHealthSchema.extend({ jetstream: z.boolean() }),
+  workers: workersHealthSchema,
 });
 export type Health = z.infer<typeof healthSchema>;
 
@@ -38,7 +65,31 @@ async function natsHealth(): Promise<Health["nats"]> {
   };
 }
 
+/**
+ * Workers with a heartbeat in the last 30 s. Compared with the database's clock, which is the one
+ * heartbeats write (`seenAt = now()`), so clock skew between hosts cannot hide a live worker.
+ */
+export async function workersHealth(prisma: () => PrismaClient = db): Promise<Health["workers"]> {
+  try {
+    const rows = await prisma().$queryRaw<{ id: string; hostname: string; pid: number; partitions: number[]; lag: bigint; seenAt: Date }[]>`
+      SELECT id, hostname, pid, partitions, lag, "seenAt" FROM "Worker"
+      WHERE "seenAt" > now() - ${WORKER_SEEN_WITHIN_MS} * interval '1 millisecond'
+      ORDER BY hostname, pid, id`;
+    const active = rows.map((row) => ({
+      id: row.id,
+      hostname: row.hostname,
+      pid: row.pid,
+      partitions: [...row.partitions].sort((a, b) => a - b),
+      lag: Number(row.lag),
+      seenAt: row.seenAt.toISOString(),
+    }));
+    return { ok: active.length > 0, count: active.length, totalLag: active.reduce((sum, w) => sum + w.lag, 0), active };
+  } catch (error) {
+    return { ok: false, count: 0, totalLag: 0, active: [], error: `Cannot read workers: ${(error as Error).message}` };
+  }
+}
+
 export async function health(): Promise<Health> {
-  const [database, nats] = await Promise.all([databaseHealth(), natsHealth()]);
-  return { status: database.ok && nats.ok ? "ok" : "degraded", database, nats };
+  const [database, nats, workers] = await Promise.all([databaseHealth(), natsHealth(), workersHealth()]);
+  return { status: database.ok && nats.ok ? "ok" : "degraded", database, nats, workers };
 }

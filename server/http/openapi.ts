@@ -2,6 +2,24 @@ import { z, type ZodType } from "zod";
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { apiErrorSchema } from "./api-response";
 import { healthSchema } from "./health";
+import { cloudEventSchema } from "@/server/events/event-types";
+import { ingestResponseSchema } from "@/server/events/ingest";
+import {
+  keyTimelineJsonSchema,
+  runDetailJsonSchema,
+  runListJsonSchema,
+  runListQuerySchema,
+  timelineQuerySchema,
+} from "@/server/runtime/run-history";
+import {
+  bulkRedriveResultJsonSchema,
+  bulkRedriveSchema,
+  deadLetterDetailJsonSchema,
+  deadLetterListJsonSchema,
+  deadLetterListQuerySchema,
+  deadLetterSummaryJsonSchema,
+  redriveBodySchema,
+} from "@/server/runtime/dead-letter-store";
 
 // /api/openapi.json, generated from the same zod schemas the routes validate with, so the
 // description cannot drift from the behaviour.
@@ -13,11 +31,20 @@ interface Operation {
   auth?: boolean;
   pathParams?: string[];
   body?: ZodType;
+  /** Request bodies by content type, for operations that accept more than application/json. */
+  bodies?: Record<string, ZodType>;
+  /** The body may be left out entirely (e.g. a redrive without an edit). */
+  bodyOptional?: boolean;
+  /** Query parameters, one per property of the object schema the route parses them with. */
+  query?: z.ZodObject;
   responses: Record<number, { description: string; schema?: ZodType }>;
 }
 
 const flowIdResponse = z.object({ id: z.string(), problems: z.array(z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional() })) });
 const publishResponse = z.object({ id: z.string(), version: z.number().int() });
+
+const queryError = { description: "A query parameter is not valid: `error.issues` names it", schema: apiErrorSchema };
+const deadLetterNotFound = { description: "No such dead letter", schema: apiErrorSchema };
 
 const errors = {
   400: { description: "The body is not valid: `error.issues` lists each field", schema: apiErrorSchema },
@@ -44,13 +71,84 @@ export const operations: Operation[] = [
     },
   },
   {
-    method: "get", path: "/api/health", summary: "Database and NATS status",
+    method: "post", path: "/api/events", summary: "Send one CloudEvent, or a batch with Content-Type application/cloudevents-batch+json", auth: true,
+    bodies: {
+      "application/cloudevents+json": cloudEventSchema,
+      "application/json": cloudEventSchema,
+      "application/cloudevents-batch+json": z.array(cloudEventSchema).min(1),
+    },
+    responses: {
+      202: { description: "Stored in JetStream (after its PubAck); `duplicate`: this id was already stored within the duplicate window", schema: ingestResponseSchema },
+      400: { description: "Invalid JSON, envelope or data, or an unknown type: `error.issues` names each field (`0.data.sku` in a batch); nothing was published", schema: apiErrorSchema },
+      401: errors[401],
+      413: { description: "Body over SYNCLINE_MAX_EVENT_BYTES, or an event over the NATS message size", schema: apiErrorSchema },
+      415: { description: "Unsupported Content-Type (binary mode is not supported)", schema: apiErrorSchema },
+      503: { description: "NATS or JetStream unreachable: retry after the `Retry-After` header (seconds)", schema: apiErrorSchema },
+    },
+  },
+  {
+    method: "get", path: "/api/runs", summary: "List runs newest first, filtered by flow, subject (ordering key) and status", auth: true,
+    query: runListQuerySchema,
+    responses: { 200: { description: "One page of runs (steps left out)", schema: runListJsonSchema }, 400: queryError, 401: errors[401] },
+  },
+  {
+    method: "get", path: "/api/runs/{id}", summary: "One run with its steps", auth: true, pathParams: ["id"],
+    responses: { 200: { description: "The run", schema: runDetailJsonSchema }, 401: errors[401], 404: { description: "No such run", schema: apiErrorSchema } },
+  },
+  {
+    method: "get", path: "/api/timeline", summary: "Everything that happened to one ordering key across all flows: runs, dead letters, held events", auth: true,
+    query: timelineQuerySchema,
+    responses: { 200: { description: "Newest first", schema: keyTimelineJsonSchema }, 400: queryError, 401: errors[401] },
+  },
+  {
+    method: "get", path: "/api/dead-letters", summary: "List dead letters newest first (open ones unless `status` says otherwise)", auth: true,
+    query: deadLetterListQuerySchema,
+    responses: { 200: { description: "One page of dead letters", schema: deadLetterListJsonSchema }, 400: queryError, 401: errors[401] },
+  },
+  {
+    method: "get", path: "/api/dead-letters/{id}", summary: "One dead letter with its event, headers and every attempt", auth: true, pathParams: ["id"],
+    responses: { 200: { description: "The dead letter", schema: deadLetterDetailJsonSchema }, 401: errors[401], 404: deadLetterNotFound },
+  },
+  {
+    method: "delete", path: "/api/dead-letters/{id}", summary: "Discard a dead letter: its event will not run in this flow, and later events of its key go on", auth: true, pathParams: ["id"],
+    responses: { 204: { description: "Discarded" }, 401: errors[401], 404: deadLetterNotFound, 409: { description: "Already redriven or discarded", schema: apiErrorSchema } },
+  },
+  {
+    method: "post", path: "/api/dead-letters/{id}/redrive", summary: "Redrive an open dead letter, optionally with an edited event (id, type and subject must stay)", auth: true, pathParams: ["id"],
+    body: redriveBodySchema, bodyOptional: true,
+    responses: {
+      202: { description: "Redrive requested; the worker owning the letter's partition runs it in the key's order", schema: deadLetterSummaryJsonSchema },
+      400: { description: "The edited event is not valid or changes id, type or subject: `error.issues` names each field", schema: apiErrorSchema },
+      401: errors[401],
+      404: deadLetterNotFound,
+      409: { description: "The dead letter is not open (redrive already requested, redriven or discarded)", schema: apiErrorSchema },
+      413: { description: "Body too large", schema: apiErrorSchema },
+    },
+  },
+  {
+    method: "post", path: "/api/dead-letters/redrive", summary: "Redrive many open dead letters: by ids, or every open one of a flow and/or subject", auth: true,
+    body: bulkRedriveSchema,
+    responses: { 202: { description: "Redrives requested", schema: bulkRedriveResultJsonSchema }, ...errors, 413: { description: "Body too large", schema: apiErrorSchema } },
+  },
+  {
+    method: "get", path: "/api/health", summary: "Database, NATS and worker status",
     responses: { 200: { description: "Everything reachable", schema: healthSchema }, 503: { description: "Something is down", schema: healthSchema } },
   },
 ];
 
 function jsonSchema(schema: ZodType, io: "input" | "output") {
   return z.toJSONSchema(schema, { io, unrepresentable: "any" });
+}
+
+function queryParameters(query: z.ZodObject) {
+  const schema = jsonSchema(query, "input") as { properties?: Record<string, { description?: string }>; required?: string[] };
+  return Object.entries(schema.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: "query",
+    required: schema.required?.includes(name) ?? false,
+    ...(property.description ? { description: property.description } : {}),
+    schema: property,
+  }));
 }
 
 export function openApiDocument() {
@@ -60,8 +158,14 @@ export function openApiDocument() {
     paths[op.path]![op.method] = {
       summary: op.summary,
       ...(op.auth ? { security: [{ bearer: [] }] } : { security: [] }),
-      parameters: (op.pathParams ?? []).map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
-      ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(op.body, "input") } } } } : {}),
+      parameters: [
+        ...(op.pathParams ?? []).map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+        ...(op.query ? queryParameters(op.query) : []),
+      ],
+      ...(op.body ? { requestBody: { required: !op.bodyOptional, content: { "application/json": { schema: jsonSchema(op.body, "input") } } } } : {}),
+      ...(op.bodies
+        ? { requestBody: { required: true, content: Object.fromEntries(Object.entries(op.bodies).map(([type, schema]) => [type, { schema: jsonSchema(schema, "input") }])) } }
+        : {}),
       responses: Object.fromEntries(
         Object.entries(op.responses).map(([status, r]) => [
           status,

@@ -38,13 +38,19 @@ export interface JsonSchema {
   multiline?: boolean;
   reference?: string;
   placeholder?: string;
+  /** Not JSON Schema: values offered in a datalist (the constants of a string union). */
+  suggestions?: string[];
 }
 
 export type FieldErrors = ReadonlyMap<string, readonly string[]>;
 
+/** Known values for a `reference` field (`event-type`, `channel`, `credential`), when the app lists them. */
+export type ReferenceOptions = (reference: string) => readonly string[] | undefined;
+
 interface FormContext {
   errors: FieldErrors;
   getSuggestions: () => ExpressionSuggestion[];
+  referenceOptions?: ReferenceOptions;
   idPrefix: string;
 }
 
@@ -89,6 +95,11 @@ function normalize(schema: JsonSchema): JsonSchema {
   if (nonNull.length === 1) return { ...nonNull[0], ...withoutUnion(schema) };
   // A union of constants is an enum.
   if (nonNull.every((b) => "const" in b)) return { ...withoutUnion(schema), type: "string", enum: nonNull.map((b) => b.const) };
+  // `"auto" | languageCode`: still text, with the constants offered as suggestions.
+  if (nonNull.every((b) => b.type === "string")) {
+    const suggestions = nonNull.filter((b) => typeof b.const === "string").map((b) => b.const as string);
+    return { ...withoutUnion(schema), type: "string", suggestions };
+  }
   return schema;
 }
 
@@ -151,6 +162,7 @@ export function ConfigForm({
   errors,
   onChange,
   getSuggestions,
+  referenceOptions,
 }: {
   definition: AnyNodeDefinition;
   config: Record<string, unknown>;
@@ -158,10 +170,11 @@ export function ConfigForm({
   /** `field` names the top-level field that changed, so typing in it undoes as one step. */
   onChange: (config: Record<string, unknown>, field: string) => void;
   getSuggestions: () => ExpressionSuggestion[];
+  referenceOptions?: ReferenceOptions;
 }) {
   const schema = configJsonSchema(definition);
   const idPrefix = useId();
-  const context: FormContext = { errors, getSuggestions, idPrefix };
+  const context: FormContext = { errors, getSuggestions, referenceOptions, idPrefix };
   const properties = Object.entries(schema.properties ?? {});
   if (properties.length === 0) return <p className="muted small">This step has no settings.</p>;
   const requiredKeys = Array.isArray(schema.required) ? schema.required : [];
@@ -306,6 +319,7 @@ function StringField(props: FieldProps & { schema: JsonSchema }) {
     return own.some((m) => m.includes(syntax.message)) ? own : [...own, message];
   }, [context, path, syntax]);
   const set = (next: string) => onChange(next === "" && !props.required && schema.default === undefined ? undefined : next);
+  const suggestions = schema.suggestions ?? (schema.reference ? context.referenceOptions?.(schema.reference) : undefined);
   return (
     <FieldShell id={id} path={path} label={labelOf(props)} schema={schema} required={props.required} errors={errors}>
       {(describedBy, invalid) =>
@@ -333,17 +347,27 @@ function StringField(props: FieldProps & { schema: JsonSchema }) {
             onChange={(e) => set(e.target.value)}
           />
         ) : (
-          <input
-            id={id}
-            className="input"
-            type="text"
-            value={text}
-            placeholder={schema.placeholder ?? (schema.reference ? `${schema.reference} id` : undefined)}
-            spellCheck={false}
-            aria-describedby={describedBy}
-            aria-invalid={invalid || undefined}
-            onChange={(e) => set(e.target.value)}
-          />
+          <>
+            <input
+              id={id}
+              className="input"
+              type="text"
+              value={text}
+              placeholder={schema.placeholder ?? (schema.reference ? `${schema.reference} id` : undefined)}
+              spellCheck={false}
+              list={suggestions?.length ? `${id}-suggestions` : undefined}
+              aria-describedby={describedBy}
+              aria-invalid={invalid || undefined}
+              onChange={(e) => set(e.target.value)}
+            />
+            {suggestions?.length ? (
+              <datalist id={`${id}-suggestions`}>
+                {suggestions.map((v) => (
+                  <option key={v} value={v} />
+                ))}
+              </datalist>
+            ) : null}
+          </>
         )
       }
     </FieldShell>

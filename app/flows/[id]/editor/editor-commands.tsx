@@ -22,6 +22,7 @@ export interface EditorCommands {
   copy: () => void;
   paste: () => void;
   selectAll: () => void;
+  clearSelection: () => void;
   autoLayout: () => Promise<void>;
   fitView: () => void;
   focusNode: (nodeId: string) => void;
@@ -95,6 +96,7 @@ export function EditorCommandsProvider({ children }: { children: ReactNode }) {
   const live = useRef({ saveMutation, publishMutation, restoreMutation, toast, queryClient, trpc });
   live.current = { saveMutation, publishMutation, restoreMutation, toast, queryClient, trpc };
   const inFlightSave = useRef<Promise<boolean> | null>(null);
+  const pendingLayout = useRef<Promise<void> | null>(null);
 
   const commands = useMemo<EditorCommands>(() => {
     const flowId = () => store.getState().flowId;
@@ -123,6 +125,8 @@ export function EditorCommandsProvider({ children }: { children: ReactNode }) {
     };
 
     const save = async (): Promise<boolean> => {
+      // A layout still computing belongs to what the person asked to save.
+      if (pendingLayout.current) await pendingLayout.current;
       // One save at a time: a second Ctrl+S waits for the first, then saves what changed since.
       while (inFlightSave.current) await inFlightSave.current;
       const attempt = saveOnce();
@@ -196,12 +200,20 @@ export function EditorCommandsProvider({ children }: { children: ReactNode }) {
       },
       paste: () => void store.getState().paste(),
       selectAll: () => store.getState().selectAll(),
+      clearSelection: () => store.getState().selectOnly(null),
       autoLayout: async () => {
         const s = store.getState();
         if (s.nodes.length === 0) return;
-        const positions = await layoutLeftToRight(s.nodes, s.edges);
-        store.getState().setPositions(positions);
-        requestAnimationFrame(() => void reactFlow.fitView({ padding: 0.2, maxZoom: 1.1, duration: 300 }));
+        const run = layoutLeftToRight(s.nodes, s.edges).then((positions) => {
+          store.getState().setPositions(positions);
+          requestAnimationFrame(() => void reactFlow.fitView({ padding: 0.2, maxZoom: 1.1, duration: 300 }));
+        });
+        pendingLayout.current = run;
+        try {
+          await run;
+        } finally {
+          if (pendingLayout.current === run) pendingLayout.current = null;
+        }
       },
       fitView: () => void reactFlow.fitView({ padding: 0.2, maxZoom: 1.1, duration: 300 }),
       focusNode,

@@ -149,6 +149,8 @@ export function EditorHeader() {
   const publishedVersion = useEditorStore((s) => s.publishedVersion);
   const problemCount = useEditorStore((s) => s.problems.length);
   const dirty = useEditorStore(selectIsDirty);
+  const setProblemsOpen = useEditorStore((s) => s.setProblemsOpen);
+  const sidePanel = useEditorStore((s) => s.sidePanel);
   const setSidePanel = useEditorStore((s) => s.setSidePanel);
   const { save, publish, exportDocument } = useEditorCommands();
   const { saving, publishing } = usePersistenceStatus();
@@ -187,10 +189,19 @@ export function EditorHeader() {
       <div className="ed-header-spacer" />
       <SaveStatus />
       {problemCount > 0 && (
-        <button type="button" className="ed-problem-chip" onClick={() => setSidePanel("problems")} aria-label={`${problemCount} problems: show them`}>
+        <button type="button" className="ed-problem-chip" onClick={() => setProblemsOpen(true)} aria-label={`${problemCount} problems: show them`}>
           ⚠ {problemCount} problem{problemCount === 1 ? "" : "s"}
         </button>
       )}
+      <button
+        type="button"
+        className={`btn btn-sm${sidePanel === "history" ? " is-pressed" : ""}`}
+        aria-pressed={sidePanel === "history"}
+        onClick={() => setSidePanel(sidePanel === "history" ? "inspector" : "history")}
+        title="Published versions"
+      >
+        History
+      </button>
       <button type="button" className="btn btn-sm" onClick={exportDocument} data-testid="export-button" title="Download the flow document (.syncline.json)">
         Export
       </button>

@@ -30,7 +30,8 @@ interface Snapshot {
   editId: number;
 }
 
-export type SidePanel = "inspector" | "problems" | "history";
+/** What the side panel shows above the problems: the selected step (or flow settings), or the version history. */
+export type SidePanel = "inspector" | "history";
 
 export interface FlowFacts {
   flowId: string;
@@ -52,6 +53,7 @@ export interface EditorState extends FlowFacts {
   problems: FlowProblem[];
   problemCounts: Record<string, number>;
   sidePanel: SidePanel;
+  problemsOpen: boolean;
 
   onNodesChange: (changes: NodeChange<AppNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<AppEdge>[]) => void;
@@ -72,6 +74,7 @@ export interface EditorState extends FlowFacts {
   markSaved: (editId: number, revision: number) => void;
   setProblems: (problems: FlowProblem[]) => void;
   setSidePanel: (panel: SidePanel) => void;
+  setProblemsOpen: (open: boolean) => void;
 }
 
 /** Copied steps live outside any one store, so they paste into another flow opened in this tab. */
@@ -114,6 +117,7 @@ export function createEditorStore(facts: FlowFacts, document: FlowDocument): Sto
       problems: [],
       problemCounts: {},
       sidePanel: "inspector",
+      problemsOpen: true,
 
       onNodesChange: (changes) => {
         const structural = changes.filter((c) => c.type !== "select" && c.type !== "dimensions");
@@ -274,6 +278,7 @@ export function createEditorStore(facts: FlowFacts, document: FlowDocument): Sto
       },
 
       setSidePanel: (sidePanel) => set({ sidePanel }),
+      setProblemsOpen: (problemsOpen) => set({ problemsOpen }),
     };
   });
 }

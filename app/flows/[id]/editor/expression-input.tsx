@@ -145,6 +145,8 @@ export function ExpressionInput({
       refresh(event.target.value, event.target.selectionStart ?? event.target.value.length);
     },
     onKeyDown,
+    // Upstream steps may have changed since the list was built: rebuild it on the next keystroke.
+    onFocus: () => setSuggestions(null),
     onBlur: () => setContext(null),
   };
 

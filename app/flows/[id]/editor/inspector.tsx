@@ -1,5 +1,7 @@
 "use client";
-import { useCallback, useMemo } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useCallback, useMemo, useRef } from "react";
+import { useTRPC } from "@/app/trpc-client";
 import { expressionSuggestions, type ExpressionSuggestion, type SuggestedStep } from "@/server/expressions/expression-suggestions";
 import type { FlowProblem } from "@/server/flows/validate-flow";
 import { getNodeDefinition } from "@/server/nodes/registry";
@@ -31,8 +33,21 @@ function triggerEventType(nodes: readonly AppNode[]): string | undefined {
   return eventType;
 }
 
+/**
+ * Custom event types registered in the schema registry: names for the event-type picker, and the
+ * `event.data` fields of a custom-event trigger for completion. Fetched only when a step needs them.
+ */
+function useCustomEventTypes(enabled: boolean) {
+  const trpc = useTRPC();
+  return useQuery({ ...trpc.eventTypes.list.queryOptions(), enabled, staleTime: 30_000 });
+}
+
 function NodeInspector({ node }: { node: Pick<AppNode, "id" | "type" | "data"> }) {
   const store = useEditorStoreApi();
+  const usesCustomTypes = useEditorStore((s) => node.data.kind === "trigger:custom-event" || s.nodes.some((n) => n.data.kind === "trigger:custom-event"));
+  const customTypes = useCustomEventTypes(usesCustomTypes);
+  const customTypesRef = useRef(customTypes.data);
+  customTypesRef.current = customTypes.data;
   const { deleteSelection } = useEditorCommands();
   const definition = getNodeDefinition(node.data.kind);
   const allProblems = useEditorStore((s) => s.problems);
@@ -55,8 +70,21 @@ function NodeInspector({ node }: { node: Pick<AppNode, "id" | "type" | "data"> }
       .map((id) => byId.get(id))
       .filter((n): n is AppNode => !!n && n.type === "action")
       .map((n) => ({ id: n.id, output: getNodeDefinition(n.data.kind)?.output }));
-    return expressionSuggestions(triggerEventType(nodes), steps);
+    const eventType = triggerEventType(nodes);
+    const suggestions = expressionSuggestions(eventType, steps);
+    // Built-in types bring their fields; a custom type's fields come from the schema registry.
+    const custom = eventType ? customTypesRef.current?.find((t) => t.type === eventType) : undefined;
+    for (const field of custom?.fields ?? []) {
+      const kind = field.required ? field.type : `${field.type}, optional`;
+      suggestions.push({ label: field.path, detail: field.description ? `${kind} · ${field.description}` : kind });
+    }
+    return suggestions;
   }, [store, node.id]);
+
+  const referenceOptions = useCallback(
+    (reference: string) => (reference === "event-type" ? customTypes.data?.map((t) => t.type) : undefined),
+    [customTypes.data],
+  );
 
   const onChange = useCallback(
     (config: Record<string, unknown>, field: string) => store.getState().updateConfig(node.id, config, field),
@@ -98,7 +126,15 @@ function NodeInspector({ node }: { node: Pick<AppNode, "id" | "type" | "data"> }
         </div>
       )}
       {definition ? (
-        <ConfigForm key={node.id} definition={definition} config={node.data.config} errors={errors} onChange={onChange} getSuggestions={getSuggestions} />
+        <ConfigForm
+          key={node.id}
+          definition={definition}
+          config={node.data.config}
+          errors={errors}
+          onChange={onChange}
+          getSuggestions={getSuggestions}
+          referenceOptions={referenceOptions}
+        />
       ) : (
         <p className="muted small">
           This Syncline does not know the step kind <code>{node.data.kind}</code>. Its settings are kept as they are; remove the step or open the

@@ -46,6 +46,8 @@ export function useEditorShortcuts() {
       if (!mod && !event.altKey && (event.key === "Delete" || event.key === "Backspace")) {
         event.preventDefault();
         commands.deleteSelection();
+      } else if (event.key === "Escape" && !mod) {
+        commands.clearSelection();
       } else if (!mod && !event.altKey && event.shiftKey && key === "l") {
         event.preventDefault();
         void commands.autoLayout();
@@ -65,6 +67,7 @@ const SHORTCUTS: [string, string][] = [
   ["Delete / Backspace", "Delete the selection"],
   ["Mod+C / Mod+V", "Copy / paste steps"],
   ["Mod+A", "Select all steps"],
+  ["Escape", "Clear the selection"],
   ["Shift+drag", "Select an area"],
   ["Mod+click", "Add to the selection"],
   ["Shift+L", "Auto-layout"],

@@ -6,59 +6,75 @@ import { EmptyState, ErrorState, LoadingRows } from "@/app/components/states";
 import { errorMessage, useTRPC } from "@/app/trpc-client";
 import type { FlowProblem } from "@/server/flows/validate-flow";
 import { useEditorCommands } from "./editor-commands";
-import { selectIsDirty, useEditorStore, type SidePanel as SidePanelName } from "./editor-store";
+import { selectIsDirty, useEditorStore } from "./editor-store";
 import { Inspector } from "./inspector";
 
+/** Docked under the inspector and always on screen: what keeps this flow from being published. */
 export function ProblemsPanel() {
   const problems = useEditorStore((s) => s.problems);
   const edges = useEditorStore((s) => s.edges);
+  const open = useEditorStore((s) => s.problemsOpen);
+  const setOpen = useEditorStore((s) => s.setProblemsOpen);
   const { focusNode } = useEditorCommands();
+  const listId = useId();
   const nodeOf = (p: FlowProblem) => p.nodeId ?? (p.edgeId ? edges.find((e) => e.id === p.edgeId)?.source : undefined);
+  const count = problems.length;
   return (
-    <div className="ed-problems" data-testid="problems-panel">
-      {problems.length === 0 ? (
-        <div className="ed-problems-none">
+    <section className={`ed-problems${count === 0 ? " is-clean" : ""}`} data-testid="problems-panel" aria-label="Problems">
+      {count === 0 ? (
+        <div className="ed-problems-head">
           <span className="ed-ok" aria-hidden>
             ✓
           </span>
-          <div>
+          <span>
             <strong>No problems</strong>
-            <div className="muted small">This flow is ready to publish.</div>
-          </div>
+            <span className="muted small"> · ready to publish</span>
+          </span>
         </div>
       ) : (
-        <>
-          <p className="muted small ed-problems-intro">
-            {problems.length} problem{problems.length === 1 ? "" : "s"}. The draft saves with them, but a flow is published only without any.
-          </p>
-          <ul className="ed-problem-list">
-            {problems.map((problem, index) => {
-              const target = nodeOf(problem);
-              const content = (
-                <>
-                  <span className={`ed-problem-dot${problem.needsInput ? " is-input" : ""}`} aria-hidden />
-                  <span className="ed-problem-text">
-                    {problem.message}
-                    {problem.needsInput && <span className="badge badge-warning ed-problem-tag">needs input</span>}
-                  </span>
-                </>
-              );
-              return (
-                <li key={`${problem.code}-${problem.nodeId ?? problem.edgeId ?? ""}-${problem.field ?? ""}-${index}`}>
-                  {target ? (
-                    <button type="button" className="ed-problem" onClick={() => focusNode(target)} title={`Show step ${target}`}>
-                      {content}
-                    </button>
-                  ) : (
-                    <div className="ed-problem">{content}</div>
-                  )}
-                </li>
-              );
-            })}
-          </ul>
-        </>
+        <button type="button" className="ed-problems-head" aria-expanded={open} aria-controls={listId} onClick={() => setOpen(!open)}>
+          <span className="ed-problems-count" aria-hidden>
+            {count}
+          </span>
+          <span className="ed-problems-title">
+            <strong>
+              {count} problem{count === 1 ? "" : "s"}
+            </strong>
+            <span className="muted small"> · fix them to publish</span>
+          </span>
+          <span className="ed-chevron" aria-hidden>
+            {open ? "▾" : "▸"}
+          </span>
+        </button>
       )}
-    </div>
+      {count > 0 && open && (
+        <ul className="ed-problem-list" id={listId}>
+          {problems.map((problem, index) => {
+            const target = nodeOf(problem);
+            const content = (
+              <>
+                <span className={`ed-problem-dot${problem.needsInput ? " is-input" : ""}`} aria-hidden />
+                <span className="ed-problem-text">
+                  {problem.message}
+                  {problem.needsInput && <span className="badge badge-warning ed-problem-tag">needs input</span>}
+                </span>
+              </>
+            );
+            return (
+              <li key={`${problem.code}-${problem.nodeId ?? problem.edgeId ?? ""}-${problem.field ?? ""}-${index}`}>
+                {target ? (
+                  <button type="button" className="ed-problem" onClick={() => focusNode(target)} title={`Show step ${target}`}>
+                    {content}
+                  </button>
+                ) : (
+                  <div className="ed-problem">{content}</div>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -72,12 +88,20 @@ export function HistoryPanel() {
   const publishedVersion = useEditorStore((s) => s.publishedVersion);
   const dirty = useEditorStore(selectIsDirty);
   const { restoreVersion } = useEditorCommands();
+  const setSidePanel = useEditorStore((s) => s.setSidePanel);
   const versions = useQuery(trpc.flows.versions.queryOptions({ id: flowId }));
   const [confirming, setConfirming] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
 
   return (
     <div className="ed-history" data-testid="history-panel">
+      <div className="ed-history-head">
+        <h2>History</h2>
+        <button type="button" className="btn btn-ghost btn-sm" onClick={() => setSidePanel("inspector")} aria-label="Close history">
+          ✕
+        </button>
+      </div>
+      <p className="muted small ed-history-intro">Every publish keeps an immutable version. Restoring one copies it into the draft.</p>
       {versions.isPending ? (
         <LoadingRows rows={3} label="Loading versions" />
       ) : versions.isError ? (
@@ -130,45 +154,12 @@ export function HistoryPanel() {
   );
 }
 
-const TABS: { id: SidePanelName; label: string }[] = [
-  { id: "inspector", label: "Inspector" },
-  { id: "problems", label: "Problems" },
-  { id: "history", label: "History" },
-];
-
 export function SidePanel() {
-  const active = useEditorStore((s) => s.sidePanel);
-  const setSidePanel = useEditorStore((s) => s.setSidePanel);
-  const problemCount = useEditorStore((s) => s.problems.length);
-  const baseId = useId();
+  const view = useEditorStore((s) => s.sidePanel);
   return (
     <aside className="ed-side" aria-label="Step and flow details">
-      <div className="ed-tabs" role="tablist" aria-label="Panels">
-        {TABS.map((tab) => (
-          <button
-            key={tab.id}
-            type="button"
-            role="tab"
-            id={`${baseId}-tab-${tab.id}`}
-            aria-selected={active === tab.id}
-            aria-controls={`${baseId}-panel`}
-            className={`ed-tab${active === tab.id ? " is-active" : ""}`}
-            onClick={() => setSidePanel(tab.id)}
-          >
-            {tab.label}
-            {tab.id === "problems" && problemCount > 0 && (
-              <span className="ed-tab-count" aria-label={`${problemCount} problems`}>
-                {problemCount}
-              </span>
-            )}
-          </button>
-        ))}
-      </div>
-      <div className="ed-side-body" role="tabpanel" id={`${baseId}-panel`} aria-labelledby={`${baseId}-tab-${active}`}>
-        {active === "inspector" && <Inspector />}
-        {active === "problems" && <ProblemsPanel />}
-        {active === "history" && <HistoryPanel />}
-      </div>
+      <div className="ed-side-body">{view === "history" ? <HistoryPanel /> : <Inspector />}</div>
+      <ProblemsPanel />
     </aside>
   );
 }

@@ -1,0 +1,42 @@
+// `npm run worker`: one runtime worker process. Start as many as you like, on one machine or
+// several; they share the partitions of the event stream between them.
+import { parseEnv } from "../server/env";
+import { applyMigrations } from "../server/db/migrations";
+import { createPrismaClient } from "../server/db/create-client";
+import { connectNats, resolveNatsUrl } from "../server/nats/connection";
+import { Worker } from "../server/runtime/worker";
+
+async function main() {
+  const config = parseEnv(process.env);
+  if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
+  await applyMigrations(config.DATABASE_URL);
+  const db = createPrismaClient(config.DATABASE_URL);
+  const nats = await resolveNatsUrl({ natsUrl: config.NATS_URL, dataDir: config.DATA_DIR });
+  const nc = await connectNats(nats.url, { name: `${config.SYNCLINE_PREFIX}-worker` });
+  const worker = new Worker({
+    db,
+    nc,
+    layout: { prefix: config.SYNCLINE_PREFIX, partitions: config.SYNCLINE_PARTITIONS, duplicateWindowMs: config.SYNCLINE_DUPLICATE_WINDOW_MS },
+    services: { httpAllowlist: config.SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean) },
+    maxRetryAgeMs: config.SYNCLINE_MAX_RETRY_AGE_MS,
+  });
+  await worker.start();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[worker] ${signal}: finishing in-flight work and handing partitions back…`);
+    await worker.stop();
+    await nc.drain().catch(() => undefined);
+    await db.$disconnect();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error(`[worker] ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  process.exit(1);
+});

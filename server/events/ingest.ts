@@ -1,0 +1,410 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from "@nats-io/jetstream";
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import { z } from "zod";
+import { env } from "@/server/env";
+import { ApiError, jsonResponse, readJsonBody, type ApiIssue } from "@/server/http/api-response";
+import { sharedNats } from "@/server/nats/connection";
+import { ensureEventsStream, eventSubject, eventsStreamName, type StreamLayout } from "@/server/runtime/stream-layout";
+import {
+  eventSchemaRegistry,
+  SchemaRegistryUnavailableError,
+  type EventSchemaRegistry,
+} from "./event-schema-registry";
+import { cloudEventSchema, traceparentSchema, type CloudEvent } from "./event-types";
+
+// Event ingest (SPEC §2.1, §3): validate every event, then store it in JetStream and answer only
+// after the PubAck. The event id becomes Nats-Msg-Id, so JetStream's duplicate window turns a
+// re-sent event into a "duplicate" answer instead of a second message.
+
+export type IngestStatus = "accepted" | "duplicate";
+export interface IngestResult {
+  id: string;
+  status: IngestStatus;
+}
+
+/** Headers every stored event carries, besides Nats-Msg-Id and traceparent. */
+export const ORDERING_KEY_HEADER = "Syncline-Ordering-Key";
+export const RECEIVED_AT_HEADER = "Syncline-Received-At";
+export const TRACEPARENT_HEADER = "traceparent";
+
+/** One or more events are invalid; nothing was published. */
+export class IngestValidationError extends Error {
+  constructor(readonly issues: ApiIssue[], readonly invalidEvents: number, readonly totalEvents: number) {
+    super(
+      totalEvents === 1
+        ? "The event is invalid; it was not published."
+        : `${invalidEvents} of ${totalEvents} events are invalid; none were published.`,
+    );
+    this.name = "IngestValidationError";
+  }
+}
+
+/** An event does not fit into one NATS message. */
+export class IngestTooLargeError extends Error {
+  constructor(message: string, readonly issues: ApiIssue[]) {
+    super(message);
+    this.name = "IngestTooLargeError";
+  }
+}
+
+/** NATS (or the schema registry's database) cannot take events right now; the sender should retry. */
+export class IngestUnavailableError extends Error {
+  readonly retryAfterSeconds = 5;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "IngestUnavailableError";
+  }
+}
+
+export interface IngestOptions {
+  /** The NATS connection to publish on; default the process-wide one. Tests inject their own. */
+  nats?: () => Promise<NatsConnection>;
+  /** Default: SYNCLINE_PREFIX, SYNCLINE_PARTITIONS, SYNCLINE_DUPLICATE_WINDOW_MS. */
+  layout?: StreamLayout;
+  registry?: EventSchemaRegistry;
+  /** The HTTP request's `traceparent` header, used for events that carry none themselves. */
+  traceparent?: string | null;
+  /** How long to wait for each PubAck. */
+  publishTimeoutMs?: number;
+  /** Prefix issue paths with the event's index (`0.data.sku`): batches. Default true. */
+  indexIssues?: boolean;
+  now?: () => Date;
+}
+
+export function streamLayoutFromEnv(): StreamLayout {
+  const e = env();
+  return { prefix: e.SYNCLINE_PREFIX, partitions: e.SYNCLINE_PARTITIONS, duplicateWindowMs: e.SYNCLINE_DUPLICATE_WINDOW_MS };
+}
+
+/** A new W3C traceparent: version 00, random trace and span ids, sampled. */
+export function newTraceparent(): string {
+  for (;;) {
+    const traceId = randomBytes(16).toString("hex");
+    const spanId = randomBytes(8).toString("hex");
+    // All-zero ids are invalid; astronomically unlikely, but cheap to rule out.
+    if (!/^0+$/.test(traceId) && !/^0+$/.test(spanId)) return `00-${traceId}-${spanId}-01`;
+  }
+}
+
+// Header values cannot hold line breaks and nats.js trims them, so an id or subject with either
+// would be stored under a different Nats-Msg-Id or ordering key than the body says.
+const envelopeSchema = cloudEventSchema.superRefine((event, ctx) => {
+  for (const key of ["id", "subject"] as const) {
+    const value = event[key];
+    if (value !== value.trim() || /[\r\n]/.test(value)) {
+      ctx.addIssue({ code: "custom", path: [key], message: `${key} cannot start or end with whitespace or contain line breaks` });
+    }
+  }
+});
+
+const friendlyErrors: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === "invalid_type" && issue.input === undefined) {
+    return issue.path?.[0] === "subject" ? "required: subject is the ordering key (e.g. the SKU)" : "required";
+  }
+  return undefined;
+};
+
+interface Prepared {
+  event: CloudEvent;
+  subject: string;
+  payload: Uint8Array;
+  traceparent: string;
+}
+
+/**
+ * Validates all events, then publishes them to JetStream concurrently and resolves once every
+ * PubAck is in. Throws IngestValidationError (nothing published), IngestTooLargeError or
+ * IngestUnavailableError.
+ */
+export async function ingestEvents(events: unknown[], options: IngestOptions = {}): Promise<IngestResult[]> {
+  const registry = options.registry ?? eventSchemaRegistry();
+  const indexed = options.indexIssues ?? true;
+  const now = options.now ?? (() => new Date());
+
+  const issues: ApiIssue[] = [];
+  const valid: CloudEvent[] = [];
+  let invalidEvents = 0;
+  for (const [index, raw] of events.entries()) {
+    const prefix = indexed ? String(index) : "";
+    const found = await validateEvent(raw, registry, prefix);
+    if (found.issues.length > 0) {
+      invalidEvents++;
+      issues.push(...found.issues);
+    } else if (found.event) {
+      valid.push(found.event);
+    }
+  }
+  if (invalidEvents > 0) throw new IngestValidationError(issues, invalidEvents, events.length);
+
+  const receivedAt = now().toISOString();
+  const headerTraceparent = options.traceparent && traceparentSchema.safeParse(options.traceparent.trim()).success
+    ? options.traceparent.trim()
+    : undefined;
+  const layout = options.layout ?? streamLayoutFromEnv();
+  const encoder = new TextEncoder();
+  const prepared: Prepared[] = valid.map((event) => {
+    // The event's own traceparent (CloudEvents distributed-tracing extension) names the context it
+    // was created in; the request's header is the next best thing; otherwise this starts a trace.
+    const traceparent = event.traceparent ?? headerTraceparent ?? newTraceparent();
+    const stored: CloudEvent = { ...event, time: event.time ?? receivedAt, traceparent };
+    return { event: stored, subject: eventSubject(layout, event.subject, event.type), payload: encoder.encode(JSON.stringify(stored)), traceparent };
+  });
+
+  const nc = await connection(options);
+  checkPayloadSizes(nc, prepared, indexed);
+  await ensureStream(nc, layout);
+
+  const js = jetStreamOf(nc);
+  const timeout = options.publishTimeoutMs ?? 5_000;
+  const publish = (p: Prepared) => {
+    const h = natsHeaders();
+    h.set(TRACEPARENT_HEADER, p.traceparent);
+    h.set(ORDERING_KEY_HEADER, p.event.subject);
+    h.set(RECEIVED_AT_HEADER, receivedAt);
+    h.set("Content-Type", "application/cloudevents+json");
+    return js.publish(p.subject, p.payload, { msgID: p.event.id, headers: h, timeout });
+  };
+
+  // All at once: one connection writes them in order, so events of one key in a batch keep
+  // their order in the stream, and the acks come back in one round trip instead of N.
+  const acks: (PubAck | undefined)[] = new Array(prepared.length);
+  let pending = prepared.map((_, index) => index);
+  for (let attempt = 0; ; attempt++) {
+    const settled = await Promise.allSettled(pending.map(async (index) => publish(prepared[index]!)));
+    const failed: number[] = [];
+    let firstError: unknown;
+    settled.forEach((outcome, i) => {
+      const index = pending[i]!;
+      if (outcome.status === "fulfilled") acks[index] = outcome.value;
+      else {
+        failed.push(index);
+        firstError ??= outcome.reason;
+      }
+    });
+    if (failed.length === 0) break;
+    if (isPayloadTooLarge(firstError)) {
+      throw new IngestTooLargeError("An event is larger than the NATS server accepts per message (max_payload).", []);
+    }
+    // No responders on an events subject means no stream listens there: it was deleted (or the
+    // NATS store was wiped) since we ensured it. Recreate it once and retry what failed; what
+    // succeeded stays stored, and a client retrying the whole request gets "duplicate" for those.
+    if (attempt === 0 && settled.every((o) => o.status === "fulfilled" || isNoResponders(o.reason))) {
+      forgetStream(nc, layout);
+      await ensureStream(nc, layout);
+      pending = failed;
+      continue;
+    }
+    throw unavailable("NATS did not confirm the events", firstError);
+  }
+  return prepared.map((p, index) => ({ id: p.event.id, status: acks[index]?.duplicate ? "duplicate" : "accepted" }));
+}
+
+async function validateEvent(raw: unknown, registry: EventSchemaRegistry, prefix: string): Promise<{ event?: CloudEvent; issues: ApiIssue[] }> {
+  const envelope = envelopeSchema.safeParse(raw, { error: friendlyErrors });
+  if (!envelope.success) {
+    return { issues: envelope.error.issues.map((issue) => ({ path: joinPath(prefix, issue.path.map(String).join(".")), message: issue.message })) };
+  }
+  let dataIssues;
+  try {
+    dataIssues = await registry.validate(envelope.data.type, envelope.data.data);
+  } catch (error) {
+    if (error instanceof SchemaRegistryUnavailableError) throw new IngestUnavailableError(error.message, { cause: error });
+    throw error;
+  }
+  if (dataIssues.length > 0) return { issues: dataIssues.map((issue) => ({ ...issue, path: joinPath(prefix, issue.path) })) };
+  return { event: envelope.data, issues: [] };
+}
+
+function joinPath(prefix: string, path: string): string {
+  return prefix && path ? `${prefix}.${path}` : prefix || path;
+}
+
+function checkPayloadSizes(nc: NatsConnection, prepared: Prepared[], indexed: boolean) {
+  const maxPayload = nc.info?.max_payload;
+  if (!maxPayload) return;
+  // Headers take a few hundred bytes of the same budget.
+  const limit = maxPayload - 1024;
+  const tooLarge = prepared.flatMap((p, index) =>
+    p.payload.byteLength > limit
+      ? [{ path: indexed ? String(index) : "", message: `the event is ${p.payload.byteLength} bytes; NATS accepts about ${limit} bytes per event (max_payload)` }]
+      : [],
+  );
+  if (tooLarge.length > 0) throw new IngestTooLargeError("An event is larger than the NATS server accepts per message (max_payload).", tooLarge);
+}
+
+// ---------------------------------------------------------------------------------------------
+// NATS
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error && !error.message.includes(error.cause.message) ? ` (${error.cause.message})` : "";
+  return `${error.message}${cause}`;
+}
+
+function unavailable(what: string, error: unknown): IngestUnavailableError {
+  const reason = isNoResponders(error)
+    ? "JetStream is not available (no responders: is nats-server running with -js?)"
+    : describe(error);
+  return new IngestUnavailableError(`${what}: ${reason}. The events were not stored; retry shortly.`, { cause: error });
+}
+
+function isNoResponders(error: unknown): boolean {
+  const e = error as { name?: string; message?: string; cause?: unknown } | undefined;
+  if (!e) return false;
+  if (e.name === "JetStreamNotEnabled" || e.name === "NoRespondersError") return true;
+  if (typeof (e as { isNoResponders?: unknown }).isNoResponders === "function" && (e as { isNoResponders(): boolean }).isNoResponders()) return true;
+  return e.cause !== undefined && e.cause !== error && isNoResponders(e.cause);
+}
+
+function isPayloadTooLarge(error: unknown): boolean {
+  return error instanceof Error && /max_payload/i.test(error.message);
+}
+
+// Whether a connection is currently connected, learnt from its status events. A disconnected
+// nats.js connection buffers publishes until it reconnects, so without this a request during an
+// outage would hang for the whole publish timeout before answering 503.
+const links = new WeakMap<NatsConnection, { up: boolean }>();
+
+function linkOf(nc: NatsConnection): { up: boolean } {
+  let link = links.get(nc);
+  if (!link) {
+    const state = { up: !nc.isClosed() };
+    link = state;
+    links.set(nc, state);
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === "disconnect") state.up = false;
+        else if (status.type === "reconnect") state.up = true;
+      }
+    })()
+      .catch(() => {})
+      .finally(() => {
+        state.up = false;
+      });
+  }
+  return link;
+}
+
+async function connection(options: IngestOptions): Promise<NatsConnection> {
+  let nc: NatsConnection;
+  try {
+    nc = await (options.nats ?? sharedNats)();
+  } catch (error) {
+    throw unavailable("NATS is unreachable", error);
+  }
+  if (nc.isClosed()) throw new IngestUnavailableError("NATS is unreachable: the connection is closed. The events were not stored; retry shortly.");
+  if (!linkOf(nc).up) {
+    throw new IngestUnavailableError("NATS is unreachable: the connection is down and reconnecting. The events were not stored; retry shortly.");
+  }
+  return nc;
+}
+
+const jetStreams = new WeakMap<NatsConnection, JetStreamClient>();
+function jetStreamOf(nc: NatsConnection): JetStreamClient {
+  let js = jetStreams.get(nc);
+  if (!js) {
+    js = jetstream(nc);
+    jetStreams.set(nc, js);
+  }
+  return js;
+}
+
+// Creating or checking the stream is a few JetStream API calls: once per connection and layout,
+// not per request. A failure is forgotten, so the next request tries again.
+const ensured = new WeakMap<NatsConnection, Map<string, Promise<void>>>();
+
+function streamKey(layout: StreamLayout): string {
+  return `${eventsStreamName(layout)}/${layout.partitions}/${layout.duplicateWindowMs}`;
+}
+
+function forgetStream(nc: NatsConnection, layout: StreamLayout) {
+  ensured.get(nc)?.delete(streamKey(layout));
+}
+
+async function ensureStream(nc: NatsConnection, layout: StreamLayout): Promise<void> {
+  let perConnection = ensured.get(nc);
+  if (!perConnection) {
+    perConnection = new Map();
+    ensured.set(nc, perConnection);
+  }
+  const key = streamKey(layout);
+  let ensuring = perConnection.get(key);
+  if (!ensuring) {
+    ensuring = (async () => {
+      const jsm = await jetstreamManager(nc, { timeout: 5_000 });
+      await ensureEventsStream(jsm, layout);
+    })();
+    perConnection.set(key, ensuring);
+    const map = perConnection;
+    ensuring.catch(() => {
+      if (map.get(key) === ensuring) map.delete(key);
+    });
+  }
+  try {
+    await ensuring;
+  } catch (error) {
+    throw unavailable("The events stream could not be created or checked", error);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP: POST /api/events
+
+const SINGLE_TYPES = new Set(["", "application/json", "application/cloudevents+json"]);
+const BATCH_TYPE = "application/cloudevents-batch+json";
+
+export interface EventsRequestOptions extends Omit<IngestOptions, "traceparent" | "indexIssues"> {
+  /** Default SYNCLINE_MAX_EVENT_BYTES. */
+  maxBytes?: number;
+}
+
+/**
+ * The body of POST /api/events after authentication: one event (`application/cloudevents+json`
+ * or `application/json`) or a batch (`application/cloudevents-batch+json`), answered 202 with a
+ * result per event. Throws ApiError (400, 413, 415, 503) for apiRoute to turn into a response.
+ */
+export async function handleEventsRequest(request: Request, options: EventsRequestOptions = {}): Promise<Response> {
+  const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const batch = mediaType === BATCH_TYPE;
+  if (!batch && !SINGLE_TYPES.has(mediaType)) {
+    throw new ApiError(
+      415,
+      `Unsupported Content-Type "${mediaType}". Send one event as application/cloudevents+json (or application/json), ` +
+        `or a batch as ${BATCH_TYPE}. CloudEvents binary mode is not supported.`,
+    );
+  }
+  const body = await readJsonBody(request, z.unknown(), options.maxBytes ?? env().SYNCLINE_MAX_EVENT_BYTES);
+  let events: unknown[];
+  if (batch) {
+    if (!Array.isArray(body)) throw new ApiError(400, "A batch is a JSON array of events.", [{ path: "", message: "expected an array of events" }]);
+    if (body.length === 0) throw new ApiError(400, "The batch is empty.", [{ path: "", message: "a batch needs at least one event" }]);
+    events = body;
+  } else {
+    if (Array.isArray(body)) {
+      throw new ApiError(400, `A JSON array is a batch: send it with Content-Type: ${BATCH_TYPE}.`, [{ path: "", message: "expected one event (an object)" }]);
+    }
+    events = [body];
+  }
+  try {
+    const results = await ingestEvents(events, { ...options, traceparent: request.headers.get("traceparent"), indexIssues: batch });
+    return jsonResponse({ results }, 202);
+  } catch (error) {
+    if (error instanceof IngestValidationError) throw new ApiError(400, error.message, error.issues);
+    if (error instanceof IngestTooLargeError) throw new ApiError(413, error.message, error.issues);
+    if (error instanceof IngestUnavailableError) {
+      throw new ApiError(503, error.message, undefined, { "Retry-After": String(error.retryAfterSeconds) });
+    }
+    throw error;
+  }
+}
+
+export const ingestResponseSchema = z.object({
+  results: z.array(
+    z.object({
+      id: z.string(),
+      status: z.enum(["accepted", "duplicate"]).meta({ description: "duplicate: an event with this id was stored within the duplicate window" }),
+    }),
+  ),
+});

@@ -1,0 +1,57 @@
+import "server-only";
+import type { z } from "zod";
+import type { AnyNodeDefinition, NodeDefinition } from "./define-node";
+import type { CloudEvent } from "../events/event-types";
+
+// The server-side half of a node type: what it does when a flow runs. Paired with its
+// browser-safe definition by `kind` (STYLE.md); `execute` is typed from the definition's schemas.
+
+export interface ExecutionContext<Config> {
+  /** The node's config, already parsed by its zod schema (defaults applied). */
+  config: Config;
+  event: CloudEvent;
+  /** Outputs of the steps that ran before this one, by node id. */
+  steps: Record<string, unknown>;
+  nodeId: string;
+  flowId: string;
+  flowVersion: number;
+  /**
+   * Stable per (event, flow version, node): the same on every retry and redrive, so the outside
+   * system can drop repeats. Send it as `Idempotency-Key` (or the platform's equivalent).
+   */
+  idempotencyKey: string;
+  /** W3C traceparent of this run, to pass on to outside systems. */
+  traceparent: string;
+  /** 1 on the first try. */
+  attempt: number;
+  /** Aborted when the worker shuts down or the step times out. */
+  signal: AbortSignal;
+  services: ExecutionServices;
+}
+
+export interface ExecutionServices {
+  /** Hosts / CIDRs that outgoing HTTP may reach although private or loopback (SYNCLINE_HTTP_ALLOWLIST). */
+  httpAllowlist: string[];
+}
+
+export interface ExecutionResult<Output> {
+  output: Output;
+  /**
+   * Which outgoing handle to follow (condition: "true"/"false"; switch: a case id or "default").
+   * Omitted: every outgoing edge. `null`: stop here (e.g. a trigger whose filter did not match).
+   */
+  branch?: string | null;
+}
+
+export interface NodeExecutor<Config = unknown, Output = unknown> {
+  kind: string;
+  definition: AnyNodeDefinition;
+  execute(context: ExecutionContext<Config>): Promise<ExecutionResult<Output>>;
+}
+
+export function defineExecutor<C extends z.ZodObject, O extends z.ZodType>(
+  definition: NodeDefinition<C, O>,
+  execute: (context: ExecutionContext<z.output<C>>) => Promise<ExecutionResult<z.output<O>>>,
+): NodeExecutor<z.output<C>, z.output<O>> {
+  return { kind: definition.kind, definition: definition as unknown as AnyNodeDefinition, execute };
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { builtInEventTypes } from "../../events/event-types";
+import { switchNode } from "./definition";
+import { switchExecutor } from "./execute";
+
+const event = builtInEventTypes["stock.changed"].example;
+
+function run(value: string, cases: { id: string; equals: string | number | boolean | null }[]) {
+  return switchExecutor.execute({
+    config: switchNode.config.parse({ value, cases }),
+    event,
+    steps: {},
+    nodeId: "switch",
+    flowId: "f",
+    flowVersion: 1,
+    idempotencyKey: "k",
+    traceparent: "",
+    attempt: 1,
+    signal: new AbortController().signal,
+    services: { httpAllowlist: [] },
+  });
+}
+
+describe("logic:switch", () => {
+  const cases = [
+    { id: "berlin", equals: "BER-1" },
+    { id: "amsterdam", equals: "AMS-1" },
+    { id: "again", equals: "AMS-1" },
+  ];
+
+  it("takes the first case equal to the value", async () => {
+    expect(await run("event.data.warehouse", cases)).toEqual({ output: { matched: "amsterdam", value: "AMS-1" }, branch: "amsterdam" });
+  });
+
+  it("takes the default branch when no case matches", async () => {
+    expect(await run('"LON-1"', cases)).toEqual({ output: { matched: "default", value: "LON-1" }, branch: "default" });
+  });
+
+  it("compares strictly: the number 0 is not the text \"0\"", async () => {
+    expect((await run("event.data.quantity", [{ id: "text", equals: "0" }, { id: "number", equals: 0 }])).branch).toBe("number");
+  });
+
+  it("compares a missing value with null", async () => {
+    expect((await run("event.data.missing", [{ id: "none", equals: null }])).branch).toBe("none");
+  });
+});

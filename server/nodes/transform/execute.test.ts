@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { builtInEventTypes } from "../../events/event-types";
+import { ExpressionError } from "../../expressions/evaluate-expression";
+import { PermanentError } from "../execution-errors";
+import { transformExecutor } from "./execute";
+
+function run(fields: string) {
+  return transformExecutor.execute({
+    config: { fields },
+    event: builtInEventTypes["product.created"].example,
+    steps: { earlier: { factor: 2 } },
+    nodeId: "t",
+    flowId: "f",
+    flowVersion: 1,
+    idempotencyKey: "k",
+    traceparent: "",
+    attempt: 1,
+    signal: new AbortController().signal,
+    services: { httpAllowlist: [] },
+  });
+}
+
+describe("action:transform", () => {
+  it("outputs the object the expression builds from the event and earlier steps", async () => {
+    expect(await run('{"title": $uppercase(event.data.name), "double": event.data.price * steps.earlier.factor}')).toEqual({
+      output: { title: "MERINO WOOL SWEATER", double: 179.9 },
+    });
+  });
+
+  it("outputs an empty object for an empty expression or no result", async () => {
+    expect(await run("")).toEqual({ output: {} });
+    expect(await run("event.data.missing")).toEqual({ output: {} });
+  });
+
+  it("refuses results that are not objects, permanently", async () => {
+    await expect(run("[1, 2]")).rejects.toThrow(PermanentError);
+    await expect(run("event.data.sku")).rejects.toThrow("fields: the expression must give an object");
+  });
+
+  it("lets expression errors through for the runner to name the field", async () => {
+    await expect(run("$notAFunction(1)")).rejects.toThrow(ExpressionError);
+  });
+});

@@ -1,0 +1,6 @@
+import "server-only";
+import { passEventThroughFilter } from "../condition/execute";
+import { defineExecutor } from "../define-executor";
+import { customEventTrigger } from "./definition";
+
+export const customEventExecutor = defineExecutor(customEventTrigger, passEventThroughFilter);

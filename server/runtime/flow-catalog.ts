@@ -1,0 +1,100 @@
+import "server-only";
+import type { PrismaClient } from "@/server/db/generated/client";
+import { flowDocumentSchema, type FlowDocument, type FlowNode } from "@/server/flows/flow-document";
+import { getNodeDefinition } from "@/server/nodes/registry";
+import { isTrigger } from "@/server/nodes/define-node";
+
+// The published, enabled flows a worker runs, indexed by the event type their trigger listens to.
+// Reloaded when something changes (control message or the periodic check), never per event.
+
+export interface CatalogFlow {
+  flowId: string;
+  version: number;
+  document: FlowDocument;
+  trigger: FlowNode;
+  eventType: string;
+  orderingPolicy: "hold" | "skip";
+}
+
+export function triggerEventType(trigger: FlowNode): string | undefined {
+  const definition = getNodeDefinition(trigger.kind);
+  if (!definition?.eventType) return undefined;
+  if (definition.eventType !== "*") return definition.eventType;
+  const configured = (trigger.config as { eventType?: unknown }).eventType;
+  return typeof configured === "string" && configured ? configured : undefined;
+}
+
+export function toCatalogFlow(flowId: string, version: number, json: unknown): CatalogFlow | undefined {
+  const parsed = flowDocumentSchema.safeParse(json);
+  if (!parsed.success) return undefined;
+  const document = parsed.data;
+  const trigger = document.nodes.find((node) => isTrigger(node));
+  if (!trigger) return undefined;
+  const eventType = triggerEventType(trigger);
+  if (!eventType) return undefined;
+  return { flowId, version, document, trigger, eventType, orderingPolicy: document.settings.orderingPolicy ?? "hold" };
+}
+
+export class FlowCatalog {
+  private byType = new Map<string, CatalogFlow[]>();
+  private byFlow = new Map<string, CatalogFlow>();
+  /** Older versions still needed by held events and dead letters, loaded on demand. */
+  private versions = new Map<string, CatalogFlow>();
+  private fingerprint = "";
+
+  constructor(private readonly db: PrismaClient) {}
+
+  /** Reloads if any flow changed since the last load; returns whether it did. */
+  async refresh(): Promise<boolean> {
+    const [stats] = await this.db.$queryRaw<{ n: bigint; latest: Date | null }[]>`
+      SELECT count(*) AS n, max("updatedAt") AS latest FROM "Flow" WHERE enabled AND "publishedVersion" IS NOT NULL`;
+    const fingerprint = `${stats?.n ?? 0}:${stats?.latest?.getTime() ?? 0}`;
+    if (fingerprint === this.fingerprint) return false;
+    const rows = await this.db.flow.findMany({
+      where: { enabled: true, publishedVersion: { not: null } },
+      select: { id: true, publishedVersion: true },
+    });
+    const versions = await this.db.flowVersion.findMany({
+      where: { OR: rows.map((row) => ({ flowId: row.id, version: row.publishedVersion! })) },
+    });
+    const byType = new Map<string, CatalogFlow[]>();
+    const byFlow = new Map<string, CatalogFlow>();
+    for (const row of versions) {
+      const flow = toCatalogFlow(row.flowId, row.version, row.document);
+      if (!flow) continue;
+      byFlow.set(flow.flowId, flow);
+      this.versions.set(`${flow.flowId}@${flow.version}`, flow);
+      const list = byType.get(flow.eventType) ?? [];
+      list.push(flow);
+      byType.set(flow.eventType, list);
+    }
+    this.byType = byType;
+    this.byFlow = byFlow;
+    this.fingerprint = fingerprint;
+    return true;
+  }
+
+  flowsFor(eventType: string): readonly CatalogFlow[] {
+    return this.byType.get(eventType) ?? [];
+  }
+
+  /** The ordering policy of a flow's current version (held events follow the flow's current setting). */
+  policyOf(flowId: string): "hold" | "skip" {
+    return this.byFlow.get(flowId)?.orderingPolicy ?? "hold";
+  }
+
+  /** A specific version, for events that started on it (retries and redrives keep their version). */
+  async version(flowId: string, version: number): Promise<CatalogFlow | undefined> {
+    const key = `${flowId}@${version}`;
+    const cached = this.versions.get(key);
+    if (cached) return cached;
+    const row = await this.db.flowVersion.findUnique({ where: { flowId_version: { flowId, version } } });
+    const flow = row ? toCatalogFlow(flowId, version, row.document) : undefined;
+    if (flow) this.versions.set(key, flow);
+    return flow;
+  }
+
+  get size(): number {
+    return this.byFlow.size;
+  }
+}

@@ -1,0 +1,99 @@
+import "server-only";
+import type { PrismaClient } from "@/server/db/generated/client";
+
+// One worker at a time owns a partition. Ownership is a lease row in Postgres with an epoch that
+// changes on every hand-over; every write of the owner checks (partition, owner, epoch), so a
+// worker that was paused past its lease (GC, SIGSTOP, network) cannot commit after a new owner
+// took over. A killed worker's partitions are free again once its lease runs out.
+
+export interface Lease {
+  partition: number;
+  epoch: number;
+  cursor: bigint;
+}
+
+export class LostLeaseError extends Error {
+  constructor(readonly partition: number) {
+    super(`lost the lease on partition ${partition}`);
+    this.name = "LostLeaseError";
+  }
+}
+
+export async function ensurePartitions(db: PrismaClient, count: number) {
+  await db.$executeRaw`
+    INSERT INTO "Partition" ("partition", "epoch", "cursor", "updatedAt")
+    SELECT p, 0, 0, now() FROM generate_series(0, ${count - 1}::int) AS p
+    ON CONFLICT ("partition") DO NOTHING`;
+}
+
+/** Takes one free or expired partition, if any. */
+export async function acquirePartition(db: PrismaClient, owner: string, ttlMs: number, count: number): Promise<Lease | undefined> {
+  const rows = await db.$queryRaw<{ partition: number; epoch: number; cursor: bigint }[]>`
+    UPDATE "Partition" SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
+      epoch = epoch + 1, "updatedAt" = now()
+    WHERE "partition" = (
+      SELECT "partition" FROM "Partition"
+      WHERE "partition" < ${count} AND (owner IS NULL OR "leaseUntil" < now())
+      ORDER BY "partition" LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING "partition", epoch, cursor`;
+  return rows[0];
+}
+
+/** Extends the leases still held; returns the partitions that were lost. */
+export async function renewLeases(db: PrismaClient, owner: string, leases: Lease[], ttlMs: number): Promise<number[]> {
+  if (leases.length === 0) return [];
+  const partitions = leases.map((l) => l.partition);
+  const epochs = leases.map((l) => l.epoch);
+  const renewed = await db.$queryRaw<{ partition: number }[]>`
+    UPDATE "Partition" AS p SET "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond'
+    FROM unnest(${partitions}::int[], ${epochs}::int[]) AS held(partition, epoch)
+    WHERE p."partition" = held.partition AND p.epoch = held.epoch AND p.owner = ${owner}
+    RETURNING p."partition"`;
+  const kept = new Set(renewed.map((r) => r.partition));
+  return partitions.filter((p) => !kept.has(p));
+}
+
+export async function releaseLease(db: PrismaClient, owner: string, lease: Lease) {
+  await db.$executeRaw`
+    UPDATE "Partition" SET owner = NULL, "leaseUntil" = NULL, "updatedAt" = now()
+    WHERE "partition" = ${lease.partition} AND owner = ${owner} AND epoch = ${lease.epoch}`;
+}
+
+/** Inside a transaction: proves we still own the partition, and moves its cursor forward. */
+export async function fenceAndAdvance(
+  tx: Pick<PrismaClient, "$executeRaw">,
+  owner: string,
+  lease: Lease,
+  cursor?: bigint,
+) {
+  const updated = cursor === undefined
+    ? await tx.$executeRaw`
+        UPDATE "Partition" SET "updatedAt" = now()
+        WHERE "partition" = ${lease.partition} AND owner = ${owner} AND epoch = ${lease.epoch}`
+    : await tx.$executeRaw`
+        UPDATE "Partition" SET cursor = GREATEST(cursor, ${cursor}), "updatedAt" = now()
+        WHERE "partition" = ${lease.partition} AND owner = ${owner} AND epoch = ${lease.epoch}`;
+  if (updated !== 1) throw new LostLeaseError(lease.partition);
+}
+
+export async function heartbeat(
+  db: PrismaClient,
+  worker: { id: string; hostname: string; pid: number; startedAt: Date },
+  partitions: number[],
+  lag: bigint,
+) {
+  await db.$executeRaw`
+    INSERT INTO "Worker" (id, hostname, pid, "startedAt", "seenAt", partitions, lag)
+    VALUES (${worker.id}, ${worker.hostname}, ${worker.pid}, ${worker.startedAt}, now(), ${partitions}::int[], ${lag})
+    ON CONFLICT (id) DO UPDATE SET "seenAt" = now(), partitions = EXCLUDED.partitions, lag = EXCLUDED.lag`;
+}
+
+export async function liveWorkerCount(db: PrismaClient, withinMs: number): Promise<number> {
+  const [row] = await db.$queryRaw<{ n: bigint }[]>`
+    SELECT count(*) AS n FROM "Worker" WHERE "seenAt" > now() - ${withinMs} * interval '1 millisecond'`;
+  return Number(row?.n ?? 1);
+}
+
+export async function forgetWorker(db: PrismaClient, id: string) {
+  await db.$executeRaw`DELETE FROM "Worker" WHERE id = ${id}`;
+}

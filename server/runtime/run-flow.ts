@@ -1,0 +1,367 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import type { CloudEvent } from "../events/event-types";
+import { ExpressionError } from "../expressions/evaluate-expression";
+import type { FlowDocument, FlowEdge, FlowNode } from "../flows/flow-document";
+import { formatFieldPath, visitConfigFields } from "../nodes/config-fields";
+import type { ExecutionResult, ExecutionServices, NodeExecutor } from "../nodes/define-executor";
+import { DEFAULT_HANDLE, isTrigger, type AnyNodeDefinition } from "../nodes/define-node";
+import { PermanentError, SuspendUntil, TransientError } from "../nodes/execution-errors";
+import { executorRegistry, type ExecutorRegistry } from "../nodes/executors";
+import { retryPolicyOf, type RetryPolicy } from "../nodes/retry-policy";
+
+// The graph walker: runs one event through one flow version and says what happened. It knows
+// nothing of NATS or the database; the worker decides what to persist, when to retry and when to
+// dead-letter, from the result. That keeps the rules of a run in one place that tests can reach.
+//
+// Order of a run. Steps run one at a time, starting at the trigger, following only the edges of
+// the branch a step chose. When a step has several outgoing edges, their targets run in edge order,
+// each branch to its end before the next one starts (depth first, as n8n does). A node reached by
+// several edges (a diamond) runs once, when every edge into it is settled: its predecessors either
+// ran or can no longer run because an earlier branch went the other way.
+//
+// Resuming. `completedSteps` (the records of an earlier try) are not run again: their outputs and
+// branches are reused, so a retry after a failure at the third node runs only the third node
+// onward, with the same idempotency keys. A delay is one of those records: when an executor throws
+// `SuspendUntil`, its step is recorded as "suspended" with output { delayedMs, until }; the run
+// goes on with branches that do not depend on it, then returns "suspended" with the earliest
+// `resumeAt`. Given that record again, the runner treats the delay as done once `until` has passed
+// (or suspends again until then, if the worker woke early), and continues after it.
+
+export interface StepRecord {
+  nodeId: string;
+  kind: string;
+  status: "succeeded" | "failed" | "skipped" | "suspended";
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  /** The parsed config the step ran with (sensitive header values redacted, size-capped). */
+  input?: unknown;
+  /** Size-capped: beyond MAX_RECORDED_BYTES it is `{ truncated: true, bytes }`. */
+  output?: unknown;
+  /** The handle the step chose; absent: all outgoing edges; null: none. */
+  branch?: string | null;
+  error?: string;
+  idempotencyKey?: string;
+}
+
+export interface FlowRunError {
+  message: string;
+  transient: boolean;
+  /** The outside system looks down: retry until it is back, up to the max retry age. */
+  systemDown: boolean;
+  retryAfterMs?: number;
+}
+
+// `steps` holds every step of the run so far in the order the walk visited them: the reused
+// records of earlier tries (a delay whose time has come turned "succeeded") and the steps this
+// call ran. Nodes on branches that were not taken have no record.
+// "succeeded" and "skipped" are separate members (not one with a union status) so that checking
+// for both narrows the rest to failed | suspended.
+export type FlowRunResult =
+  | { status: "succeeded"; steps: StepRecord[] }
+  | { status: "skipped"; steps: StepRecord[] }
+  | { status: "failed"; steps: StepRecord[]; failedNodeId: string; error: FlowRunError; retryPolicy: RetryPolicy }
+  | { status: "suspended"; steps: StepRecord[]; resumeAt: Date };
+
+export interface RunFlowInput {
+  flowId: string;
+  flowVersion: number;
+  /** A document `validateFlow` accepted; the runner does not re-check its shape. */
+  document: FlowDocument;
+  event: CloudEvent;
+  traceparent: string;
+  /** The attempt number of the node that failed last time (1 on a first run or after a delay). */
+  attempt: number;
+  /** Records of an earlier try; succeeded, skipped and suspended ones are reused, failed ones ignored. */
+  completedSteps?: StepRecord[];
+  executors?: ExecutorRegistry;
+  services: ExecutionServices;
+  /** The worker's shutdown signal. */
+  signal?: AbortSignal;
+  /** Default: `${event.id}:${flowId}:v${flowVersion}:${nodeId}`, hashed when longer than 255 characters. */
+  idempotencyKeyOf?: (nodeId: string) => string;
+}
+
+export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+/** Recorded inputs and outputs beyond this are replaced by `{ truncated: true, bytes }`. */
+export const MAX_RECORDED_BYTES = 16 * 1024;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/**
+ * Stable across retries, redrives and workers, so the receiving system can drop repeats (SPEC §2.3).
+ * Event ids may be 256 characters; receivers commonly cap keys at 255, so long ones are hashed.
+ */
+export function defaultIdempotencyKey(eventId: string, flowId: string, flowVersion: number, nodeId: string): string {
+  const key = `${eventId}:${flowId}:v${flowVersion}:${nodeId}`;
+  return key.length <= MAX_IDEMPOTENCY_KEY_LENGTH ? key : createHash("sha256").update(key).digest("hex");
+}
+
+interface Graph {
+  trigger: FlowNode;
+  /** Outgoing edges between reachable nodes, in document order. */
+  outgoing: Map<string, FlowEdge[]>;
+  /** How many edges lead into each reachable node. */
+  incoming: Map<string, number>;
+  nodes: Map<string, FlowNode>;
+}
+
+function buildGraph(document: FlowDocument): Graph {
+  const nodes = new Map<string, FlowNode>();
+  for (const node of document.nodes) if (!nodes.has(node.id)) nodes.set(node.id, node);
+  const trigger = document.nodes.find((node) => isTrigger(node));
+  if (!trigger) throw new Error(`flow "${document.name}" has no trigger; runFlow expects a document validateFlow accepted`);
+
+  const all = new Map<string, FlowEdge[]>();
+  for (const edge of document.edges) {
+    if (!nodes.has(edge.source) || !nodes.has(edge.target)) continue;
+    all.set(edge.source, [...(all.get(edge.source) ?? []), edge]);
+  }
+  // Edges from nodes the trigger cannot reach would never settle and block their targets forever.
+  const reachable = new Set([trigger.id]);
+  const queue = [trigger.id];
+  while (queue.length > 0) {
+    for (const edge of all.get(queue.pop()!) ?? []) {
+      if (!reachable.has(edge.target)) {
+        reachable.add(edge.target);
+        queue.push(edge.target);
+      }
+    }
+  }
+  const outgoing = new Map<string, FlowEdge[]>();
+  const incoming = new Map<string, number>();
+  for (const [source, edges] of all) {
+    if (!reachable.has(source)) continue;
+    outgoing.set(source, edges);
+    for (const edge of edges) incoming.set(edge.target, (incoming.get(edge.target) ?? 0) + 1);
+  }
+  return { trigger, outgoing, incoming, nodes };
+}
+
+function isTruncationMarker(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as { truncated?: unknown }).truncated === true && typeof (value as { bytes?: unknown }).bytes === "number" && Object.keys(value).length === 2;
+}
+
+function recordable(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    return { unserializable: true };
+  }
+  if (json === undefined) return undefined;
+  const bytes = Buffer.byteLength(json);
+  return bytes > MAX_RECORDED_BYTES ? { truncated: true, bytes } : value;
+}
+
+// Run history is shown to everyone who can see the flow; API keys in header values are not.
+const SENSITIVE_HEADER = /authorization|cookie|api[-_]?key|token|secret|password|signature/i;
+
+function redactedInput(config: unknown): unknown {
+  if (typeof config !== "object" || config === null) return config;
+  const headers = (config as { headers?: unknown }).headers;
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) return config;
+  const redacted = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, SENSITIVE_HEADER.test(name) ? "[redacted]" : value]));
+  return { ...config, headers: redacted };
+}
+
+function stepTimeoutMs(config: unknown): number {
+  const value = typeof config === "object" && config !== null ? (config as { timeoutMs?: unknown }).timeoutMs : undefined;
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : DEFAULT_STEP_TIMEOUT_MS;
+}
+
+/** The config field holding the expression that failed, so the message says where to look. */
+function expressionField(definition: AnyNodeDefinition, config: unknown, expression: string): string | null {
+  let found: string | null = null;
+  visitConfigFields(definition.config, config, ({ path, value }) => {
+    if (found === null && value === expression) found = formatFieldPath(path);
+  });
+  return found;
+}
+
+function classify(error: unknown, definition: AnyNodeDefinition, config: unknown): FlowRunError {
+  if (error instanceof TransientError) {
+    return { message: error.message, transient: true, systemDown: error.systemDown, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
+  }
+  if (error instanceof ExpressionError) {
+    const field = expressionField(definition, config, error.expression);
+    return { message: field ? `${field}: ${error.message}` : error.message, transient: false, systemDown: false };
+  }
+  if (error instanceof PermanentError) return { message: error.message, transient: false, systemDown: false };
+  // Anything else is a bug or an unexpected input: retrying it would fail the same way.
+  return { message: error instanceof Error ? error.message : String(error), transient: false, systemDown: false };
+}
+
+/**
+ * Runs the executor with a deadline. The race makes the deadline hold even for an executor that
+ * ignores its signal; the abort tells well-behaved ones to stop their I/O. The worker's shutdown
+ * signal is only passed on, not raced: a step that finishes anyway (its call already went out)
+ * should be recorded as done rather than be repeated on the next try.
+ */
+async function executeWithDeadline(
+  executor: NodeExecutor,
+  context: Omit<Parameters<NodeExecutor["execute"]>[0], "signal">,
+  timeoutMs: number,
+  parent: AbortSignal | undefined,
+): Promise<ExecutionResult<unknown>> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TransientError(`the step did not finish within ${timeoutMs} ms`, { systemDown: true });
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  const onParentAbort = () => controller.abort(new TransientError("the run was aborted (the worker is shutting down)"));
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener("abort", onParentAbort, { once: true });
+  const running = Promise.resolve().then(() => executor.execute({ ...context, signal: controller.signal }));
+  // Once the deadline has won, a late failure of the abandoned executor has nobody to report to.
+  running.catch(() => {});
+  try {
+    return await Promise.race([running, stopped]);
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener("abort", onParentAbort);
+  }
+}
+
+export async function runFlow(input: RunFlowInput): Promise<FlowRunResult> {
+  const { document, event, flowId, flowVersion } = input;
+  const executors = input.executors ?? executorRegistry;
+  const keyOf = input.idempotencyKeyOf ?? ((nodeId: string) => defaultIdempotencyKey(event.id, flowId, flowVersion, nodeId));
+  const graph = buildGraph(document);
+
+  const earlier = new Map<string, StepRecord>();
+  for (const record of input.completedSteps ?? []) {
+    const node = graph.nodes.get(record.nodeId);
+    if (node && node.kind === record.kind && record.status !== "failed") earlier.set(record.nodeId, record);
+  }
+
+  const steps: StepRecord[] = [];
+  const outputs: Record<string, unknown> = {};
+  const waitingUntil: Date[] = [];
+  let skipped = false;
+  // `input.attempt` counts tries of the node that failed last time. The walk is deterministic and
+  // reuses every step before it, so that node is the first one this call runs afresh.
+  let freshAttempt = input.attempt;
+
+  const unsettled = new Map(graph.incoming);
+  const liveIncoming = new Map<string, number>();
+  const stack: string[] = [graph.trigger.id];
+
+  /** Settles the edges out of `nodeId` and collects the nodes that became ready, in edge order. */
+  const settleOutgoing = (nodeId: string, branch: string | null | undefined, ready: string[]) => {
+    for (const edge of graph.outgoing.get(nodeId) ?? []) {
+      const live = branch === undefined || (branch !== null && (edge.sourceHandle ?? DEFAULT_HANDLE.id) === branch);
+      if (live) liveIncoming.set(edge.target, (liveIncoming.get(edge.target) ?? 0) + 1);
+      const remaining = unsettled.get(edge.target)! - 1;
+      unsettled.set(edge.target, remaining);
+      if (remaining > 0) continue;
+      if ((liveIncoming.get(edge.target) ?? 0) > 0) ready.push(edge.target);
+      // Every way into it was not taken: nothing after it runs either, unless reached otherwise.
+      else settleOutgoing(edge.target, null, ready);
+    }
+  };
+  const continueAfter = (nodeId: string, branch: string | null | undefined) => {
+    const ready: string[] = [];
+    settleOutgoing(nodeId, branch, ready);
+    // Reversed onto the stack, so the first edge's target runs next.
+    for (let i = ready.length - 1; i >= 0; i--) stack.push(ready[i]!);
+  };
+
+  while (stack.length > 0) {
+    const node = graph.nodes.get(stack.pop()!)!;
+    const isTriggerNode = node.id === graph.trigger.id;
+    const record = earlier.get(node.id);
+
+    // A recorded output cut down to a size marker is useless to later steps; running the step
+    // again (with the same idempotency key, so the receiver can drop the repeat) gets it back.
+    if (record && !isTruncationMarker(record.output)) {
+      if (record.status === "suspended") {
+        const until = new Date(String((record.output as { until?: unknown } | undefined)?.until ?? ""));
+        if (!Number.isNaN(until.getTime()) && until.getTime() > Date.now()) {
+          steps.push(record);
+          waitingUntil.push(until);
+          continue;
+        }
+        steps.push({ ...record, status: "succeeded", finishedAt: new Date().toISOString() });
+      } else {
+        steps.push(record);
+      }
+      outputs[node.id] = record.output;
+      if (isTriggerNode && record.branch === null) skipped = true;
+      continueAfter(node.id, record.branch);
+      continue;
+    }
+
+    let attempt: number;
+    if (record) attempt = record.attempt;
+    else {
+      attempt = freshAttempt;
+      freshAttempt = 1;
+    }
+    const idempotencyKey = keyOf(node.id);
+    const startedAt = new Date();
+    const executor = executors.get(node.kind);
+    const base = { nodeId: node.id, kind: node.kind, attempt, startedAt: startedAt.toISOString(), idempotencyKey };
+    // The parsed config when there is one, so a node type's own retry defaults apply.
+    const fail = (failure: FlowRunError, config: unknown = node.config, recordedInput?: unknown): FlowRunResult => {
+      steps.push({ ...base, status: "failed", finishedAt: new Date().toISOString(), ...(recordedInput !== undefined ? { input: recordedInput } : {}), error: failure.message });
+      return { status: "failed", steps, failedNodeId: node.id, error: failure, retryPolicy: retryPolicyOf(config) };
+    };
+
+    if (!executor) {
+      return fail({ message: `this Syncline cannot run "${node.kind}" nodes yet (no executor for the kind)`, transient: false, systemDown: false });
+    }
+    const parsed = executor.definition.config.safeParse(node.config);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = formatFieldPath(issue.path);
+      return fail({ message: `invalid config: ${field ? `${field}: ` : ""}${issue.message}`, transient: false, systemDown: false });
+    }
+    const config = parsed.data;
+    const recordedInput = recordable(redactedInput(config));
+    if (input.signal?.aborted) {
+      return fail({ message: "the run was aborted (the worker is shutting down)", transient: true, systemDown: false }, config, recordedInput);
+    }
+
+    let result: ExecutionResult<unknown>;
+    try {
+      result = await executeWithDeadline(
+        executor,
+        { config, event, steps: { ...outputs }, nodeId: node.id, flowId, flowVersion, idempotencyKey, traceparent: input.traceparent, attempt, services: input.services },
+        stepTimeoutMs(config),
+        input.signal,
+      );
+    } catch (error) {
+      if (error instanceof SuspendUntil) {
+        const output = { delayedMs: Math.max(0, error.until.getTime() - startedAt.getTime()), until: error.until.toISOString() };
+        steps.push({ ...base, status: "suspended", finishedAt: new Date().toISOString(), input: recordedInput, output });
+        waitingUntil.push(error.until);
+        continue;
+      }
+      return fail(classify(error, executor.definition, config), config, recordedInput);
+    }
+
+    const stopped = isTriggerNode && result.branch === null;
+    if (stopped) skipped = true;
+    steps.push({
+      ...base,
+      status: stopped ? "skipped" : "succeeded",
+      finishedAt: new Date().toISOString(),
+      input: recordedInput,
+      output: recordable(result.output),
+      ...(result.branch !== undefined ? { branch: result.branch } : {}),
+    });
+    outputs[node.id] = result.output;
+    continueAfter(node.id, result.branch);
+  }
+
+  if (waitingUntil.length > 0) {
+    return { status: "suspended", steps, resumeAt: new Date(Math.min(...waitingUntil.map((until) => until.getTime()))) };
+  }
+  return skipped ? { status: "skipped", steps } : { status: "succeeded", steps };
+}

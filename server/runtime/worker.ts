@@ -1,0 +1,162 @@
+import "server-only";
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { PrismaClient } from "@/server/db/generated/client";
+import type { ExecutionServices } from "@/server/nodes/define-executor";
+import { FlowCatalog } from "./flow-catalog";
+import { PartitionProcessor } from "./partition-processor";
+import {
+  acquirePartition, ensurePartitions, forgetWorker, heartbeat, liveWorkerCount, releaseLease, renewLeases, type Lease,
+} from "./partition-leases";
+import { controlSubject, ensureEventsStream, type StreamLayout } from "./stream-layout";
+
+// A worker process: keeps a fair share of the partitions (leases in Postgres), runs a
+// PartitionProcessor for each, follows flow changes, and reports itself for GET /api/health.
+
+export interface WorkerOptions {
+  db: PrismaClient;
+  nc: NatsConnection;
+  layout: StreamLayout;
+  services: ExecutionServices;
+  maxRetryAgeMs: number;
+  leaseTtlMs?: number;
+  /** How often leases are renewed, shares rebalanced and flows re-checked. */
+  tickMs?: number;
+  inlineBudgetMs?: number;
+  log?: (message: string, extra?: unknown) => void;
+}
+
+export class Worker {
+  readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly startedAt = new Date();
+  private readonly processors = new Map<number, PartitionProcessor>();
+  private readonly leases = new Map<number, Lease>();
+  private readonly catalog: FlowCatalog;
+  private timer?: NodeJS.Timeout;
+  private subs: Subscription[] = [];
+  private stopping = false;
+  private ticking?: Promise<void>;
+  private readonly log: (message: string, extra?: unknown) => void;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.catalog = new FlowCatalog(options.db);
+    this.log = options.log ?? ((message, extra) => console.log(`[worker] ${message}`, extra ?? ""));
+  }
+
+  get partitions(): number[] {
+    return [...this.processors.keys()].sort((a, b) => a - b);
+  }
+
+  async start() {
+    const { db, nc, layout } = this.options;
+    const jsm = await jetstreamManager(nc);
+    await ensureEventsStream(jsm, layout);
+    await ensurePartitions(db, layout.partitions);
+    await this.catalog.refresh();
+    await heartbeat(db, this.worker(), [], 0n);
+    this.subs.push(nc.subscribe(controlSubject(layout, "flows"), { callback: () => void this.catalog.refresh().catch(() => undefined) }));
+    this.subs.push(nc.subscribe(controlSubject(layout, "dead-letters"), {
+      callback: (_err, msg) => {
+        try {
+          const { partition } = msg.json<{ partition?: number }>();
+          if (typeof partition === "number") this.processors.get(partition)?.poke();
+          else for (const p of this.processors.values()) p.poke();
+        } catch {
+          for (const p of this.processors.values()) p.poke();
+        }
+      },
+    }));
+    await this.tick();
+    this.scheduleTick();
+    this.log(`${this.id} started; partitions ${this.partitions.join(",") || "none yet"}`);
+  }
+
+  private worker() {
+    return { id: this.id, hostname: hostname(), pid: process.pid, startedAt: this.startedAt };
+  }
+
+  private scheduleTick() {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick()
+        .catch((error) => this.log("maintenance tick failed", (error as Error).message))
+        .finally(() => this.scheduleTick());
+    }, this.options.tickMs ?? 1_000);
+  }
+
+  /** Renew leases, follow flow changes, take or give back partitions to keep shares even. */
+  private async tick() {
+    const { db, layout } = this.options;
+    const ttl = this.options.leaseTtlMs ?? 10_000;
+    const lost = await renewLeases(db, this.id, [...this.leases.values()], ttl);
+    for (const partition of lost) await this.drop(partition, false);
+    await this.catalog.refresh();
+
+    let lag = 0n;
+    for (const processor of this.processors.values()) lag += BigInt(await processor.lag());
+    await heartbeat(db, this.worker(), this.partitions, lag);
+
+    const live = Math.max(1, await liveWorkerCount(db, ttl));
+    const share = Math.ceil(layout.partitions / live);
+    while (!this.stopping && this.processors.size < share) {
+      const lease = await acquirePartition(db, this.id, ttl, layout.partitions);
+      if (!lease) break;
+      await this.run(lease);
+    }
+    // Give back what is above our share so a newly started worker gets its part.
+    while (!this.stopping && this.processors.size > share) {
+      const partition = Math.max(...this.processors.keys());
+      await this.drop(partition, true);
+    }
+  }
+
+  private async run(lease: Lease) {
+    const js = jetstream(this.options.nc);
+    const jsm = await jetstreamManager(this.options.nc);
+    const processor = new PartitionProcessor(
+      {
+        db: this.options.db, js, jsm, layout: this.options.layout, workerId: this.id, catalog: this.catalog,
+        services: this.options.services, maxRetryAgeMs: this.options.maxRetryAgeMs,
+        inlineBudgetMs: this.options.inlineBudgetMs, log: this.log,
+      },
+      lease,
+    );
+    processor.onLost = (partition) => {
+      this.processors.delete(partition);
+      this.leases.delete(partition);
+    };
+    this.processors.set(lease.partition, processor);
+    this.leases.set(lease.partition, lease);
+    try {
+      await processor.start();
+    } catch (error) {
+      this.log(`could not start partition ${lease.partition}`, (error as Error).message);
+      this.processors.delete(lease.partition);
+      this.leases.delete(lease.partition);
+      await processor.stop(0);
+      await releaseLease(this.options.db, this.id, lease).catch(() => undefined);
+    }
+  }
+
+  private async drop(partition: number, release: boolean) {
+    const processor = this.processors.get(partition);
+    const lease = this.leases.get(partition);
+    this.processors.delete(partition);
+    this.leases.delete(partition);
+    await processor?.stop();
+    if (release && lease) await releaseLease(this.options.db, this.id, lease).catch(() => undefined);
+  }
+
+  /** Graceful shutdown: finish current work, hand partitions back at once, leave NATS cleanly. */
+  async stop() {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.ticking?.catch(() => undefined);
+    for (const sub of this.subs) sub.unsubscribe();
+    await Promise.all(this.partitions.map((p) => this.drop(p, true)));
+    await forgetWorker(this.options.db, this.id).catch(() => undefined);
+  }
+}
