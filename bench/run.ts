@@ -1,15 +1,20 @@
-// `npm run bench`: measures SPEC §4's figures against the real app, prints a table and writes
+// `npm run bench`: measures SPEC §4's figures on this machine, prints them as a table and writes
 // bench/results/latest.json. Needs a production build (`npm run build`), Postgres and NATS.
+// BENCH_SOAK_SECONDS (default 30) sets the sustained-load phase of the worker memory figure.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import pg from "pg";
+import { applyMigrations } from "../server/db/migrations";
+import { createPrismaClient } from "../server/db/create-client";
 import { measureEditor } from "./editor";
+import { measureRuntime } from "./runtime";
 
 const port = Number(process.env.BENCH_PORT ?? 3300);
 const baseUrl = `http://127.0.0.1:${port}`;
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const apiKey = "syn_bench_bootstrap_key_0123456789";
-const dbName = `syncline_bench_${Date.now().toString(36)}`;
+const stamp = Date.now().toString(36);
 
 async function admin(sql: string) {
   const client = new pg.Client({ connectionString: adminUrl });
@@ -17,49 +22,98 @@ async function admin(sql: string) {
   try { await client.query(sql); } finally { await client.end(); }
 }
 
+async function withDatabase<T>(name: string, fn: (url: string) => Promise<T>): Promise<T> {
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  try {
+    await applyMigrations(url.toString());
+    return await fn(url.toString());
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
 async function waitForHealth(timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(`${baseUrl}/api/health`);
-      if (res.ok) return;
+      if ((await fetch(`${baseUrl}/api/health`)).ok) return;
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`the app did not become healthy on ${baseUrl}`);
 }
 
-async function main() {
-  if (!existsSync(".next/BUILD_ID")) throw new Error("No production build: run `npm run build` first.");
-  await admin(`CREATE DATABASE ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
+async function withApp<T>(databaseUrl: string, fn: () => Promise<T>): Promise<T> {
   const app = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/start.ts"], {
     stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, DATABASE_URL: url.toString(), NATS_URL: process.env.NATS_URL ?? "nats://127.0.0.1:4222", PORT: String(port), BOOTSTRAP_API_KEY: apiKey, SYNCLINE_PREFIX: `bench_${dbName}` },
+    env: { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, PORT: String(port), BOOTSTRAP_API_KEY: apiKey, SYNCLINE_PREFIX: `bench_app_${stamp}` },
   });
   try {
     await waitForHealth(120_000);
-    const editor = await measureEditor(baseUrl, apiKey, 500);
-    const rows: [string, string, string][] = [
-      ["editor: pan FPS, 500-node flow", String(editor.panFps), "smooth (≥ 30 fps)"],
-      ["editor: zoom FPS, 500-node flow", String(editor.zoomFps), "smooth (≥ 30 fps)"],
-      ["editor route JS, gzipped", `${editor.editorJsGzipKb} KB (${editor.editorJsFiles} files)`, "≤ 350 KB"],
-    ];
-    const width = Math.max(...rows.map((r) => r[0].length));
-    console.log(`\n${"figure".padEnd(width)}  ${"measured".padEnd(24)}  target`);
-    for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(24)}  ${target}`);
-    mkdirSync("bench/results", { recursive: true });
-    writeFileSync("bench/results/latest.json", JSON.stringify({ measuredAt: new Date().toISOString(), editor }, null, 2) + "\n");
-    console.log("\nwritten to bench/results/latest.json");
+    return await fn();
   } finally {
+    const exited = new Promise((r) => app.once("exit", r));
     app.kill("SIGTERM");
-    await new Promise((r) => app.once("exit", r));
-    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await exited;
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+type Row = [figure: string, measured: string, target: string];
+
+async function main() {
+  if (!existsSync(".next/BUILD_ID")) throw new Error("No production build: run `npm run build` first.");
+  const rows: Row[] = [];
+  const results: Record<string, unknown> = { measuredAt: new Date().toISOString(), machine: "2 cores (see ../shared/ENVIRONMENT.md)" };
+
+  console.log("runtime: raw JetStream baseline, throughput, latency, worker memory…");
+  const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS ?? 30);
+  const { runtime, raw } = await withDatabase(`syncline_bench_rt_${stamp}`, async (url) => {
+    const db = createPrismaClient(url);
+    try {
+      return await measureRuntime({ db, databaseUrl: url, natsUrl, soakSeconds });
+    } finally {
+      await db.$disconnect();
+    }
+  });
+  results.raw = raw;
+  results.runtime = runtime;
+  rows.push(
+    ["raw JetStream publish (msgID, acks per 2,000)", `${raw.publishPerSec} msg/s`, "baseline"],
+    ["raw JetStream consume + ack", `${raw.consumePerSec} msg/s`, "baseline"],
+    ["raw JetStream publish + consume at once", `${raw.pipelinePerSec} msg/s`, "baseline"],
+    [`runtime, 2-node flow, ${runtime.keys} keys, order+dedup+history`, `${runtime.eventsPerSec} events/s (${runtime.ratioToRawPipeline} × raw)`, "≥ 10,000/s and ≥ 0.5 × raw"],
+    [`latency publish → first action @ ${runtime.latency.offeredPerSec}/s`, `p50 ${runtime.latency.p50Ms} ms, p99 ${runtime.latency.p99Ms} ms`, "p50 ≤ 5 ms, p99 ≤ 25 ms"],
+    [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB`, "≤ 200 MB, flat"],
+  );
+
+  console.log("app: editor…");
+  await withDatabase(`syncline_bench_app_${stamp}`, (url) =>
+    withApp(url, async () => {
+      const editor = await measureEditor(baseUrl, apiKey, 500);
+      results.editor = editor;
+      rows.push(
+        ["editor: pan FPS, 500-node flow", String(editor.panFps), "smooth (≥ 30 fps)"],
+        ["editor: zoom FPS, 500-node flow", String(editor.zoomFps), "smooth (≥ 30 fps)"],
+        ["editor route JS, gzipped", `${editor.editorJsGzipKb} KB (${editor.editorJsFiles} files)`, "≤ 350 KB"],
+      );
+    }),
+  );
+
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const width2 = Math.max(...rows.map((r) => r[1].length));
+  console.log(`\n${"figure".padEnd(width)}  ${"measured".padEnd(width2)}  target`);
+  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(width2)}  ${target}`);
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2) + "\n");
+  console.log("\nwritten to bench/results/latest.json");
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,13 +1,14 @@
 // `npm start` / `npm run dev`: the one command that runs Syncline on a laptop.
 // It fills in what is not configured — an embedded PGlite database when DATABASE_URL is unset, a
 // local nats-server when NATS_URL is unset and none answers on 127.0.0.1:4222 — then runs the web
-// app with those settings and stops everything together.
+// app and one runtime worker with those settings, and stops everything together.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "../server/env";
 import { startEmbeddedPostgres } from "../server/db/embedded-postgres";
 import { resolveNatsUrl } from "../server/nats/connection";
+import { applyMigrations } from "../server/db/migrations";
 
 const dev = process.argv.includes("--dev");
 
@@ -24,6 +25,10 @@ async function main() {
     console.log(`[syncline] DATABASE_URL not set: embedded PGlite database in ${path.join(dataDir, "pglite")}`);
   }
 
+  // Once, before the web app and the worker start: they would otherwise race to apply them
+  // (the embedded database shares one session, so advisory locks cannot keep them apart).
+  await applyMigrations(childEnv.DATABASE_URL!);
+
   const nats = await resolveNatsUrl({ natsUrl: config.NATS_URL, dataDir });
   cleanups.push(() => nats.stop());
   childEnv.NATS_URL = nats.url;
@@ -38,6 +43,9 @@ async function main() {
   const children: ChildProcess[] = [];
   const web = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.PORT)], { stdio: "inherit", env: childEnv });
   children.push(web);
+  // The runtime worker beside the web app; run more with `npm run worker` on other machines.
+  const worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.resolve("scripts/worker.ts")], { stdio: "inherit", env: childEnv });
+  children.push(worker);
   console.log(`[syncline] Open http://localhost:${config.PORT}`);
 
   let stopping = false;

@@ -5,16 +5,19 @@ import { applyMigrations } from "../server/db/migrations";
 import { createPrismaClient } from "../server/db/create-client";
 import { connectNats, resolveNatsUrl } from "../server/nats/connection";
 import { Worker } from "../server/runtime/worker";
+import pg from "pg";
 
 async function main() {
   const config = parseEnv(process.env);
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
   await applyMigrations(config.DATABASE_URL);
   const db = createPrismaClient(config.DATABASE_URL);
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
   const nats = await resolveNatsUrl({ natsUrl: config.NATS_URL, dataDir: config.DATA_DIR });
   const nc = await connectNats(nats.url, { name: `${config.SYNCLINE_PREFIX}-worker` });
   const worker = new Worker({
     db,
+    pool,
     nc,
     layout: { prefix: config.SYNCLINE_PREFIX, partitions: config.SYNCLINE_PARTITIONS, duplicateWindowMs: config.SYNCLINE_DUPLICATE_WINDOW_MS },
     services: { httpAllowlist: config.SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean) },
@@ -30,6 +33,7 @@ async function main() {
     await worker.stop();
     await nc.drain().catch(() => undefined);
     await db.$disconnect();
+    await pool.end();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

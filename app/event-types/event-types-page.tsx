@@ -153,20 +153,20 @@ function TypeTable({ rows }: { rows: TypeRow[] }) {
       </thead>
       <tbody>
         {rows.map((row) => (
-          <tr key={row.type} data-testid={`event-type-row-${row.type}`} style={{ verticalAlign: "top" }}>
-            <td>
+          <tr key={row.type} data-testid={`event-type-row-${row.type}`}>
+            <td style={{ verticalAlign: "top" }}>
               <code style={{ fontWeight: 600 }}>{row.type}</code>
               {row.description && <div className="muted small" style={{ marginTop: 2 }}>{row.description}</div>}
               {row.warning && <div className="small" style={{ color: "var(--danger)", marginTop: 4 }}>{row.warning}</div>}
             </td>
-            <td><FieldList fields={row.fields} /></td>
-            <td>
+            <td style={{ verticalAlign: "top" }}><FieldList fields={row.fields} /></td>
+            <td style={{ verticalAlign: "top" }}>
               <details>
                 <summary className="small" style={{ cursor: "pointer", whiteSpace: "nowrap" }}>Show</summary>
                 <pre className="mono" style={{ margin: "8px 0 0", padding: 10, background: "var(--surface-2)", borderRadius: 6, maxWidth: 420, maxHeight: 320, overflow: "auto" }}>{pretty(row.example)}</pre>
               </details>
             </td>
-            {withActions && <td style={{ whiteSpace: "nowrap" }}>{row.actions}</td>}
+            {withActions && <td style={{ whiteSpace: "nowrap", verticalAlign: "top" }}>{row.actions}</td>}
           </tr>
         ))}
       </tbody>

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPrismaClient } from "@/server/db/client";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import {
@@ -177,6 +177,7 @@ describe("event schema registry", () => {
       const cold = createEventSchemaRegistry({ db: () => broken });
       await expect(cold.validate("com.acme.return.requested", {})).rejects.toBeInstanceOf(SchemaRegistryUnavailableError);
 
+      const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
       let clock = 0;
       let useBroken = false;
       const warm = createEventSchemaRegistry({ db: () => (useBroken ? broken : database.prisma), ttlMs: 100, now: () => clock });
@@ -184,6 +185,8 @@ describe("event schema registry", () => {
       useBroken = true;
       clock += 1_000;
       expect(await warm.validate("com.acme.return.requested", { orderId: "A", quantity: 1 })).toEqual([]);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/using the cached ones: .*does not exist/));
+      warn.mockRestore();
     } finally {
       await broken.$disconnect();
     }

@@ -1,6 +1,8 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { setMaxListeners } from "node:events";
+import type { Pool } from "pg";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { Prisma } from "@/server/db/generated/client";
 import type { CloudEvent } from "@/server/events/event-types";
@@ -9,6 +11,7 @@ import { retryDelayMs, type RetryPolicy } from "@/server/nodes/retry-policy";
 import { runFlow, type FlowRunResult, type StepRecord } from "./run-flow";
 import type { CatalogFlow, FlowCatalog } from "./flow-catalog";
 import { fenceAndAdvance, LostLeaseError, type Lease } from "./partition-leases";
+import { fence, inTransaction, processedPairs, writeRows, type DeadLetterInsert, type HeldInsert, type RunInsert } from "./batch-writer";
 import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./stream-layout";
 
 // One owned partition of the event stream. New events arrive in batches from a durable consumer
@@ -22,6 +25,8 @@ import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./s
 
 export interface ProcessorDeps {
   db: PrismaClient;
+  /** Plain pg pool for the per-batch write (see batch-writer.ts). */
+  pool: Pool;
   js: JetStreamClient;
   jsm: JetStreamManager;
   layout: StreamLayout;
@@ -55,9 +60,9 @@ interface ParsedEvent {
   traceparent: string;
 }
 
-type RunRow = Prisma.RunCreateManyInput;
-type HeldRow = Prisma.HeldEventCreateManyInput & { runId: string };
-type DeadLetterRow = Prisma.DeadLetterCreateManyInput;
+type RunRow = RunInsert;
+type HeldRow = HeldInsert;
+type DeadLetterRow = DeadLetterInsert;
 
 interface BatchOutcome {
   runs: RunRow[];
@@ -110,6 +115,8 @@ export class PartitionProcessor {
 
   constructor(private readonly deps: ProcessorDeps, private readonly lease: Lease) {
     this.partition = lease.partition;
+    // Every in-flight step listens to this signal; hundreds at a time is expected, not a leak.
+    setMaxListeners(0, this.abort.signal);
     this.consumerName = `${eventsStreamName(deps.layout)}_p${lease.partition}`;
   }
 
@@ -263,10 +270,7 @@ export class PartitionProcessor {
   private async alreadyProcessed(items: WorkItem[]): Promise<Set<string>> {
     if (items.length === 0) return new Set();
     const ids = [...new Set(items.map((i) => i.parsed.event.id))];
-    const rows = await this.withDbRetry(() =>
-      this.deps.db.processedEvent.findMany({ where: { eventId: { in: ids } }, select: { eventId: true, flowId: true } }),
-    );
-    return new Set(rows.map((r) => `${r.eventId}\u0000${r.flowId}`));
+    return this.withDbRetry(() => processedPairs(this.deps.pool, ids));
   }
 
   private async processGroup(group: WorkItem[], outcome: BatchOutcome) {
@@ -312,9 +316,9 @@ export class PartitionProcessor {
     state.held++;
     outcome.held.push({
       partition: this.partition, flowId: flow.flowId, flowVersion: flow.version, orderingKey: parsed.event.subject,
-      eventId: parsed.event.id, event: json(parsed.event), headers: json(parsed.headers), sequence: parsed.sequence,
-      attempts: opts.attempts, errors: json(opts.errors ?? []), nextAttemptAt: opts.nextAttemptAt,
-      firstFailedAt: opts.firstFailedAt ?? null, runId, steps: json(opts.steps ?? []),
+      eventId: parsed.event.id, event: parsed.event, headers: parsed.headers, sequence: parsed.sequence,
+      attempts: opts.attempts, errors: opts.errors ?? [], nextAttemptAt: opts.nextAttemptAt,
+      firstFailedAt: opts.firstFailedAt ?? null, runId, steps: opts.steps ?? [],
     });
     if (!outcome.runs.some((r) => r.id === runId)) {
       outcome.runs.push(this.runRow(item, runId, now, { status: opts.attempts > 0 ? "retrying" : "held", attempts: opts.attempts, steps: opts.steps ?? [] }));
@@ -326,7 +330,7 @@ export class PartitionProcessor {
       id: runId, flowId: item.flow.flowId, flowVersion: item.flow.version, eventId: item.parsed.event.id,
       eventType: item.parsed.event.type, orderingKey: item.parsed.event.subject, status: r.status,
       attempts: r.attempts, traceId: traceIdOf(item.parsed.traceparent), sequence: item.parsed.sequence,
-      startedAt, finishedAt: r.finished ? new Date() : null, error: r.error?.slice(0, MAX_RECORDED_ERROR) ?? null, steps: json(r.steps),
+      startedAt, finishedAt: r.finished ? new Date() : null, error: r.error?.slice(0, MAX_RECORDED_ERROR) ?? null, steps: r.steps,
     };
   }
 
@@ -350,7 +354,7 @@ export class PartitionProcessor {
           });
           // hold() wrote the run as "retrying"; keep the error on it.
           const run = outcome.runs.find((r) => r.id === runId);
-          if (run) { run.error = result.error.message.slice(0, MAX_RECORDED_ERROR); run.steps = json(result.steps); }
+          if (run) { run.error = result.error.message.slice(0, MAX_RECORDED_ERROR); run.steps = result.steps; }
           return;
         }
         const dl = this.deadLetterRow(item.flow.flowId, item.flow.version, item.parsed, runId, result, [error]);
@@ -373,22 +377,19 @@ export class PartitionProcessor {
   private deadLetterRow(flowId: string, flowVersion: number, parsed: ParsedEvent, runId: string, result: Extract<FlowRunResult, { status: "failed" }>, attempts: unknown[]): DeadLetterRow {
     return {
       id: randomUUID(), flowId, flowVersion, nodeId: result.failedNodeId, orderingKey: parsed.event.subject,
-      eventId: parsed.event.id, eventType: parsed.event.type, event: json(parsed.event), headers: json(parsed.headers),
-      attempts: json(attempts), error: result.error.message.slice(0, MAX_RECORDED_ERROR), traceId: traceIdOf(parsed.traceparent),
-      runId, steps: json(completed(result.steps)), sequence: parsed.sequence, partition: this.partition, status: "open",
+      eventId: parsed.event.id, eventType: parsed.event.type, event: parsed.event, headers: parsed.headers,
+      attempts, error: result.error.message.slice(0, MAX_RECORDED_ERROR), traceId: traceIdOf(parsed.traceparent),
+      runId, steps: completed(result.steps), sequence: parsed.sequence, partition: this.partition, status: "open",
     };
   }
 
   private async commitBatch(outcome: BatchOutcome, lastSeq: bigint) {
-    const { db, workerId } = this.deps;
+    const { pool, workerId } = this.deps;
     await this.withDbRetry(() =>
-      db.$transaction(async (tx) => {
-        await fenceAndAdvance(tx, workerId, this.lease, lastSeq);
-        if (outcome.runs.length) await tx.run.createMany({ data: outcome.runs });
-        if (outcome.processed.length) await tx.processedEvent.createMany({ data: outcome.processed, skipDuplicates: true });
-        if (outcome.held.length) await tx.heldEvent.createMany({ data: outcome.held });
-        if (outcome.deadLetters.length) await tx.deadLetter.createMany({ data: outcome.deadLetters });
-      }, { timeout: 30_000, maxWait: 10_000 }),
+      inTransaction(pool, async (client) => {
+        await fence(client, workerId, this.lease, lastSeq);
+        await writeRows(client, outcome);
+      }),
     );
     this.lease.cursor = lastSeq > this.lease.cursor ? lastSeq : this.lease.cursor;
   }
@@ -583,12 +584,12 @@ export class PartitionProcessor {
       return "wait";
     }
     const dl = this.deadLetterRow(row.flowId, row.flowVersion, parsed, row.runId, result, errors);
-    dl.steps = json(steps);
-    dl.headers = json(row.headers);
+    dl.steps = steps;
+    dl.headers = row.headers;
     await this.withDbRetry(() => db.$transaction(async (tx) => {
       await fenceAndAdvance(tx, workerId, this.lease);
       await tx.heldEvent.delete({ where: { id: row.id } });
-      await tx.deadLetter.create({ data: dl as Prisma.DeadLetterCreateInput });
+      await tx.deadLetter.create({ data: { ...dl, event: json(dl.event), headers: json(dl.headers), attempts: json(dl.attempts), steps: json(dl.steps) } });
       await tx.run.update({ where: { id: row.runId }, data: { status: "dead-lettered", attempts: attempt, finishedAt: now, error: result.error.message.slice(0, MAX_RECORDED_ERROR), steps: json(mergeSteps(row.steps, result.steps)) } });
     }));
     state.held--;

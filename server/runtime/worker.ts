@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Pool } from "pg";
 import type { PrismaClient } from "@/server/db/generated/client";
 import type { ExecutionServices } from "@/server/nodes/define-executor";
 import { FlowCatalog } from "./flow-catalog";
@@ -17,6 +18,8 @@ import { controlSubject, ensureEventsStream, type StreamLayout } from "./stream-
 
 export interface WorkerOptions {
   db: PrismaClient;
+  /** Plain pg pool for the hot path's batch writes. */
+  pool: Pool;
   nc: NatsConnection;
   layout: StreamLayout;
   services: ExecutionServices;
@@ -117,7 +120,7 @@ export class Worker {
     const jsm = await jetstreamManager(this.options.nc);
     const processor = new PartitionProcessor(
       {
-        db: this.options.db, js, jsm, layout: this.options.layout, workerId: this.id, catalog: this.catalog,
+        db: this.options.db, pool: this.options.pool, js, jsm, layout: this.options.layout, workerId: this.id, catalog: this.catalog,
         services: this.options.services, maxRetryAgeMs: this.options.maxRetryAgeMs,
         inlineBudgetMs: this.options.inlineBudgetMs, log: this.log,
       },

@@ -13,6 +13,7 @@ import type { FlowDocument } from "@/server/flows/flow-document";
 import { Worker } from "@/server/runtime/worker";
 import type { StreamLayout } from "@/server/runtime/stream-layout";
 import { RecordingReceiver } from "./recording-receiver";
+import pg from "pg";
 
 // Everything a runtime integration test needs, all real: its own nats-server (so it can be killed
 // and restarted), its own Postgres database, worker processes (so they can be SIGKILLed), and a
@@ -52,6 +53,7 @@ export async function startRuntimeFixture(options: { partitions?: number } = {})
   const nc = await connectNats(nats.url, { name: `${prefix}-test` });
   const processes: WorkerProcess[] = [];
   const inProcess: Worker[] = [];
+  const pools: pg.Pool[] = [];
 
   const workerEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -94,8 +96,10 @@ export async function startRuntimeFixture(options: { partitions?: number } = {})
   }
 
   async function startWorkerInProcess(): Promise<Worker> {
+    const pool = new pg.Pool({ connectionString: database.url, max: 5 });
+    pools.push(pool);
     const worker = new Worker({
-      db: database.prisma, nc, layout, services: { httpAllowlist: ["127.0.0.1"] }, maxRetryAgeMs: 24 * 3600_000,
+      db: database.prisma, pool, nc, layout, services: { httpAllowlist: ["127.0.0.1"] }, maxRetryAgeMs: 24 * 3600_000,
       log: process.env.SYNCLINE_TEST_LOG ? (m, e) => console.log(new Date().toISOString(), m, e ?? "") : () => {},
     });
     await worker.start();
@@ -117,6 +121,7 @@ export async function startRuntimeFixture(options: { partitions?: number } = {})
     close: async () => {
       await Promise.all(processes.map((p) => p.kill("SIGKILL")));
       await Promise.all(inProcess.map((w) => w.stop()));
+      await Promise.all(pools.map((p) => p.end()));
       await receiver.stop();
       await nc.close().catch(() => undefined);
       await nats.stop();

@@ -1,0 +1,230 @@
+// Runtime figures (SPEC §4): throughput of the JetStream runtime with order, dedup and run
+// history on, against raw JetStream measured in the same run on the same server; publish → first
+// action latency at a fixed offered rate; worker memory under load.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import type { PrismaClient } from "../server/db/generated/client";
+import { createFlow, publishFlow, setFlowEnabled } from "../server/flows/flow-store";
+import type { FlowDocument } from "../server/flows/flow-document";
+import { eventSubject, eventsStreamName, type StreamLayout } from "../server/runtime/stream-layout";
+
+const ACK_BATCH = 2_000;
+
+export interface RawFigures { publishPerSec: number; consumePerSec: number; pipelinePerSec: number; messages: number }
+export interface RuntimeFigures {
+  events: number;
+  keys: number;
+  eventsPerSec: number;
+  ratioToRawPipeline: number;
+  latency: { offeredPerSec: number; events: number; p50Ms: number; p99Ms: number; maxMs: number };
+  workerRssMb: { start: number; max: number; end: number; samples: number; soakSeconds: number };
+}
+
+async function publishAll(js: JetStreamClient, items: { subject: string; body: string; id: string; traceparent?: string }[]) {
+  for (let i = 0; i < items.length; i += ACK_BATCH) {
+    await Promise.all(
+      items.slice(i, i + ACK_BATCH).map((item) => {
+        const h = natsHeaders();
+        if (item.traceparent) h.set("traceparent", item.traceparent);
+        return js.publish(item.subject, item.body, { msgID: item.id, headers: h });
+      }),
+    );
+  }
+}
+
+/** Raw JetStream on the same server: publish with msgID, durable pull consume + ack, and both at once. */
+export async function measureRawJetStream(nc: NatsConnection, prefix: string, messages = 50_000): Promise<RawFigures> {
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  const stream = `${prefix}_raw`;
+  const payload = JSON.stringify({ specversion: "1.0", source: "bench", type: "stock.changed", subject: "SKU-1", data: { sku: "SKU-1", quantity: 1 } });
+  const items = (tag: string) => Array.from({ length: messages }, (_, i) => ({ subject: `${prefix}.raw.${i % 16}`, body: payload, id: `${tag}-${i}` }));
+  const consumeAll = async (durable: string, count: number) => {
+    await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 20_000 });
+    const consumer = await js.consumers.get(stream, durable);
+    const messagesIter = await consumer.consume({ max_messages: 2_000 });
+    let seen = 0;
+    for await (const m of messagesIter) {
+      m.ack();
+      if (++seen >= count) break;
+    }
+    await messagesIter.close();
+  };
+  try {
+    await jsm.streams.add({ name: stream, subjects: [`${prefix}.raw.>`], duplicate_window: 120_000_000_000 });
+    let t = performance.now();
+    await publishAll(js, items("a"));
+    const publishSec = (performance.now() - t) / 1000;
+    t = performance.now();
+    await consumeAll("c1", messages);
+    const consumeSec = (performance.now() - t) / 1000;
+    await jsm.streams.purge(stream);
+    t = performance.now();
+    await Promise.all([publishAll(js, items("b")), consumeAll("c2", messages)]);
+    const pipelineSec = (performance.now() - t) / 1000;
+    return {
+      messages,
+      publishPerSec: Math.round(messages / publishSec),
+      consumePerSec: Math.round(messages / consumeSec),
+      pipelinePerSec: Math.round(messages / pipelineSec),
+    };
+  } finally {
+    await jsm.streams.delete(stream).catch(() => undefined);
+  }
+}
+
+function benchFlow(): FlowDocument {
+  return {
+    schemaVersion: 1,
+    name: "Bench: stock → transform",
+    nodes: [
+      { id: "trigger", kind: "trigger:stock.changed", version: 1, config: {}, position: { x: 0, y: 0 } },
+      { id: "act", kind: "action:transform", version: 1, config: { fields: '{"sku": event.data.sku, "qty": event.data.quantity}' }, position: { x: 300, y: 0 } },
+    ],
+    edges: [{ id: "e1", source: "trigger", target: "act", sourceHandle: "out" }],
+    settings: { orderingPolicy: "hold" },
+  };
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 102.4) / 10;
+}
+
+async function waitForRuns(db: PrismaClient, count: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "Run"`;
+    if (Number(row?.n ?? 0) >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${row?.n} of ${count} runs recorded after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function percentile(sorted: number[], p: number) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+export async function measureRuntime(opts: {
+  db: PrismaClient;
+  databaseUrl: string;
+  natsUrl: string;
+  events?: number;
+  keys?: number;
+  latencyEvents?: number;
+  soakSeconds?: number;
+}): Promise<{ runtime: RuntimeFigures; raw: RawFigures }> {
+  const events = opts.events ?? 50_000;
+  const keys = opts.keys ?? 1_000;
+  const prefix = `bench${randomUUID().replace(/-/g, "").slice(0, 8)}`;
+  const layout: StreamLayout = { prefix, partitions: 16, duplicateWindowMs: 120_000 };
+  const nc = await connect({ servers: opts.natsUrl, name: `${prefix}-bench` });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  let worker: ChildProcess | undefined;
+  try {
+    const raw = await measureRawJetStream(nc, prefix, events);
+
+    const { id } = await createFlow(opts.db, benchFlow());
+    await publishFlow(opts.db, id);
+    await setFlowEnabled(opts.db, id, true);
+
+    worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], {
+      env: { ...process.env, DATABASE_URL: opts.databaseUrl, NATS_URL: opts.natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: "16" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      worker!.stdout!.on("data", (c: Buffer) => { out += c.toString(); if (out.includes(" started; partitions")) resolve(); });
+      worker!.once("exit", (code) => reject(new Error(`worker exited ${code}: ${out}`)));
+    });
+    const pid = worker.pid!;
+    const rss: number[] = [rssMb(pid)];
+    const sampler = setInterval(() => rss.push(rssMb(pid)), 1_000);
+
+    const makeEvent = (i: number, extra: Record<string, unknown> = {}) => {
+      const sku = `SKU-${i % keys}`;
+      const event = { specversion: "1.0", id: `${prefix}-${i}`, source: "bench", type: "stock.changed", subject: sku, time: new Date().toISOString(), data: { sku, quantity: Math.floor(i / keys), ...extra } };
+      return { subject: eventSubject(layout, sku, "stock.changed"), body: JSON.stringify(event), id: event.id };
+    };
+
+    // Throughput: publish everything while the worker runs; until every run is recorded.
+    const started = performance.now();
+    await publishAll(js, Array.from({ length: events }, (_, i) => makeEvent(i)));
+    await waitForRuns(opts.db, events, 300_000);
+    const eventsPerSec = Math.round(events / ((performance.now() - started) / 1000));
+
+    // Latency at a fixed offered rate: 1,000 events/s in 10 ms ticks.
+    const latencyEvents = opts.latencyEvents ?? 10_000;
+    const base = events;
+    const tickMs = 10;
+    const perTick = 10;
+    const t0 = performance.now();
+    for (let sent = 0; sent < latencyEvents; sent += perTick) {
+      const due = t0 + (sent / perTick) * tickMs;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const batch = [];
+      for (let k = 0; k < perTick; k++) {
+        const i = base + sent + k;
+        const sku = `SKU-${i % keys}`;
+        const event = { specversion: "1.0", id: `${prefix}-${i}`, source: "bench", type: "stock.changed", subject: sku, data: { sku, quantity: i, publishedAt: Date.now() } };
+        batch.push(js.publish(eventSubject(layout, sku, "stock.changed"), JSON.stringify(event), { msgID: event.id }));
+      }
+      await Promise.all(batch);
+    }
+    await waitForRuns(opts.db, events + latencyEvents, 120_000);
+    const rows = await opts.db.$queryRaw<{ published: string; started: string }[]>`
+      SELECT (steps -> 0 -> 'output' -> 'data' ->> 'publishedAt') AS published,
+             (SELECT s ->> 'startedAt' FROM jsonb_array_elements(steps) s WHERE s ->> 'nodeId' = 'act') AS started
+      FROM "Run" WHERE (steps -> 0 -> 'output' -> 'data' ->> 'publishedAt') IS NOT NULL`;
+    const latencies = rows
+      .map((r) => Date.parse(r.started) - Number(r.published))
+      .filter((n) => Number.isFinite(n))
+      .sort((a, b) => a - b);
+
+    // Sustained load for the memory figure (BENCH_SOAK_SECONDS=600 for SPEC's 10 minutes).
+    const soakSeconds = opts.soakSeconds ?? 30;
+    const soakEnd = performance.now() + soakSeconds * 1000;
+    let i = base + latencyEvents;
+    while (performance.now() < soakEnd) {
+      const tickStart = performance.now();
+      await publishAll(js, Array.from({ length: 2_000 }, () => makeEvent(i++)));
+      const wait = 1000 - (performance.now() - tickStart);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await waitForRuns(opts.db, i, 300_000);
+    clearInterval(sampler);
+    rss.push(rssMb(pid));
+
+    return {
+      raw,
+      runtime: {
+        events,
+        keys,
+        eventsPerSec,
+        ratioToRawPipeline: Math.round((eventsPerSec / raw.pipelinePerSec) * 100) / 100,
+        latency: {
+          offeredPerSec: 1000,
+          events: latencies.length,
+          p50Ms: percentile(latencies, 50),
+          p99Ms: percentile(latencies, 99),
+          maxMs: latencies[latencies.length - 1] ?? 0,
+        },
+        workerRssMb: { start: rss[0]!, max: Math.max(...rss), end: rss[rss.length - 1]!, samples: rss.length, soakSeconds },
+      },
+    };
+  } finally {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((r) => worker!.once("exit", r));
+      worker.kill("SIGTERM");
+      await exited;
+    }
+    await jsm.streams.delete(eventsStreamName(layout)).catch(() => undefined);
+    await nc.close();
+  }
+}
