@@ -2,6 +2,8 @@
 // build of the app. The database is dropped when Playwright stops the server.
 import { spawn } from "node:child_process";
 import pg from "pg";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 
 const port = process.env.E2E_PORT ?? "3100";
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -22,15 +24,31 @@ await admin(`CREATE DATABASE ${name}`);
 const url = new URL(adminUrl);
 url.pathname = `/${name}`;
 
+const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+const prefix = `e2e_${name}`;
+
+/** The app's worker creates a stream on the shared NATS server; leave nothing behind. */
+async function deleteStreams() {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const stream of jsm.streams.list()) {
+      if (stream.config.name.startsWith(prefix)) await jsm.streams.delete(stream.config.name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
 const app = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/start.ts"], {
   stdio: "inherit",
   env: {
     ...process.env,
     DATABASE_URL: url.toString(),
-    NATS_URL: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+    NATS_URL: natsUrl,
     PORT: port,
     BOOTSTRAP_API_KEY: E2E_API_KEY,
-    SYNCLINE_PREFIX: `e2e_${name}`,
+    SYNCLINE_PREFIX: prefix,
   },
 });
 
@@ -43,6 +61,7 @@ async function stop() {
     await new Promise((resolve) => app.once("exit", resolve));
   }
   await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((error) => console.error("could not drop", name, error));
+  await deleteStreams().catch((error) => console.error("could not delete the e2e streams", error));
   process.exit(0);
 }
 process.on("SIGTERM", () => void stop());

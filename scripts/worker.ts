@@ -12,7 +12,8 @@ async function main() {
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
   await applyMigrations(config.DATABASE_URL);
   const db = createPrismaClient(config.DATABASE_URL);
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  // One connection per partition batch in flight, plus room for lanes and lookups.
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: Math.min(40, config.SYNCLINE_PARTITIONS + 8) });
   const nats = await resolveNatsUrl({ natsUrl: config.NATS_URL, dataDir: config.DATA_DIR });
   const nc = await connectNats(nats.url, { name: `${config.SYNCLINE_PREFIX}-worker` });
   const worker = new Worker({

@@ -10,15 +10,19 @@ export function Dialog({ title, onClose, children, actions }: {
 }) {
   const titleId = useId();
   const ref = useRef<HTMLDivElement>(null);
+  // Callers pass a new onClose on every render; reading it through a ref keeps focus from jumping
+  // back to the first field each time the form changes.
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
   useEffect(() => {
     const first = ref.current?.querySelector<HTMLElement>("input, textarea, select, button.btn-primary, button.btn-danger, button");
     first?.focus();
-    const onKey = (e: KeyboardEvent) => { if (e.key === "Escape") onClose(); };
+    const onKey = (e: KeyboardEvent) => { if (e.key === "Escape") onCloseRef.current(); };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
+  }, []);
   return (
-    <div className="dialog-backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) onClose(); }}>
+    <div className="dialog-backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) onCloseRef.current(); }}>
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref}>
         <h2 id={titleId}>{title}</h2>
         {children}

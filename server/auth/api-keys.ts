@@ -31,6 +31,7 @@ export async function listApiKeys(db: PrismaClient) {
 }
 
 export async function revokeApiKey(db: PrismaClient, id: string) {
+  verified.clear();
   const updated = await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
   return updated.count > 0;
 }
@@ -47,16 +48,26 @@ export async function ensureBootstrapApiKey(db: PrismaClient, key: string) {
 }
 
 const lastUsedWrites = new Map<string, number>();
+/**
+ * Recently verified keys, so a busy ingest does not query the database on every request. A
+ * revoked key stops working within this many milliseconds.
+ */
+const VERIFIED_TTL_MS = 5_000;
+const verified = new Map<string, { id: string; until: number }>();
 
 /** Checks an `Authorization: Bearer <key>` header value. Returns the key's id, or null. */
 export async function authenticateBearer(db: PrismaClient, authorization: string | null): Promise<string | null> {
   const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
   if (!match?.[1]) return null;
   const hash = hashApiKey(match[1]);
+  const cached = verified.get(hash);
+  if (cached && cached.until > Date.now()) return cached.id;
   const row = await db.apiKey.findUnique({ where: { hash }, select: { id: true, hash: true, revokedAt: true } });
   if (!row || row.revokedAt) return null;
   // The lookup is by hash already; compare again in constant time so timing says nothing.
   if (!timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return null;
+  if (verified.size > 1_000) verified.clear();
+  verified.set(hash, { id: row.id, until: Date.now() + VERIFIED_TTL_MS });
   // lastUsedAt is informational: write it at most once a minute per key, not on every request.
   const now = Date.now();
   if ((lastUsedWrites.get(row.id) ?? 0) < now - 60_000) {

@@ -83,7 +83,9 @@ describe("the project's migrations", () => {
       url,
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(["ApiKey", "Flow", "FlowVersion", "_prisma_migrations"]);
+    expect(tables.map((t) => t.table_name)).toEqual([
+      "ApiKey", "DeadLetter", "EventType", "Flow", "FlowVersion", "HeldEvent", "Partition", "ProcessedEvent", "Run", "Worker", "_prisma_migrations",
+    ]);
 
     const rows = await rowsOf(url);
     expect(rows.map((r) => r.migration_name)).toEqual(migrationNames);

@@ -116,7 +116,12 @@ export async function renameFlow(db: Db, id: string, name: string) {
   const row = await db.flow.findUnique({ where: { id } });
   if (!row) throw new FlowNotFoundError(id);
   const document = { ...asDocument(row.draft), name };
-  await db.flow.update({ where: { id }, data: { name, draft: toJson(document), revision: { increment: 1 } } });
+  const updated = await db.flow.update({
+    where: { id },
+    data: { name, draft: toJson(document), revision: { increment: 1 } },
+    select: { revision: true },
+  });
+  return { revision: updated.revision };
 }
 
 export async function duplicateFlow(db: Db, id: string): Promise<{ id: string }> {
