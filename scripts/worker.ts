@@ -23,6 +23,7 @@ async function main() {
     layout: { prefix: config.SYNCLINE_PREFIX, partitions: config.SYNCLINE_PARTITIONS, duplicateWindowMs: config.SYNCLINE_DUPLICATE_WINDOW_MS },
     services: { httpAllowlist: config.SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean) },
     maxRetryAgeMs: config.SYNCLINE_MAX_RETRY_AGE_MS,
+    retention: { runRetentionMs: config.SYNCLINE_RUN_RETENTION_MS, processedRetentionMs: config.SYNCLINE_PROCESSED_RETENTION_MS },
   });
   await worker.start();
 

@@ -71,7 +71,8 @@ export async function writeRows(client: PoolClient, rows: BatchRows) {
   }
   if (processed.length) {
     await client.query(
-      `INSERT INTO "ProcessedEvent" ("eventId", "flowId") SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+      `INSERT INTO "ProcessedEvent" ("eventId", "flowId", "processedAt")
+       SELECT e, f, now() AT TIME ZONE 'UTC' FROM unnest($1::text[], $2::text[]) AS t(e, f) ON CONFLICT DO NOTHING`,
       [col(processed, "eventId"), col(processed, "flowId")],
     );
   }
@@ -90,7 +91,7 @@ export async function writeRows(client: PoolClient, rows: BatchRows) {
   if (deadLetters.length) {
     await client.query(
       `INSERT INTO "DeadLetter" (id, "flowId", "flowVersion", "nodeId", "orderingKey", "eventId", "eventType", event, headers, attempts, error, "traceId", "runId", steps, sequence, "partition", status, "updatedAt")
-       SELECT *, now() FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::jsonb[], $11::text[], $12::text[], $13::text[], $14::jsonb[], $15::bigint[], $16::int[], $17::text[])`,
+       SELECT *, now() AT TIME ZONE 'UTC' FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::jsonb[], $11::text[], $12::text[], $13::text[], $14::jsonb[], $15::bigint[], $16::int[], $17::text[])`,
       [col(deadLetters, "id"), col(deadLetters, "flowId"), col(deadLetters, "flowVersion"), col(deadLetters, "nodeId"), col(deadLetters, "orderingKey"),
         col(deadLetters, "eventId"), col(deadLetters, "eventType"), jsonCol(deadLetters, "event"), jsonCol(deadLetters, "headers"), jsonCol(deadLetters, "attempts"),
         col(deadLetters, "error"), col(deadLetters, "traceId"), col(deadLetters, "runId"), jsonCol(deadLetters, "steps"), bigCol(deadLetters, "sequence"),

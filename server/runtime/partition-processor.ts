@@ -348,7 +348,7 @@ export class PartitionProcessor {
       case "failed": {
         const error = { at: now.toISOString(), error: result.error.message, transient: result.error.transient, nodeId: result.failedNodeId, attempt: 1 };
         if (this.shouldRetry(result, 1, now)) {
-          const delay = result.error.retryAfterMs ?? retryDelayMs(retryPolicyFromResult(result), 1);
+          const delay = this.retryDelay(result, 1);
           this.hold(item, runId, started, outcome, {
             attempts: 1, nextAttemptAt: new Date(now.getTime() + delay), errors: [error], steps: completed(result.steps), firstFailedAt: now,
           });
@@ -366,6 +366,13 @@ export class PartitionProcessor {
         return;
       }
     }
+  }
+
+  /** Retry-After when the system sent one (never beyond the max retry age), else the node's backoff. */
+  private retryDelay(result: Extract<FlowRunResult, { status: "failed" }>, attempt: number): number {
+    const { retryAfterMs } = result.error;
+    if (retryAfterMs !== undefined) return Math.min(Math.max(retryAfterMs, 0), this.deps.maxRetryAgeMs);
+    return retryDelayMs(retryPolicyFromResult(result), attempt);
   }
 
   private shouldRetry(result: Extract<FlowRunResult, { status: "failed" }>, attemptsSoFar: number, firstFailedAt: Date) {
@@ -573,7 +580,7 @@ export class PartitionProcessor {
     const firstFailedAt = row.firstFailedAt ?? now;
     const steps = mergeSteps(row.steps, completed(result.steps));
     if (this.shouldRetry(result, attempt, firstFailedAt)) {
-      const delay = result.error.retryAfterMs ?? retryDelayMs(result.retryPolicy, attempt);
+      const delay = this.retryDelay(result, attempt);
       const nextAttemptAt = new Date(now.getTime() + delay);
       await this.withDbRetry(() => db.$transaction(async (tx) => {
         await fenceAndAdvance(tx, workerId, this.lease);

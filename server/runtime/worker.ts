@@ -12,6 +12,7 @@ import {
   acquirePartition, ensurePartitions, forgetWorker, heartbeat, liveWorkerCount, releaseLease, renewLeases, type Lease,
 } from "./partition-leases";
 import { controlSubject, ensureEventsStream, type StreamLayout } from "./stream-layout";
+import { sweepRetention, type RetentionSettings } from "./retention";
 
 // A worker process: keeps a fair share of the partitions (leases in Postgres), runs a
 // PartitionProcessor for each, follows flow changes, and reports itself for GET /api/health.
@@ -28,6 +29,8 @@ export interface WorkerOptions {
   /** How often leases are renewed, shares rebalanced and flows re-checked. */
   tickMs?: number;
   inlineBudgetMs?: number;
+  /** Run history and processed-event retention; swept about once a minute. */
+  retention?: RetentionSettings;
   log?: (message: string, extra?: unknown) => void;
 }
 
@@ -41,6 +44,7 @@ export class Worker {
   private subs: Subscription[] = [];
   private stopping = false;
   private ticking?: Promise<void>;
+  private lastSweep = 0;
   private readonly log: (message: string, extra?: unknown) => void;
 
   constructor(private readonly options: WorkerOptions) {
@@ -107,6 +111,11 @@ export class Worker {
       const lease = await acquirePartition(db, this.id, ttl, layout.partitions);
       if (!lease) break;
       await this.run(lease);
+    }
+    if (this.options.retention && Date.now() - this.lastSweep > 60_000) {
+      this.lastSweep = Date.now();
+      const swept = await sweepRetention(this.options.pool, this.options.retention);
+      if (swept.runs || swept.processed) this.log(`retention: deleted ${swept.runs} runs and ${swept.processed} processed-event records`);
     }
     // Give back what is above our share so a newly started worker gets its part.
     while (!this.stopping && this.processors.size > share) {
