@@ -57,7 +57,8 @@ WITH s AS (
     CASE WHEN random() < 0.2 THEN floor(random() * ${HOT_KEYS})::int ELSE floor(random() * ${KEYS})::int END AS key,
     random() AS r_status,
     (5 + floor(random() * 400))::int AS duration_ms,
-    now() - interval '${DAYS} days' + interval '1 hour'
+    -- Columns are timestamp without time zone holding UTC (what Prisma reads and writes).
+    (now() AT TIME ZONE 'UTC') - interval '${DAYS} days' + interval '1 hour'
       + (i::double precision / ${rows}) * (interval '${DAYS} days' - interval '2 hours')
       + random() * interval '2 seconds' AS started_at
   FROM generate_series(1, ${rows}) AS g(i)
@@ -181,7 +182,7 @@ export async function measureRunHistory(databaseUrl: string, opts: RunHistoryOpt
            'nodes', jsonb_build_array(jsonb_build_object('id', 'trigger', 'kind', 'trigger:stock.changed', 'version', 1,
              'config', '{}'::jsonb, 'position', jsonb_build_object('x', 0, 'y', 0))),
            'edges', '[]'::jsonb, 'settings', jsonb_build_object('orderingPolicy', 'hold')),
-         now()
+         now() AT TIME ZONE 'UTC'
        FROM generate_series(0, ${FLOWS - 1}) AS n
        ON CONFLICT ("id") DO NOTHING`,
     );

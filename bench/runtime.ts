@@ -148,7 +148,7 @@ export async function measureRuntime(opts: {
       await setFlowEnabled(opts.db, id, true);
     }
 
-    worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], {
+    worker = spawn(process.execPath, ["--conditions=react-server", "scripts/run-worker.mjs"], {
       env: { ...process.env, DATABASE_URL: opts.databaseUrl, NATS_URL: opts.natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: "16" },
       stdio: ["ignore", "pipe", "inherit"],
     });

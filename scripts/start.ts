@@ -44,7 +44,7 @@ async function main() {
   const web = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.PORT)], { stdio: "inherit", env: childEnv });
   children.push(web);
   // The runtime worker beside the web app; run more with `npm run worker` on other machines.
-  const worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.resolve("scripts/worker.ts")], { stdio: "inherit", env: childEnv });
+  const worker = spawn(process.execPath, ["--conditions=react-server", path.resolve("scripts/run-worker.mjs")], { stdio: "inherit", env: childEnv });
   children.push(worker);
   console.log(`[syncline] Open http://localhost:${config.PORT}`);
 

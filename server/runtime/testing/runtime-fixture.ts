@@ -66,7 +66,7 @@ export async function startRuntimeFixture(options: { partitions?: number } = {})
   };
 
   async function startWorkerProcess(): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], {
+    const child = spawn(process.execPath, ["--conditions=react-server", "scripts/run-worker.mjs"], {
       cwd: repoRoot,
       env: workerEnv,
       stdio: ["ignore", "pipe", "pipe"],
