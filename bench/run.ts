@@ -8,6 +8,10 @@ import { applyMigrations } from "../server/db/migrations";
 import { createPrismaClient } from "../server/db/create-client";
 import { measureEditor } from "./editor";
 import { measureRuntime } from "./runtime";
+import { measureIngest } from "./ingest";
+import { measureRunHistory } from "./run-history";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 
 const port = Number(process.env.BENCH_PORT ?? 3300);
 const baseUrl = `http://127.0.0.1:${port}`;
@@ -60,6 +64,19 @@ async function withApp<T>(databaseUrl: string, fn: () => Promise<T>): Promise<T>
   }
 }
 
+/** The app under test created streams on the shared NATS server; leave nothing behind. */
+async function deleteStreams(prefix: string) {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const stream of jsm.streams.list()) {
+      if (stream.config.name.startsWith(prefix)) await jsm.streams.delete(stream.config.name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
 type Row = [figure: string, measured: string, target: string];
 
 async function main() {
@@ -88,7 +105,12 @@ async function main() {
     [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB`, "≤ 200 MB, flat"],
   );
 
-  console.log("app: editor…");
+  console.log("run history: seeding 1 M runs, timing list queries…");
+  const history = await withDatabase(`syncline_bench_rh_${stamp}`, (url) => measureRunHistory(url));
+  results.runHistory = history;
+  rows.push([`run history list query, ${history.rows.toLocaleString("en")} runs`, `p50 ${history.p50Ms} ms, p95 ${history.p95Ms} ms, p99 ${history.p99Ms} ms`, "p95 ≤ 50 ms"]);
+
+  console.log("app: editor, HTTP ingest…");
   await withDatabase(`syncline_bench_app_${stamp}`, (url) =>
     withApp(url, async () => {
       const editor = await measureEditor(baseUrl, apiKey, 500);
@@ -98,8 +120,16 @@ async function main() {
         ["editor: zoom FPS, 500-node flow", String(editor.zoomFps), "smooth (≥ 30 fps)"],
         ["editor route JS, gzipped", `${editor.editorJsGzipKb} KB (${editor.editorJsFiles} files)`, "≤ 350 KB"],
       );
+      const ingest = await measureIngest(baseUrl, apiKey);
+      results.ingest = ingest;
+      rows.push(
+        ["HTTP ingest, single-event requests", `${ingest.singleEventsPerSec} events/s (p50 ${ingest.singleP50Ms} ms, p99 ${ingest.singleP99Ms} ms)`, "≥ 5,000 events/s"],
+        ["HTTP ingest, batched (500 per request)", `${ingest.batchedEventsPerSec} events/s${ingest.errors ? `, ${ingest.errors} errors` : ""}`, "≥ 30,000 events/s"],
+      );
     }),
   );
+
+  await deleteStreams(`bench_app_${stamp}`);
 
   const width = Math.max(...rows.map((r) => r[0].length));
   const width2 = Math.max(...rows.map((r) => r[1].length));

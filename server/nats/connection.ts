@@ -119,6 +119,9 @@ export function connectNats(url: string, options: ConnectNatsOptions): Promise<N
     pingInterval: 10_000,
     maxPingOut: 3,
     timeout: 5_000,
+    // Otherwise every request/publish builds an Error just to keep a stack trace for a possible
+    // timeout: measurable CPU and GC at thousands of publishes per second.
+    noAsyncTraces: true,
     ...options,
   });
 }
