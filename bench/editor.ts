@@ -62,21 +62,20 @@ export async function measureEditor(baseUrl: string, apiKey: string, nodeCount =
     const cx = box.x + box.width / 2;
     const cy = box.y + box.height / 2;
 
+    // Strings, not functions: the bench runs through tsx, whose helpers do not exist in the page.
     const countFrames = () =>
-      page.evaluate(() => {
-        const w = window as unknown as { __frames: number; __counting: boolean };
-        w.__frames = 0;
-        w.__counting = true;
-        const tick = () => { if (w.__counting) { w.__frames++; requestAnimationFrame(tick); } };
+      page.evaluate<number>(`(() => {
+        window.__frames = 0;
+        window.__counting = true;
+        const tick = () => { if (window.__counting) { window.__frames++; requestAnimationFrame(tick); } };
         requestAnimationFrame(tick);
         return performance.now();
-      });
+      })()`);
     const stopFrames = () =>
-      page.evaluate(() => {
-        const w = window as unknown as { __frames: number; __counting: boolean };
-        w.__counting = false;
-        return { frames: w.__frames, now: performance.now() };
-      });
+      page.evaluate<{ frames: number; now: number }>(`(() => {
+        window.__counting = false;
+        return { frames: window.__frames, now: performance.now() };
+      })()`);
 
     // Pan: drag the empty canvas back and forth.
     const panStart = await countFrames();

@@ -79,6 +79,14 @@ async function deleteStreams(prefix: string) {
 
 type Row = [figure: string, measured: string, target: string];
 
+function printRows(rows: Row[]) {
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const width2 = Math.max(...rows.map((r) => r[1].length));
+  console.log(`\n${"figure".padEnd(width)}  ${"measured".padEnd(width2)}  target`);
+  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(width2)}  ${target}`);
+  console.log("");
+}
+
 async function main() {
   if (!existsSync(".next/BUILD_ID")) throw new Error("No production build: run `npm run build` first.");
   const rows: Row[] = [];
@@ -105,6 +113,7 @@ async function main() {
     [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB`, "≤ 200 MB, flat"],
   );
 
+  printRows(rows);
   console.log("run history: seeding 1 M runs, timing list queries…");
   const history = await withDatabase(`syncline_bench_rh_${stamp}`, (url) => measureRunHistory(url));
   results.runHistory = history;
@@ -131,10 +140,7 @@ async function main() {
 
   await deleteStreams(`bench_app_${stamp}`);
 
-  const width = Math.max(...rows.map((r) => r[0].length));
-  const width2 = Math.max(...rows.map((r) => r[1].length));
-  console.log(`\n${"figure".padEnd(width)}  ${"measured".padEnd(width2)}  target`);
-  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(width2)}  ${target}`);
+  printRows(rows);
   mkdirSync("bench/results", { recursive: true });
   writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2) + "\n");
   console.log("\nwritten to bench/results/latest.json");

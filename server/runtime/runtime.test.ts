@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { discardDeadLetter, natsDeadLetterNotifier, requestRedrive } from "./dead-letter-store";
 import {
   assertInOrderComplete, interleavedStockEvents, startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture,
 } from "./testing/runtime-fixture";
@@ -106,10 +107,56 @@ describe("runtime", () => {
 
     // Fix the receiver, redrive: the dead letter and everything held behind it arrive in order.
     receiver.poison = () => false;
-    await prisma.deadLetter.update({ where: { id: deadLetter.id }, data: { status: "redrive-requested" } });
+    await requestRedrive(prisma, deadLetter.id, {}, { notify: notifier(fixture) });
     await receiver.waitFor(() => (receiver.effectsByKey().get("SKU-POISON") ?? []).length === 5, 30_000, "redrive");
     expect(receiver.effectsByKey().get("SKU-POISON")).toEqual([1, 2, 3, 4, 5]);
     await waitUntil(async () => (await prisma.deadLetter.findUniqueOrThrow({ where: { id: deadLetter.id } })).status === "redriven", 10_000, "dead letter redriven");
+  }, 90_000);
+
+  it("moves on past a dead letter under the skip policy, and discarding under hold releases the key", async () => {
+    fixture = await startRuntimeFixture({ partitions: 4 });
+    const { receiver } = fixture;
+    receiver.poison = (body) => body.seq === 2;
+    const skipFlow = await fixture.deployFlow({ ...stockToReceiverFlow(`${receiver.url}/skip`, { orderingPolicy: "skip" }), name: "skip" });
+    const holdFlow = await fixture.deployFlow({ ...stockToReceiverFlow(`${receiver.url}/hold`, { orderingPolicy: "hold" }), name: "hold" });
+    await fixture.startWorkerInProcess();
+    await fixture.publish(interleavedStockEvents(["SKU-1"], 4));
+    const seqs = (flowId: string) => receiver.effects.filter((e) => e.idempotencyKey.includes(flowId)).map((e) => e.body.seq);
+
+    // Skip: the key moves on past its dead letter.
+    await receiver.waitFor(() => seqs(skipFlow).length === 3, 20_000, "skip-policy deliveries");
+    expect(seqs(skipFlow)).toEqual([1, 3, 4]);
+    // Hold: the key's later events wait behind the dead letter…
+    const prisma = fixture.database.prisma;
+    await waitUntil(async () => (await prisma.heldEvent.count({ where: { flowId: holdFlow } })) === 2, 20_000, "held behind the dead letter");
+    expect(seqs(holdFlow)).toEqual([1]);
+    expect(await prisma.deadLetter.count({ where: { status: "open" } })).toBe(2);
+
+    // …until it is discarded: then they arrive, in order, and the discarded one never does.
+    const deadLetter = await prisma.deadLetter.findFirstOrThrow({ where: { flowId: holdFlow } });
+    await discardDeadLetter(prisma, deadLetter.id, { notify: notifier(fixture) });
+    await receiver.waitFor(() => seqs(holdFlow).length === 3, 20_000, "held events after the discard");
+    expect(seqs(holdFlow)).toEqual([1, 3, 4]);
+  }, 60_000);
+
+  it("shuts down gracefully on SIGTERM: hands partitions back at once, loses and repeats nothing", async () => {
+    fixture = await startRuntimeFixture({ partitions: 4 });
+    const { receiver } = fixture;
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url));
+    const first = await fixture.startWorkerProcess();
+    const skus = keys(20);
+    const events = interleavedStockEvents(skus, 10);
+    await fixture.publish(events);
+    await receiver.waitFor(() => receiver.effects.length >= 20, 30_000, "some deliveries");
+    const exit = new Promise<number | null>((resolve) => first.child.once("exit", (code) => resolve(code)));
+    first.child.kill("SIGTERM");
+    expect(await exit).toBe(0);
+    const owned = await fixture.database.prisma.partition.count({ where: { owner: { not: null } } });
+    expect(owned).toBe(0); // no lease left to time out
+    await fixture.startWorkerProcess();
+    await receiver.waitFor(() => receiver.effects.length >= events.length, 60_000, "the rest after the restart");
+    assertInOrderComplete(receiver.effectsByKey(), skus, 10);
+    expect(receiver.requests).toBe(events.length); // nothing was sent twice
   }, 90_000);
 
   it("loses nothing accepted when NATS restarts mid-load; ingest refuses while it is down", async () => {
@@ -161,6 +208,10 @@ describe("runtime", () => {
     expect(await fixture.database.prisma.run.count({ where: { eventId: "dup-1" } })).toBe(1);
   }, 60_000);
 });
+
+function notifier(f: RuntimeFixture) {
+  return natsDeadLetterNotifier({ connection: async () => f.nc, prefix: f.layout.prefix });
+}
 
 async function publishWhenUp(f: RuntimeFixture, events: unknown[]) {
   const deadline = Date.now() + 30_000;

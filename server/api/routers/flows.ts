@@ -4,6 +4,7 @@ import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { flowTemplates } from "@/server/flows/templates";
 import * as flowStore from "@/server/flows/flow-store";
+import { notifyFlowsChanged } from "@/server/runtime/control";
 
 const flowId = z.object({ id: z.string().min(1) });
 const flowName = z.string().trim().min(1, "Give the flow a name").max(200, "Keep the name under 200 characters");
@@ -37,7 +38,10 @@ export const flowsRouter = createTRPCRouter({
 
   setEnabled: publicProcedure
     .input(flowId.extend({ enabled: z.boolean() }))
-    .mutation(({ ctx, input }) => flowStore.setFlowEnabled(ctx.db, input.id, input.enabled)),
+    .mutation(async ({ ctx, input }) => {
+      await flowStore.setFlowEnabled(ctx.db, input.id, input.enabled);
+      void notifyFlowsChanged();
+    }),
 
   save: publicProcedure
     .input(flowId.extend({ revision: z.number().int().positive(), document: flowDocumentSchema }))
@@ -45,7 +49,11 @@ export const flowsRouter = createTRPCRouter({
       flowStore.saveDraft(ctx.db, { id: input.id, expectedRevision: input.revision, document: input.document }),
     ),
 
-  publish: publicProcedure.input(flowId).mutation(({ ctx, input }) => flowStore.publishFlow(ctx.db, input.id)),
+  publish: publicProcedure.input(flowId).mutation(async ({ ctx, input }) => {
+    const published = await flowStore.publishFlow(ctx.db, input.id);
+    void notifyFlowsChanged();
+    return published;
+  }),
 
   versions: publicProcedure.input(flowId).query(({ ctx, input }) => flowStore.listVersions(ctx.db, input.id)),
 
