@@ -108,7 +108,7 @@ async function main() {
     ["raw JetStream publish (msgID, acks per 2,000)", `${raw.publishPerSec} msg/s`, "baseline"],
     ["raw JetStream consume + ack", `${raw.consumePerSec} msg/s`, "baseline"],
     ["raw JetStream publish + consume at once", `${raw.pipelinePerSec} msg/s`, "baseline"],
-    [`runtime, 2-node flow, ${runtime.keys} keys, order+dedup+history`, `${runtime.eventsPerSec} events/s (${runtime.ratioToRawPipeline} × raw)`, "≥ 10,000/s and ≥ 0.5 × raw"],
+    [`runtime, 1-node flow, ${runtime.keys} keys, order+dedup+history`, `${runtime.eventsPerSec} events/s (${runtime.ratioToRawPipeline} × raw)`, "≥ 10,000/s and ≥ 0.5 × raw"],
     [`latency publish → first action @ ${runtime.latency.offeredPerSec}/s`, `p50 ${runtime.latency.p50Ms} ms, p99 ${runtime.latency.p99Ms} ms`, "p50 ≤ 5 ms, p99 ≤ 25 ms"],
     [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB`, "≤ 200 MB, flat"],
   );
