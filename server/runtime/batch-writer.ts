@@ -1,11 +1,11 @@
 import "server-only";
-import type { Pool, PoolClient } from "pg";
+import type { Pool } from "pg";
 import { LostLeaseError, type Lease } from "./partition-leases";
 
 // The hot path's one write per batch: the outcomes of up to hundreds of events and the partition's
-// new cursor in a single transaction, fenced by the lease epoch. Plain SQL with unnest() arrays
-// (one statement per table, a fixed number of parameters) instead of the ORM's row-by-row VALUES
-// lists: at thousands of events per second this is where the time would otherwise go.
+// new cursor in a single statement, fenced by the lease epoch. Plain SQL with unnest() arrays (a
+// fixed number of parameters per table) instead of the ORM's row-by-row VALUES lists, and no
+// BEGIN/COMMIT round trips: at thousands of events per second this is where the time would go.
 
 export interface RunInsert {
   id: string; flowId: string; flowVersion: number; eventId: string; eventType: string; orderingKey: string;
@@ -33,71 +33,57 @@ const col = <T, K extends keyof T>(rows: T[], key: K) => rows.map((r) => r[key])
 const jsonCol = <T, K extends keyof T>(rows: T[], key: K) => rows.map((r) => JSON.stringify(r[key] ?? null));
 const bigCol = <T, K extends keyof T>(rows: T[], key: K) => rows.map((r) => String(r[key]));
 
-export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const result = await fn(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-export async function fence(client: PoolClient, owner: string, lease: Lease, cursor?: bigint) {
-  const result = cursor === undefined
-    ? await client.query(`UPDATE "Partition" SET "updatedAt" = now() WHERE "partition" = $1 AND owner = $2 AND epoch = $3`, [lease.partition, owner, lease.epoch])
-    : await client.query(
-        `UPDATE "Partition" SET cursor = GREATEST(cursor, $4::bigint), "updatedAt" = now() WHERE "partition" = $1 AND owner = $2 AND epoch = $3`,
-        [lease.partition, owner, lease.epoch, String(cursor)],
-      );
-  if (result.rowCount !== 1) throw new LostLeaseError(lease.partition);
-}
-
-export async function writeRows(client: PoolClient, rows: BatchRows) {
+/**
+ * Writes a batch's rows and moves the cursor in ONE statement (one round trip, one implicit
+ * transaction): every insert is a data-modifying CTE that only produces rows when the fencing
+ * update matched, so a worker that lost its lease writes nothing at all.
+ */
+export async function commitBatchRows(pool: Pool, owner: string, lease: Lease, cursor: bigint, rows: BatchRows) {
   const { runs, processed, held, deadLetters } = rows;
+  const params: unknown[] = [lease.partition, owner, lease.epoch, String(cursor)];
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const ctes = [
+    `fence AS (UPDATE "Partition" SET cursor = GREATEST(cursor, $4::bigint), "updatedAt" = now()
+       WHERE "partition" = $1 AND owner = $2 AND epoch = $3 RETURNING 1)`,
+  ];
   if (runs.length) {
-    await client.query(
-      `INSERT INTO "Run" (id, "flowId", "flowVersion", "eventId", "eventType", "orderingKey", status, attempts, "traceId", sequence, "startedAt", "finishedAt", error, steps)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::bigint[], $11::timestamp[], $12::timestamp[], $13::text[], $14::jsonb[])`,
-      [col(runs, "id"), col(runs, "flowId"), col(runs, "flowVersion"), col(runs, "eventId"), col(runs, "eventType"), col(runs, "orderingKey"),
-        col(runs, "status"), col(runs, "attempts"), col(runs, "traceId"), bigCol(runs, "sequence"), col(runs, "startedAt").map(utc), col(runs, "finishedAt").map(utc),
-        col(runs, "error"), jsonCol(runs, "steps")],
-    );
+    ctes.push(`runs AS (INSERT INTO "Run" (id, "flowId", "flowVersion", "eventId", "eventType", "orderingKey", status, attempts, "traceId", sequence, "startedAt", "finishedAt", error, steps)
+       SELECT * FROM unnest(${p(col(runs, "id"))}::text[], ${p(col(runs, "flowId"))}::text[], ${p(col(runs, "flowVersion"))}::int[], ${p(col(runs, "eventId"))}::text[],
+         ${p(col(runs, "eventType"))}::text[], ${p(col(runs, "orderingKey"))}::text[], ${p(col(runs, "status"))}::text[], ${p(col(runs, "attempts"))}::int[],
+         ${p(col(runs, "traceId"))}::text[], ${p(bigCol(runs, "sequence"))}::bigint[], ${p(col(runs, "startedAt").map(utc))}::timestamp[],
+         ${p(col(runs, "finishedAt").map(utc))}::timestamp[], ${p(col(runs, "error"))}::text[], ${p(jsonCol(runs, "steps"))}::jsonb[])
+       WHERE EXISTS (SELECT 1 FROM fence) RETURNING 1)`);
   }
   if (processed.length) {
-    await client.query(
-      `INSERT INTO "ProcessedEvent" ("eventId", "flowId", "processedAt")
-       SELECT e, f, now() AT TIME ZONE 'UTC' FROM unnest($1::text[], $2::text[]) AS t(e, f) ON CONFLICT DO NOTHING`,
-      [col(processed, "eventId"), col(processed, "flowId")],
-    );
+    ctes.push(`processed AS (INSERT INTO "ProcessedEvent" ("eventId", "flowId", "processedAt")
+       SELECT e, f, now() AT TIME ZONE 'UTC' FROM unnest(${p(col(processed, "eventId"))}::text[], ${p(col(processed, "flowId"))}::text[]) AS t(e, f)
+       WHERE EXISTS (SELECT 1 FROM fence) ON CONFLICT DO NOTHING RETURNING 1)`);
   }
   if (held.length) {
-    await client.query(
-      `INSERT INTO "HeldEvent" ("partition", "flowId", "flowVersion", "orderingKey", "eventId", event, headers, sequence, attempts, errors, "nextAttemptAt", "firstFailedAt", "runId", steps)
-       SELECT p, f, v, k, e, ev, h, s, a, er, n, ff, r, st
-       FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::bigint[], $9::int[], $10::jsonb[], $11::timestamp[], $12::timestamp[], $13::text[], $14::jsonb[])
-         WITH ORDINALITY AS t(p, f, v, k, e, ev, h, s, a, er, n, ff, r, st, ord)
-       ORDER BY ord`, // ids (the queue order) follow the order the batch decided on
-      [col(held, "partition"), col(held, "flowId"), col(held, "flowVersion"), col(held, "orderingKey"), col(held, "eventId"), jsonCol(held, "event"),
-        jsonCol(held, "headers"), bigCol(held, "sequence"), col(held, "attempts"), jsonCol(held, "errors"), col(held, "nextAttemptAt").map(utc),
-        col(held, "firstFailedAt").map(utc), col(held, "runId"), jsonCol(held, "steps")],
-    );
+    // ids (the queue order) follow the order the batch decided on.
+    ctes.push(`held AS (INSERT INTO "HeldEvent" ("partition", "flowId", "flowVersion", "orderingKey", "eventId", event, headers, sequence, attempts, errors, "nextAttemptAt", "firstFailedAt", "runId", steps)
+       SELECT pa, f, v, k, e, ev, h, s, a, er, n, ff, r, st
+       FROM unnest(${p(col(held, "partition"))}::int[], ${p(col(held, "flowId"))}::text[], ${p(col(held, "flowVersion"))}::int[], ${p(col(held, "orderingKey"))}::text[],
+         ${p(col(held, "eventId"))}::text[], ${p(jsonCol(held, "event"))}::jsonb[], ${p(jsonCol(held, "headers"))}::jsonb[], ${p(bigCol(held, "sequence"))}::bigint[],
+         ${p(col(held, "attempts"))}::int[], ${p(jsonCol(held, "errors"))}::jsonb[], ${p(col(held, "nextAttemptAt").map(utc))}::timestamp[],
+         ${p(col(held, "firstFailedAt").map(utc))}::timestamp[], ${p(col(held, "runId"))}::text[], ${p(jsonCol(held, "steps"))}::jsonb[])
+         WITH ORDINALITY AS t(pa, f, v, k, e, ev, h, s, a, er, n, ff, r, st, ord)
+       WHERE EXISTS (SELECT 1 FROM fence) ORDER BY ord RETURNING 1)`);
   }
   if (deadLetters.length) {
-    await client.query(
-      `INSERT INTO "DeadLetter" (id, "flowId", "flowVersion", "nodeId", "orderingKey", "eventId", "eventType", event, headers, attempts, error, "traceId", "runId", steps, sequence, "partition", status, "updatedAt")
-       SELECT *, now() AT TIME ZONE 'UTC' FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::jsonb[], $11::text[], $12::text[], $13::text[], $14::jsonb[], $15::bigint[], $16::int[], $17::text[])`,
-      [col(deadLetters, "id"), col(deadLetters, "flowId"), col(deadLetters, "flowVersion"), col(deadLetters, "nodeId"), col(deadLetters, "orderingKey"),
-        col(deadLetters, "eventId"), col(deadLetters, "eventType"), jsonCol(deadLetters, "event"), jsonCol(deadLetters, "headers"), jsonCol(deadLetters, "attempts"),
-        col(deadLetters, "error"), col(deadLetters, "traceId"), col(deadLetters, "runId"), jsonCol(deadLetters, "steps"), bigCol(deadLetters, "sequence"),
-        col(deadLetters, "partition"), col(deadLetters, "status")],
-    );
+    ctes.push(`dead AS (INSERT INTO "DeadLetter" (id, "flowId", "flowVersion", "nodeId", "orderingKey", "eventId", "eventType", event, headers, attempts, error, "traceId", "runId", steps, sequence, "partition", status, "updatedAt")
+       SELECT *, now() AT TIME ZONE 'UTC' FROM unnest(${p(col(deadLetters, "id"))}::text[], ${p(col(deadLetters, "flowId"))}::text[], ${p(col(deadLetters, "flowVersion"))}::int[],
+         ${p(col(deadLetters, "nodeId"))}::text[], ${p(col(deadLetters, "orderingKey"))}::text[], ${p(col(deadLetters, "eventId"))}::text[], ${p(col(deadLetters, "eventType"))}::text[],
+         ${p(jsonCol(deadLetters, "event"))}::jsonb[], ${p(jsonCol(deadLetters, "headers"))}::jsonb[], ${p(jsonCol(deadLetters, "attempts"))}::jsonb[], ${p(col(deadLetters, "error"))}::text[],
+         ${p(col(deadLetters, "traceId"))}::text[], ${p(col(deadLetters, "runId"))}::text[], ${p(jsonCol(deadLetters, "steps"))}::jsonb[], ${p(bigCol(deadLetters, "sequence"))}::bigint[],
+         ${p(col(deadLetters, "partition"))}::int[], ${p(col(deadLetters, "status"))}::text[])
+       WHERE EXISTS (SELECT 1 FROM fence) RETURNING 1)`);
   }
+  const result = await pool.query<{ fenced: number }>(`WITH ${ctes.join(",\n")} SELECT (SELECT count(*) FROM fence)::int AS fenced`, params);
+  if (result.rows[0]?.fenced !== 1) throw new LostLeaseError(lease.partition);
 }
 
 /** Prisma stores DateTime as `timestamp(3)` in UTC; pass ISO strings so pg does not apply the session zone. */

@@ -11,7 +11,7 @@ import { retryDelayMs, type RetryPolicy } from "@/server/nodes/retry-policy";
 import { runFlow, type FlowRunResult, type StepRecord } from "./run-flow";
 import type { CatalogFlow, FlowCatalog } from "./flow-catalog";
 import { fenceAndAdvance, LostLeaseError, type Lease } from "./partition-leases";
-import { fence, inTransaction, processedPairs, writeRows, type DeadLetterInsert, type HeldInsert, type RunInsert } from "./batch-writer";
+import { commitBatchRows, processedPairs, type DeadLetterInsert, type HeldInsert, type RunInsert } from "./batch-writer";
 import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./stream-layout";
 
 // One owned partition of the event stream. New events arrive in batches from a durable consumer
@@ -392,12 +392,7 @@ export class PartitionProcessor {
 
   private async commitBatch(outcome: BatchOutcome, lastSeq: bigint) {
     const { pool, workerId } = this.deps;
-    await this.withDbRetry(() =>
-      inTransaction(pool, async (client) => {
-        await fence(client, workerId, this.lease, lastSeq);
-        await writeRows(client, outcome);
-      }),
-    );
+    await this.withDbRetry(() => commitBatchRows(pool, workerId, this.lease, lastSeq, outcome));
     this.lease.cursor = lastSeq > this.lease.cursor ? lastSeq : this.lease.cursor;
   }
 

@@ -96,7 +96,7 @@ export async function startRuntimeFixture(options: { partitions?: number } = {})
   }
 
   async function startWorkerInProcess(): Promise<Worker> {
-    const pool = new pg.Pool({ connectionString: database.url, max: 5 });
+    const pool = new pg.Pool({ connectionString: database.url, max: 24 });
     pools.push(pool);
     const worker = new Worker({
       db: database.prisma, pool, nc, layout, services: { httpAllowlist: ["127.0.0.1"] }, maxRetryAgeMs: 24 * 3600_000,
