@@ -38,7 +38,10 @@ describe("runtime", () => {
 
     const deadLetters = await fixture.database.prisma.deadLetter.count();
     expect(deadLetters).toBe(0);
-    const runs = await fixture.database.prisma.run.groupBy({ by: ["status"], _count: true });
+    // The receiver sees an effect before the worker records its outcome: wait for the records.
+    const prisma = fixture.database.prisma;
+    await waitUntil(async () => (await prisma.run.count({ where: { status: "succeeded" } })) === skus.length * perKey, 20_000, "every run recorded");
+    const runs = await prisma.run.groupBy({ by: ["status"], _count: true });
     expect(runs).toEqual([{ status: "succeeded", _count: skus.length * perKey }]);
   }, 120_000);
 
@@ -105,11 +108,12 @@ describe("runtime", () => {
     expect(deadLetter.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(receiver.effectsByKey().get("SKU-POISON")).toEqual([1]);
 
-    // Fix the receiver, redrive: the dead letter and everything held behind it arrive in order.
-    receiver.poison = () => false;
-    await requestRedrive(prisma, deadLetter.id, {}, { notify: notifier(fixture) });
+    // Redrive with a corrected payload (the receiver still refuses seq 2): the edited event and
+    // everything held behind it arrive, in order.
+    const edited = { ...(deadLetter.event as object), data: { sku: "SKU-POISON", quantity: 20 } };
+    await requestRedrive(prisma, deadLetter.id, { event: edited }, { notify: notifier(fixture) });
     await receiver.waitFor(() => (receiver.effectsByKey().get("SKU-POISON") ?? []).length === 5, 30_000, "redrive");
-    expect(receiver.effectsByKey().get("SKU-POISON")).toEqual([1, 2, 3, 4, 5]);
+    expect(receiver.effectsByKey().get("SKU-POISON")).toEqual([1, 20, 3, 4, 5]);
     await waitUntil(async () => (await prisma.deadLetter.findUniqueOrThrow({ where: { id: deadLetter.id } })).status === "redriven", 10_000, "dead letter redriven");
   }, 90_000);
 
