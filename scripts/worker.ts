@@ -21,7 +21,12 @@ async function main() {
     pool,
     nc,
     layout: { prefix: config.SYNCLINE_PREFIX, partitions: config.SYNCLINE_PARTITIONS, duplicateWindowMs: config.SYNCLINE_DUPLICATE_WINDOW_MS },
-    services: { httpAllowlist: config.SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean) },
+    services: {
+      httpAllowlist: config.SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean),
+      db,
+      nats: nc,
+      prefix: config.SYNCLINE_PREFIX,
+    },
     maxRetryAgeMs: config.SYNCLINE_MAX_RETRY_AGE_MS,
     retention: { runRetentionMs: config.SYNCLINE_RUN_RETENTION_MS, processedRetentionMs: config.SYNCLINE_PROCESSED_RETENTION_MS },
   });

@@ -34,6 +34,11 @@ const envSchema = z.object({
    * (comma-separated, e.g. `127.0.0.1,10.0.0.0/8,erp.internal`). Empty: only public addresses.
    */
   SYNCLINE_HTTP_ALLOWLIST: z.string().default(""),
+  /**
+   * 32-byte key (base64 or hex) that encrypts stored credentials. Required in production; `npm start`
+   * creates one under DATA_DIR for local use.
+   */
+  SYNCLINE_SECRET_KEY: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -84,7 +84,7 @@ describe("the project's migrations", () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
     expect(tables.map((t) => t.table_name)).toEqual([
-      "ApiKey", "DeadLetter", "EventType", "Flow", "FlowVersion", "HeldEvent", "Partition", "ProcessedEvent", "Run", "Worker", "_prisma_migrations",
+      "ApiKey", "Channel", "Credential", "DeadLetter", "EventType", "Flow", "FlowVersion", "HeldEvent", "Partition", "ProcessedEvent", "Run", "Worker", "_prisma_migrations",
     ]);
 
     const rows = await rowsOf(url);

@@ -2,6 +2,8 @@ import "server-only";
 import type { z } from "zod";
 import type { AnyNodeDefinition, NodeDefinition } from "./define-node";
 import type { CloudEvent } from "../events/event-types";
+import type { PrismaClient } from "../db/generated/client";
+import type { NatsConnection } from "@nats-io/transport-node";
 
 // The server-side half of a node type: what it does when a flow runs. Paired with its
 // browser-safe definition by `kind` (STYLE.md); `execute` is typed from the definition's schemas.
@@ -32,6 +34,12 @@ export interface ExecutionContext<Config> {
 export interface ExecutionServices {
   /** Hosts / CIDRs that outgoing HTTP may reach although private or loopback (SYNCLINE_HTTP_ALLOWLIST). */
   httpAllowlist: string[];
+  /** The database, for actions that read credentials and channels or record channel health. */
+  db?: PrismaClient;
+  /** The NATS connection, for actions that store files (object store). */
+  nats?: NatsConnection;
+  /** SYNCLINE_PREFIX: names of buckets and streams the actions create. */
+  prefix?: string;
 }
 
 export interface ExecutionResult<Output> {

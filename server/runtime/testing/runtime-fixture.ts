@@ -99,7 +99,7 @@ export async function startRuntimeFixture(options: { partitions?: number } = {})
     const pool = new pg.Pool({ connectionString: database.url, max: 24 });
     pools.push(pool);
     const worker = new Worker({
-      db: database.prisma, pool, nc, layout, services: { httpAllowlist: ["127.0.0.1"] }, maxRetryAgeMs: 24 * 3600_000,
+      db: database.prisma, pool, nc, layout, services: { httpAllowlist: ["127.0.0.1"], db: database.prisma, nats: nc, prefix: layout.prefix }, maxRetryAgeMs: 24 * 3600_000,
       log: process.env.SYNCLINE_TEST_LOG ? (m, e) => console.log(new Date().toISOString(), m, e ?? "") : () => {},
     });
     await worker.start();
