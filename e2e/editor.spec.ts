@@ -35,6 +35,32 @@ const steps = (page: Page) => page.getByTestId(/^node-/);
 const stepOfKind = (page: Page, kind: string): Locator => page.locator(`[data-testid^="node-"][data-kind="${kind}"]`);
 const connections = (page: Page) => page.getByTestId(/^rf__edge-/);
 
+/** Where a locator is once the viewport has stopped moving (selecting a problem pans to its node). */
+async function settledCenter(locator: Locator): Promise<{ x: number; y: number }> {
+  let last = "";
+  await expect
+    .poll(async () => {
+      const box = await locator.boundingBox();
+      const now = box ? `${Math.round(box.x)},${Math.round(box.y)}` : "";
+      const stable = now !== "" && now === last;
+      last = now;
+      return stable;
+    })
+    .toBe(true);
+  const box = (await locator.boundingBox())!;
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drags a connection from one handle to another with real mouse moves, as a person does. */
+async function connectHandles(page: Page, from: Locator, to: Locator) {
+  const start = await settledCenter(from);
+  const end = await settledCenter(to);
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move(end.x, end.y, { steps: 12 });
+  await page.mouse.up();
+}
+
 
 async function exportDocument(page: Page): Promise<{ fileName: string; document: Record<string, unknown> }> {
   const download = page.waitForEvent("download");
@@ -66,7 +92,7 @@ test("builds a flow by drag and drop, validates the form, saves, reloads and pub
   await problems.getByRole("button", { name: /HTTP request/ }).first().click();
   await expect(page.getByTestId("config-panel").getByRole("heading", { name: "HTTP request" })).toBeVisible();
 
-  await trigger.getByTestId(/^handle-.+-source-out$/).dragTo(action.getByTestId(/^handle-.+-target$/));
+  await connectHandles(page, trigger.getByTestId(/^handle-.+-source-out$/), action.getByTestId(/^handle-.+-target$/));
   await expect(connections(page)).toHaveCount(1);
 
   // The generated form: an invalid URL is flagged next to the field and on the node.

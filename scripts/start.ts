@@ -9,6 +9,7 @@ import { parseEnv } from "../server/env";
 import { startEmbeddedPostgres } from "../server/db/embedded-postgres";
 import { resolveNatsUrl } from "../server/nats/connection";
 import { applyMigrations } from "../server/db/migrations";
+import { localSecretKey } from "../server/credentials/secret-box";
 
 const dev = process.argv.includes("--dev");
 
@@ -23,6 +24,13 @@ async function main() {
     cleanups.push(() => pg.stop());
     childEnv.DATABASE_URL = pg.url;
     console.log(`[syncline] DATABASE_URL not set: embedded PGlite database in ${path.join(dataDir, "pglite")}`);
+  }
+
+  if (!config.SYNCLINE_SECRET_KEY) {
+    // The web app and the worker must encrypt and decrypt credentials with the same key.
+    const local = localSecretKey(dataDir);
+    childEnv.SYNCLINE_SECRET_KEY = local.base64;
+    console.log(`[syncline] SYNCLINE_SECRET_KEY not set: ${local.created ? "created" : "using"} ${local.file} (set the variable in production)`);
   }
 
   // Once, before the web app and the worker start: they would otherwise race to apply them

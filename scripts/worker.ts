@@ -5,11 +5,13 @@ import { applyMigrations } from "../server/db/migrations";
 import { createPrismaClient } from "../server/db/create-client";
 import { connectNats, resolveNatsUrl } from "../server/nats/connection";
 import { Worker } from "../server/runtime/worker";
+import { secretKeyFromEnv } from "../server/credentials/secret-box";
 import pg from "pg";
 
 async function main() {
   const config = parseEnv(process.env);
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
+  secretKeyFromEnv(); // refuses to start in production without SYNCLINE_SECRET_KEY
   await applyMigrations(config.DATABASE_URL);
   const db = createPrismaClient(config.DATABASE_URL);
   // One connection per partition batch in flight, plus room for lanes and lookups.

@@ -3,6 +3,7 @@ import { env } from "@/server/env";
 import { applyMigrations } from "@/server/db/migrations";
 import { db } from "@/server/db/client";
 import { ensureBootstrapApiKey } from "@/server/auth/api-keys";
+import { secretKeyFromEnv } from "@/server/credentials/secret-box";
 
 // What every process that serves Syncline does once before it takes traffic: bring the database
 // schema up to date (concurrent starters are serialised by an advisory lock inside
@@ -16,6 +17,9 @@ export function prepareApp(): Promise<void> {
     if (!DATABASE_URL) {
       throw new Error("DATABASE_URL is not set. Start Syncline with `npm start` (it starts an embedded database when none is configured) or set DATABASE_URL.");
     }
+    // In production without SYNCLINE_SECRET_KEY this throws: refuse to start rather than fail on
+    // the first credential someone saves.
+    secretKeyFromEnv();
     await applyMigrations(DATABASE_URL);
     if (BOOTSTRAP_API_KEY) await ensureBootstrapApiKey(db(), BOOTSTRAP_API_KEY);
   })();

@@ -5,6 +5,7 @@ import { usePathname } from "next/navigation";
 const links = [
   { href: "/", label: "Flows", match: (p: string) => p === "/" || p.startsWith("/flows") },
   { href: "/event-types", label: "Event types", match: (p: string) => p.startsWith("/event-types") },
+  { href: "/channels", label: "Channels", match: (p: string) => p.startsWith("/channels") },
   { href: "/settings", label: "Settings", match: (p: string) => p.startsWith("/settings") },
 ];
 

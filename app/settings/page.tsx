@@ -1,4 +1,5 @@
 import { ApiKeysSection } from "./api-keys-section";
+import { CredentialsSection } from "./credentials-section";
 
 export default function SettingsPage() {
   return (
@@ -9,6 +10,7 @@ export default function SettingsPage() {
           <p className="muted" style={{ margin: "4px 0 0" }}>API keys for the automation API (<code>/api/openapi.json</code> describes it).</p>
         </div>
         <ApiKeysSection />
+        <CredentialsSection />
       </div>
     </div>
   );

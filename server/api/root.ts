@@ -5,6 +5,8 @@ import { apiKeysRouter } from "@/server/api/routers/api-keys";
 import { runsRouter } from "@/server/api/routers/runs";
 import { deadLettersRouter } from "@/server/api/routers/dead-letters";
 import { eventTypesRouter } from "@/server/api/routers/event-types";
+import { credentialsRouter } from "@/server/api/routers/credentials";
+import { channelsRouter } from "@/server/api/routers/channels";
 
 export const appRouter = createTRPCRouter({
   flows: flowsRouter,
@@ -12,6 +14,8 @@ export const appRouter = createTRPCRouter({
   runs: runsRouter,
   deadLetters: deadLettersRouter,
   eventTypes: eventTypesRouter,
+  credentials: credentialsRouter,
+  channels: channelsRouter,
 });
 
 export type AppRouter = typeof appRouter;

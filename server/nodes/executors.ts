@@ -3,9 +3,13 @@ import type { NodeExecutor } from "./define-executor";
 import { nodeRegistry, type NodeRegistry } from "./registry";
 import { conditionExecutor } from "./condition/execute";
 import { delayExecutor } from "./delay/execute";
+import { generateContentExecutor } from "./generate-content/execute";
 import { httpRequestExecutor } from "./http-request/execute";
+import { resizeImageExecutor } from "./resize-image/execute";
 import { switchExecutor } from "./switch/execute";
+import { syncChannelExecutor } from "./sync-channel/execute";
 import { transformExecutor } from "./transform/execute";
+import { translateExecutor } from "./translate/execute";
 import { customEventExecutor } from "./trigger-custom-event/execute";
 import { orderPlacedExecutor } from "./trigger-order-placed/execute";
 import { priceChangedExecutor } from "./trigger-price-changed/execute";
@@ -55,6 +59,10 @@ export const executorRegistry = createExecutorRegistry([
   delayExecutor,
   transformExecutor,
   httpRequestExecutor,
+  syncChannelExecutor,
+  translateExecutor,
+  generateContentExecutor,
+  resizeImageExecutor,
 ]);
 
 export function getExecutor(kind: string): NodeExecutor | undefined {

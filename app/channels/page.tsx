@@ -1,0 +1,8 @@
+import type { Metadata } from "next";
+import { ChannelsPage } from "./channels-page";
+
+export const metadata: Metadata = { title: "Channels · Syncline" };
+
+export default function Page() {
+  return <ChannelsPage />;
+}

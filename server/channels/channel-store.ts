@@ -1,0 +1,231 @@
+import "server-only";
+import type { PrismaClient } from "@/server/db/generated/client";
+import { PermanentError } from "@/server/nodes/execution-errors";
+import { channelTypes, isChannelType, type ChannelType } from "@/server/channels/channel-types";
+
+export { channelTypes, type ChannelType } from "@/server/channels/channel-types";
+
+// Sales channels: a named connection (type, credential, settings) plus the health the runtime
+// reports for it (last success, last error, down since).
+
+type Db = PrismaClient;
+
+/** A PermanentError too, so an executor that names a deleted channel fails without retries. */
+export class ChannelNotFoundError extends PermanentError {
+  constructor(readonly id: string) {
+    super(`channel ${id} not found`);
+    this.name = "ChannelNotFoundError";
+  }
+}
+
+/** Invalid settings or credential for the channel's type; `fieldErrors` is keyed by field name. */
+export class ChannelValidationError extends Error {
+  constructor(
+    message: string,
+    readonly fieldErrors: Record<string, string[]>,
+  ) {
+    super(message);
+    this.name = "ChannelValidationError";
+  }
+}
+
+export interface Channel {
+  id: string;
+  name: string;
+  type: string;
+  credentialId: string | null;
+  credential: { id: string; name: string; type: string } | null;
+  settings: Record<string, unknown>;
+  lastSuccessAt: Date | null;
+  lastErrorAt: Date | null;
+  lastError: string | null;
+  downSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ChannelInput {
+  name: string;
+  type: ChannelType | string;
+  credentialId?: string | null;
+  settings?: Record<string, unknown>;
+}
+
+const channelInclude = { credential: { select: { id: true, name: true, type: true } } } as const;
+
+function toChannel(row: {
+  id: string;
+  name: string;
+  type: string;
+  credentialId: string | null;
+  credential: { id: string; name: string; type: string } | null;
+  settings: unknown;
+  lastSuccessAt: Date | null;
+  lastErrorAt: Date | null;
+  lastError: string | null;
+  downSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}): Channel {
+  const settings =
+    row.settings && typeof row.settings === "object" && !Array.isArray(row.settings)
+      ? (row.settings as Record<string, unknown>)
+      : {};
+  return { ...row, settings };
+}
+
+/** Validates settings for the type; returns the parsed settings (defaults filled in). */
+export function parseChannelSettings(type: string, settings: unknown): Record<string, unknown> {
+  if (!isChannelType(type)) {
+    throw new ChannelValidationError(`unknown channel type "${type}"`, { type: ["Unknown channel type"] });
+  }
+  const result = channelTypes[type].settings.safeParse(settings ?? {});
+  if (!result.success) {
+    const fieldErrors: Record<string, string[]> = {};
+    for (const issue of result.error.issues) (fieldErrors[String(issue.path[0] ?? "settings")] ??= []).push(issue.message);
+    throw new ChannelValidationError(result.error.issues.map((i) => i.message).join("; "), fieldErrors);
+  }
+  // Drop undefined values so the stored JSON stays small.
+  return JSON.parse(JSON.stringify(result.data)) as Record<string, unknown>;
+}
+
+async function checkCredential(db: Db, type: string, credentialId: string | null | undefined): Promise<void> {
+  if (!credentialId) return;
+  const credential = await db.credential.findUnique({ where: { id: credentialId }, select: { type: true } });
+  if (!credential) throw new ChannelValidationError("the credential does not exist", { credentialId: ["No such credential"] });
+  const expected = isChannelType(type) ? channelTypes[type].credentialType : undefined;
+  if (expected && credential.type !== expected) {
+    throw new ChannelValidationError(`a ${type} channel needs a ${expected} credential, not ${credential.type}`, {
+      credentialId: [`Pick a ${expected} credential`],
+    });
+  }
+}
+
+export async function createChannel(db: Db, input: ChannelInput): Promise<Channel> {
+  const settings = parseChannelSettings(input.type, input.settings);
+  await checkCredential(db, input.type, input.credentialId);
+  const row = await db.channel.create({
+    data: { name: input.name.trim(), type: input.type, credentialId: input.credentialId ?? null, settings: settings as object },
+    include: channelInclude,
+  });
+  return toChannel(row);
+}
+
+export async function listChannels(db: Db): Promise<Channel[]> {
+  const rows = await db.channel.findMany({ orderBy: [{ name: "asc" }, { createdAt: "asc" }], include: channelInclude });
+  return rows.map(toChannel);
+}
+
+/** Throws ChannelNotFoundError (a PermanentError) when it does not exist. */
+export async function getChannel(db: Db, id: string): Promise<Channel> {
+  const row = await db.channel.findUnique({ where: { id }, include: channelInclude });
+  if (!row) throw new ChannelNotFoundError(id);
+  return toChannel(row);
+}
+
+/** Changes name, type, credential (null: none) and settings (replaced as a whole, validated for the type). */
+export async function updateChannel(db: Db, id: string, patch: Partial<ChannelInput>): Promise<Channel> {
+  const current = await getChannel(db, id);
+  const type = patch.type ?? current.type;
+  const settings = parseChannelSettings(type, patch.settings ?? current.settings);
+  const credentialId = patch.credentialId === undefined ? current.credentialId : patch.credentialId;
+  await checkCredential(db, type, credentialId);
+  const row = await db.channel.update({
+    where: { id },
+    data: {
+      ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+      type,
+      credentialId: credentialId ?? null,
+      settings: settings as object,
+    },
+    include: channelInclude,
+  });
+  return toChannel(row);
+}
+
+export async function deleteChannel(db: Db, id: string): Promise<void> {
+  const { count } = await db.channel.deleteMany({ where: { id } });
+  if (count === 0) throw new ChannelNotFoundError(id);
+}
+
+/** A call to the channel succeeded: it is up. */
+export async function recordChannelSuccess(db: Db, channelId: string, at = new Date()): Promise<void> {
+  await db.channel.updateMany({ where: { id: channelId }, data: { lastSuccessAt: at, downSince: null } });
+}
+
+/**
+ * A call to the channel failed. `down`: it looks like an outage (the runtime holds updates), so
+ * downSince is set unless it already is.
+ */
+export async function recordChannelFailure(
+  db: Db,
+  channelId: string,
+  message: string,
+  options: { down: boolean; at?: Date },
+): Promise<void> {
+  const at = options.at ?? new Date();
+  const lastError = message.length > 2000 ? `${message.slice(0, 1997)}...` : message;
+  await db.channel.updateMany({ where: { id: channelId }, data: { lastErrorAt: at, lastError } });
+  if (options.down) await db.channel.updateMany({ where: { id: channelId, downSince: null }, data: { downSince: at } });
+}
+
+export type ChannelStatus = "unknown" | "healthy" | "holding" | "error";
+
+export interface ChannelHealth {
+  channelId: string;
+  status: ChannelStatus;
+  lastSuccessAt: Date | null;
+  lastError: string | null;
+  lastErrorAt: Date | null;
+  downSince: Date | null;
+  /** The runtime is holding updates for this channel because it looks down. */
+  holding: boolean;
+  /** Held events of flows whose published version uses this channel (approximate). */
+  heldEvents: number;
+}
+
+export function channelStatus(c: Pick<Channel, "lastSuccessAt" | "lastErrorAt" | "downSince">): ChannelStatus {
+  if (c.downSince) return "holding";
+  if (c.lastErrorAt && (!c.lastSuccessAt || c.lastErrorAt > c.lastSuccessAt)) return "error";
+  if (c.lastSuccessAt) return "healthy";
+  return "unknown";
+}
+
+/** Health of every channel, keyed by channel id. */
+export async function channelHealth(db: Db): Promise<Record<string, ChannelHealth>> {
+  const channels = await db.channel.findMany({
+    select: { id: true, lastSuccessAt: true, lastErrorAt: true, lastError: true, downSince: true },
+  });
+  const heldByChannel = new Map<string, number>();
+  if (channels.length > 0) {
+    const groups = await db.heldEvent.groupBy({ by: ["flowId", "flowVersion"], _count: { _all: true } });
+    if (groups.length > 0) {
+      const versions = await db.flowVersion.findMany({
+        where: { OR: groups.map((g) => ({ flowId: g.flowId, version: g.flowVersion })) },
+        select: { flowId: true, version: true, document: true },
+      });
+      const docs = new Map(versions.map((v) => [`${v.flowId}@${v.version}`, JSON.stringify(v.document)]));
+      for (const group of groups) {
+        const doc = docs.get(`${group.flowId}@${group.flowVersion}`);
+        if (!doc) continue;
+        for (const channel of channels) {
+          if (doc.includes(channel.id)) heldByChannel.set(channel.id, (heldByChannel.get(channel.id) ?? 0) + group._count._all);
+        }
+      }
+    }
+  }
+  const out: Record<string, ChannelHealth> = {};
+  for (const c of channels) {
+    out[c.id] = {
+      channelId: c.id,
+      status: channelStatus(c),
+      lastSuccessAt: c.lastSuccessAt,
+      lastError: c.lastError,
+      lastErrorAt: c.lastErrorAt,
+      downSince: c.downSince,
+      holding: c.downSince != null,
+      heldEvents: heldByChannel.get(c.id) ?? 0,
+    };
+  }
+  return out;
+}

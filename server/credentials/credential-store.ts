@@ -1,0 +1,202 @@
+import "server-only";
+import type { PrismaClient } from "@/server/db/generated/client";
+import { PermanentError } from "@/server/nodes/execution-errors";
+import {
+  compactSecret,
+  credentialTypes,
+  isCredentialType,
+  type CredentialType,
+} from "@/server/credentials/credential-types";
+import { openSecret, sealSecret, secretKeyFromEnv, SecretDecryptionError } from "@/server/credentials/secret-box";
+
+export { credentialTypes, type CredentialType } from "@/server/credentials/credential-types";
+
+// Credentials are sealed with AES-256-GCM before they reach the database and are only opened for
+// executors (readCredentialSecret). Nothing here returns secret values to the UI: listCredentials
+// says which secret fields are set, never what they are.
+
+type Db = PrismaClient;
+export interface StoreOptions {
+  /** The encryption key; default secretKeyFromEnv(). */
+  key?: Buffer;
+}
+
+export class CredentialNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`credential ${id} not found`);
+    this.name = "CredentialNotFoundError";
+  }
+}
+
+/** Invalid input for the credential's type; `fieldErrors` is keyed by field name. */
+export class CredentialValidationError extends Error {
+  constructor(
+    message: string,
+    readonly fieldErrors: Record<string, string[]>,
+  ) {
+    super(message);
+    this.name = "CredentialValidationError";
+  }
+}
+
+export interface CredentialSummary {
+  id: string;
+  name: string;
+  type: string;
+  settings: Record<string, unknown>;
+  keyId: string;
+  /** Names of the secret fields that hold a value (the values themselves never leave the server). */
+  secretFields: string[];
+  /** false when the current key cannot open it (SYNCLINE_SECRET_KEY changed). */
+  readable: boolean;
+  channelCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CredentialSecret {
+  id: string;
+  name: string;
+  type: string;
+  settings: Record<string, unknown>;
+  secret: Record<string, string>;
+}
+
+function validateSecret(type: string, secret: Record<string, string>): Record<string, string> {
+  if (!isCredentialType(type)) {
+    throw new CredentialValidationError(`unknown credential type "${type}"`, { type: ["Unknown credential type"] });
+  }
+  const result = credentialTypes[type].secret.safeParse(secret);
+  if (!result.success) {
+    const fieldErrors: Record<string, string[]> = {};
+    for (const issue of result.error.issues) (fieldErrors[String(issue.path[0] ?? "secret")] ??= []).push(issue.message);
+    throw new CredentialValidationError(result.error.issues.map((i) => i.message).join("; "), fieldErrors);
+  }
+  return compactSecret(result.data as Record<string, string | undefined>);
+}
+
+function asSettings(value: unknown): Record<string, unknown> {
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+export async function createCredential(
+  db: Db,
+  input: { name: string; type: CredentialType | string; secret: Record<string, string>; settings?: Record<string, unknown> },
+  options: StoreOptions = {},
+): Promise<CredentialSummary> {
+  const secret = validateSecret(input.type, compactSecret(input.secret));
+  const sealed = sealSecret(secret, options.key ?? secretKeyFromEnv());
+  const row = await db.credential.create({
+    data: {
+      name: input.name.trim(),
+      type: input.type,
+      ciphertext: sealed.ciphertext,
+      keyId: sealed.keyId,
+      settings: (input.settings ?? {}) as object,
+    },
+  });
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    settings: asSettings(row.settings),
+    keyId: row.keyId,
+    secretFields: Object.keys(secret).sort(),
+    readable: true,
+    channelCount: 0,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export async function listCredentials(db: Db, options: StoreOptions = {}): Promise<CredentialSummary[]> {
+  const rows = await db.credential.findMany({
+    orderBy: [{ name: "asc" }, { createdAt: "asc" }],
+    include: { _count: { select: { channels: true } } },
+  });
+  const key = rows.length > 0 ? (options.key ?? secretKeyFromEnv()) : undefined;
+  return rows.map((row) => {
+    let secretFields: string[] = [];
+    let readable = true;
+    try {
+      secretFields = Object.keys(openSecret(row.ciphertext, key!)).sort();
+    } catch {
+      readable = false;
+    }
+    return {
+      id: row.id,
+      name: row.name,
+      type: row.type,
+      settings: asSettings(row.settings),
+      keyId: row.keyId,
+      secretFields,
+      readable,
+      channelCount: row._count.channels,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  });
+}
+
+/**
+ * Renames, replaces secret fields (a field absent from `secret` keeps its value; an empty string
+ * clears an optional one) and replaces the settings.
+ */
+export async function updateCredential(
+  db: Db,
+  id: string,
+  patch: { name?: string; secret?: Record<string, string>; settings?: Record<string, unknown> },
+  options: StoreOptions = {},
+): Promise<CredentialSummary> {
+  const row = await db.credential.findUnique({ where: { id } });
+  if (!row) throw new CredentialNotFoundError(id);
+  const data: { name?: string; ciphertext?: string; keyId?: string; settings?: object } = {};
+  if (patch.name !== undefined) data.name = patch.name.trim();
+  if (patch.settings !== undefined) data.settings = patch.settings as object;
+  if (patch.secret !== undefined && Object.keys(patch.secret).length > 0) {
+    const key = options.key ?? secretKeyFromEnv();
+    let current: Record<string, string> = {};
+    try {
+      current = openSecret(row.ciphertext, key);
+    } catch {
+      // Unreadable with the current key: the new fields must then be complete on their own.
+    }
+    const merged: Record<string, string> = { ...current };
+    for (const [name, value] of Object.entries(patch.secret)) {
+      if (value.trim() === "") delete merged[name];
+      else merged[name] = value.trim();
+    }
+    const sealed = sealSecret(validateSecret(row.type, merged), key);
+    data.ciphertext = sealed.ciphertext;
+    data.keyId = sealed.keyId;
+  }
+  await db.credential.update({ where: { id }, data });
+  const updated = (await listCredentials(db, options)).find((c) => c.id === id);
+  if (!updated) throw new CredentialNotFoundError(id);
+  return updated;
+}
+
+/** Deletes a credential; channels that used it keep existing without one. */
+export async function deleteCredential(db: Db, id: string): Promise<void> {
+  const { count } = await db.credential.deleteMany({ where: { id } });
+  if (count === 0) throw new CredentialNotFoundError(id);
+}
+
+/** For executors: the credential with its opened secret. Throws PermanentError when missing or unreadable. */
+export async function readCredentialSecret(db: Db, id: string, options: StoreOptions = {}): Promise<CredentialSecret> {
+  const row = await db.credential.findUnique({ where: { id } });
+  if (!row) throw new PermanentError(`credential ${id} not found`);
+  let secret: Record<string, string>;
+  try {
+    secret = openSecret(row.ciphertext, options.key ?? secretKeyFromEnv());
+  } catch (error) {
+    if (error instanceof SecretDecryptionError) {
+      throw new PermanentError(
+        `credential ${id} ("${row.name}") cannot be decrypted with the current SYNCLINE_SECRET_KEY`,
+        { cause: error },
+      );
+    }
+    throw new PermanentError(`credential ${id} ("${row.name}") cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+  return { id: row.id, name: row.name, type: row.type, settings: asSettings(row.settings), secret };
+}
