@@ -517,7 +517,12 @@ describe("runFlow: failures and resuming", () => {
       ],
       [["trigger", "translate"]],
     );
-    const result = await run(document);
+    // A worker built without the translate executor (e.g. an older worker during a rolling upgrade).
+    const withoutTranslate = createExecutorRegistry(
+      [...executorRegistry.executors, probeExecutor].filter((e) => e.kind !== "action:translate"),
+      nodes,
+    );
+    const result = await run(document, { executors: withoutTranslate });
     expect(result).toMatchObject({ status: "failed", failedNodeId: "translate", error: { transient: false } });
     if (result.status === "failed") expect(result.error.message).toContain('"action:translate"');
   });
