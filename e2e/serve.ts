@@ -49,6 +49,8 @@ const app = spawn(process.execPath, ["--conditions=react-server", "--import", "t
     PORT: port,
     BOOTSTRAP_API_KEY: E2E_API_KEY,
     SYNCLINE_PREFIX: prefix,
+    // Browser tests point channels and HTTP actions at local fake servers.
+    SYNCLINE_HTTP_ALLOWLIST: "127.0.0.1",
   },
 });
 
