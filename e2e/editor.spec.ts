@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { trpcMutation, trpcQuery } from "./trpc";
 
 // The flow editor, driven like a person would: drag steps from the palette, wire handles, type in
 // the generated form, save, reload, publish, export and import. Each test makes its own flow.
@@ -8,20 +9,6 @@ const TRIGGER = "trigger:stock.changed";
 const ACTION = "action:http-request";
 
 /** tRPC over HTTP (superjson, batch link), as the app's client sends it. */
-async function trpcMutation<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const response = await request.post(`/api/trpc/${path}?batch=1`, { data: { 0: { json: input } } });
-  expect(response.ok(), `${path} answered ${response.status()}`).toBeTruthy();
-  const [result] = (await response.json()) as [{ result: { data: { json: T } } }];
-  return result.result.data.json;
-}
-
-async function trpcQuery<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const encoded = encodeURIComponent(JSON.stringify({ 0: { json: input } }));
-  const response = await request.get(`/api/trpc/${path}?batch=1&input=${encoded}`);
-  expect(response.ok(), `${path} answered ${response.status()}`).toBeTruthy();
-  const [result] = (await response.json()) as [{ result: { data: { json: T } } }];
-  return result.result.data.json;
-}
 
 async function openBlankFlow(page: Page, name: string): Promise<string> {
   const { id } = await trpcMutation<{ id: string }>(page.request, "flows.create", { name });

@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 
-// The BOOTSTRAP_API_KEY e2e/serve.ts starts the app with (importing serve.ts would start a server).
-const E2E_API_KEY = "syn_e2e_bootstrap_key_0123456789";
+
+import { E2E_API_KEY } from "./constants";
 
 // The schema registry page, used like a person would: read the built-in types, register a custom
 // type, get told exactly what is wrong with a broken schema, fix it, and see it listed. Then the

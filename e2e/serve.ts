@@ -2,13 +2,13 @@
 // build of the app. The database is dropped when Playwright stops the server.
 import { spawn } from "node:child_process";
 import pg from "pg";
+import { E2E_API_KEY } from "./constants";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 
 const port = process.env.E2E_PORT ?? "3100";
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const name = `syncline_e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-export const E2E_API_KEY = "syn_e2e_bootstrap_key_0123456789";
 
 async function admin(sql: string) {
   const client = new pg.Client({ connectionString: adminUrl });

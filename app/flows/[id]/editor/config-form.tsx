@@ -44,8 +44,13 @@ export interface JsonSchema {
 
 export type FieldErrors = ReadonlyMap<string, readonly string[]>;
 
-/** Known values for a `reference` field (`event-type`, `channel`, `credential`), when the app lists them. */
-export type ReferenceOptions = (reference: string) => readonly string[] | undefined;
+/**
+ * Known values for a `reference` field (`event-type`, `channel`, `credential`), when the app lists
+ * them. Plain strings are offered as suggestions; `{ value, label }` pairs (ids with names) make the
+ * field a picker, so people choose "Webshop (Shopify)" rather than type an id.
+ */
+export type ReferenceOption = string | { value: string; label: string };
+export type ReferenceOptions = (reference: string) => readonly ReferenceOption[] | undefined;
 
 interface FormContext {
   errors: FieldErrors;
@@ -319,11 +324,29 @@ function StringField(props: FieldProps & { schema: JsonSchema }) {
     return own.some((m) => m.includes(syntax.message)) ? own : [...own, message];
   }, [context, path, syntax]);
   const set = (next: string) => onChange(next === "" && !props.required && schema.default === undefined ? undefined : next);
-  const suggestions = schema.suggestions ?? (schema.reference ? context.referenceOptions?.(schema.reference) : undefined);
+  const options = schema.reference ? context.referenceOptions?.(schema.reference) : undefined;
+  const picks = options?.filter((o): o is { value: string; label: string } => typeof o !== "string");
+  const suggestions = schema.suggestions ?? options?.filter((o): o is string => typeof o === "string");
   return (
     <FieldShell id={id} path={path} label={labelOf(props)} schema={schema} required={props.required} errors={errors}>
       {(describedBy, invalid) =>
-        mode ? (
+        picks?.length && !mode ? (
+          <select
+            id={id}
+            className="select"
+            value={text}
+            aria-describedby={describedBy}
+            aria-invalid={invalid || undefined}
+            onChange={(e) => set(e.target.value)}
+          >
+            <option value="">Choose…</option>
+            {/* A saved id that no longer exists stays visible, so nothing changes silently. */}
+            {text && !picks.some((p) => p.value === text) ? <option value={text}>{text} (not found)</option> : null}
+            {picks.map((p) => (
+              <option key={p.value} value={p.value}>{p.label}</option>
+            ))}
+          </select>
+        ) : mode ? (
           <ExpressionInput
             id={id}
             value={text}

@@ -5,7 +5,8 @@ import { useTRPC } from "@/app/trpc-client";
 import { expressionSuggestions, type ExpressionSuggestion, type SuggestedStep } from "@/server/expressions/expression-suggestions";
 import type { FlowProblem } from "@/server/flows/validate-flow";
 import { getNodeDefinition } from "@/server/nodes/registry";
-import { ConfigForm, addError, zodFieldErrors } from "./config-form";
+import { ConfigForm, addError, configJsonSchema, zodFieldErrors, type ReferenceOption } from "./config-form";
+import type { AnyNodeDefinition } from "@/server/nodes/define-node";
 import { useEditorCommands } from "./editor-commands";
 import { selectSelectionCount, selectSingleSelectedNodeId, useEditorStore, useEditorStoreApi } from "./editor-store";
 import { upstreamNodeIds, type AppNode } from "./flow-graph";
@@ -40,6 +41,19 @@ function triggerEventType(nodes: readonly AppNode[]): string | undefined {
 function useCustomEventTypes(enabled: boolean) {
   const trpc = useTRPC();
   return useQuery({ ...trpc.eventTypes.list.queryOptions(), enabled, staleTime: 30_000 });
+}
+
+/** Channels and credentials for the pickers of a step that refers to them; fetched only then. */
+function useReferencedRecords(definition: AnyNodeDefinition | undefined) {
+  const trpc = useTRPC();
+  const refs = useMemo(() => {
+    const fields = definition ? Object.values(configJsonSchema(definition).properties ?? {}) : [];
+    const kinds = new Set(fields.map((f) => f.reference ?? ""));
+    return { channel: kinds.has("channel"), credential: kinds.has("credential") };
+  }, [definition]);
+  const channels = useQuery({ ...trpc.channels.list.queryOptions(), enabled: refs.channel, staleTime: 10_000 });
+  const credentials = useQuery({ ...trpc.credentials.list.queryOptions(), enabled: refs.credential, staleTime: 10_000 });
+  return { channels: channels.data, credentials: credentials.data };
 }
 
 function NodeInspector({ node }: { node: Pick<AppNode, "id" | "type" | "data"> }) {
@@ -81,9 +95,15 @@ function NodeInspector({ node }: { node: Pick<AppNode, "id" | "type" | "data"> }
     return suggestions;
   }, [store, node.id]);
 
+  const references = useReferencedRecords(definition);
   const referenceOptions = useCallback(
-    (reference: string) => (reference === "event-type" ? customTypes.data?.map((t) => t.type) : undefined),
-    [customTypes.data],
+    (reference: string): readonly ReferenceOption[] | undefined => {
+      if (reference === "event-type") return customTypes.data?.map((t) => t.type);
+      if (reference === "channel") return references.channels?.map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }));
+      if (reference === "credential") return references.credentials?.map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }));
+      return undefined;
+    },
+    [customTypes.data, references.channels, references.credentials],
   );
 
   const onChange = useCallback(
