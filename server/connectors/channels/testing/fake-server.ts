@@ -1,9 +1,8 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingHttpHeaders } from "node:http";
+import { FakeHttpServer, parseJsonText, type FakeReply, type RawRequest } from "../../testing/fake-http-server";
 
-// The shared half of the fake platform servers used by the connector tests: a real HTTP server
-// on 127.0.0.1 that can be stopped (the platform is down: connection refused) and started again
-// on the same port, can answer the next calls with an injected failure, or not answer at all.
+// The shared half of the fake platform servers used by the connector tests (the HTTP side lives in
+// FakeHttpServer): requests recorded with their URL and JSON, and failures a test injects.
 
 export interface FakeRequest {
   method: string;
@@ -14,85 +13,32 @@ export interface FakeRequest {
   json: unknown;
 }
 
-export interface FakeResponse {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type FakeResponse = FakeReply;
 
-export abstract class FakePlatformServer {
-  private server: Server | null = null;
-  private port = 0;
-  readonly requests: FakeRequest[] = [];
-  private injected: (FakeResponse | "hang")[] = [];
-
+export abstract class FakePlatformServer extends FakeHttpServer<FakeRequest> {
   protected abstract handle(request: FakeRequest): FakeResponse | Promise<FakeResponse>;
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.origin;
   }
 
-  get running(): boolean {
-    return this.server !== null;
+  protected record(raw: RawRequest): FakeRequest {
+    const url = new URL(raw.target, "http://fake");
+    return { method: raw.method, path: url.pathname, url, headers: raw.headers, body: raw.text, json: parseJsonText(raw.text, undefined) };
   }
 
-  /** Starts, on the port it had before when restarted. */
-  async start(): Promise<this> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        const body = Buffer.concat(chunks).toString("utf8");
-        let json: unknown;
-        try {
-          json = body ? JSON.parse(body) : undefined;
-        } catch {
-          json = undefined;
-        }
-        const url = new URL(req.url ?? "/", "http://fake");
-        const request: FakeRequest = { method: req.method ?? "GET", path: url.pathname, url, headers: req.headers, body, json };
-        this.requests.push(request);
-        const next = this.injected.shift();
-        if (next === "hang") return; // never answers
-        void Promise.resolve(next ?? this.handle(request)).then(
-          (response) => {
-            const headers = { "content-type": "application/json", ...response.headers };
-            res.writeHead(response.status, headers);
-            res.end(response.body === undefined ? "" : typeof response.body === "string" ? response.body : JSON.stringify(response.body));
-          },
-          (error: unknown) => {
-            res.writeHead(500, { "content-type": "application/json" });
-            res.end(JSON.stringify({ message: String(error) }));
-          },
-        );
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-    return this;
-  }
-
-  /** Stops listening and drops open connections: calls now fail with ECONNREFUSED. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  protected reply(request: FakeRequest): FakeResponse | Promise<FakeResponse> {
+    return this.handle(request);
   }
 
   /** The next call(s) get this answer instead of the platform's. */
   failNext(response: FakeResponse, times = 1): void {
-    for (let i = 0; i < times; i++) this.injected.push(response);
+    for (let i = 0; i < times; i++) this.inject(response);
   }
 
   /** The next call gets no answer at all (a timeout on the caller's side). */
   hangNext(): void {
-    this.injected.push("hang");
+    this.inject("hang");
   }
 
   clearRequests(): void {
