@@ -150,12 +150,23 @@ export async function publishFlow(db: Db, id: string): Promise<{ version: number
     if (!row) throw new FlowNotFoundError(id);
     const { document, problems } = validateFlow(row.draft);
     if (!document || problems.length > 0) throw new FlowHasProblemsError(problems);
-    const last = await tx.flowVersion.findFirst({ where: { flowId: id }, orderBy: { version: "desc" }, select: { version: true } });
+    const last = await tx.flowVersion.findFirst({ where: { flowId: id }, orderBy: { version: "desc" }, select: { version: true, document: true } });
+    // Publishing an unchanged draft again is a no-op: automation can call publish safely twice.
+    if (last && canonicalJson(last.document) === canonicalJson(document)) return { version: last.version };
     const version = (last?.version ?? 0) + 1;
     await tx.flowVersion.create({ data: { flowId: id, version, document: toJson(document) } });
     await tx.flow.update({ where: { id }, data: { publishedVersion: version } });
     return { version };
   });
+}
+
+/** JSON with object keys sorted: Postgres jsonb does not keep key order, so compare this way. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 export async function listVersions(db: Db, id: string) {

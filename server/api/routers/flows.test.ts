@@ -97,6 +97,8 @@ describe("flows router", () => {
     await caller.flows.save({ id, revision: 2, document: stockToHttpFlow("Versioned", "https://b.example.com/") });
     expect(await caller.flows.publish({ id })).toEqual({ version: 2 });
 
+    // Publishing the same draft again makes no new version.
+    expect(await caller.flows.publish({ id })).toEqual({ version: 2 });
     const versions = await caller.flows.versions({ id });
     expect(versions.map((v) => v.version)).toEqual([2, 1]);
     expect((await caller.flows.get({ id })).publishedVersion).toBe(2);
