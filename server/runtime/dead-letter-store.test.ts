@@ -217,8 +217,8 @@ describe("natsDeadLetterNotifier", () => {
     const down = natsDeadLetterNotifier({ connection: () => Promise.reject(new Error("connection refused")), prefix: "x" });
     const hanging = natsDeadLetterNotifier({ connection: () => new Promise(() => {}), prefix: "x", timeoutMs: 200 });
     expect((await requestRedrive(database.prisma, row.id, {}, { notify: down })).status).toBe("redrive-requested");
-    const started = Date.now();
+    // A notifier that never connects must not hold the request: it resolves (a hang would fail the
+    // test by its own timeout, without a wall-clock assertion).
     expect((await discardDeadLetter(database.prisma, row.id, { notify: hanging })).status).toBe("discarded");
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

@@ -447,9 +447,7 @@ describe("runFlow: failures and resuming", () => {
         ["stuck", "never"],
       ],
     );
-    const started = Date.now();
     const result = await run(document);
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(result).toMatchObject({ status: "failed", failedNodeId: "stuck", error: { transient: true, systemDown: true } });
     if (result.status === "failed") expect(result.error.message).toContain("within 100 ms");
     expect(signal?.aborted).toBe(true);

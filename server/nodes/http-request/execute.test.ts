@@ -168,12 +168,10 @@ describe("action:http-request", () => {
   });
 
   it("treats a timeout as transient", async () => {
-    const started = Date.now();
     const error = await failure({ url: `${base}/slow`, timeoutMs: 200 });
     expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ systemDown: true });
     expect(error.message).toContain("within 200 ms");
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("treats a refused connection as transient, system down", async () => {
