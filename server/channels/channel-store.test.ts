@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { createCaller } from "@/server/api/root";
+import { trpcError } from "@/server/testing/expect-failure";
 import { PermanentError } from "@/server/nodes/execution-errors";
 import { createCredential } from "@/server/credentials/credential-store";
 import {
@@ -33,16 +33,6 @@ afterAll(async () => {
   else process.env.SYNCLINE_SECRET_KEY = previousKey;
   await database?.drop();
 });
-
-async function trpcError(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("channel store", () => {
   it("creates, reads, updates and deletes a channel with its credential", async () => {

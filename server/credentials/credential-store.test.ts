@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { createCaller } from "@/server/api/root";
+import { trpcError } from "@/server/testing/expect-failure";
 import { PermanentError } from "@/server/nodes/execution-errors";
 import {
   CredentialValidationError,
@@ -29,16 +29,6 @@ afterAll(async () => {
   else process.env.SYNCLINE_SECRET_KEY = previousKey;
   await database?.drop();
 });
-
-async function trpcError(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("credential store", () => {
   it("stores secrets encrypted and opens them for executors", async () => {

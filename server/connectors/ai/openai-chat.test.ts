@@ -4,6 +4,7 @@ import { jsonBody, type FakeApiServer } from "../translate/testing/fake-api-serv
 import { parseResetDuration } from "./call-provider";
 import { chatCompletionsUrl, createChatCompletion, openAiRetryAfterMs, type ChatCompletionRequest } from "./openai-chat";
 import { createFakeOpenAi, openAiError } from "./testing/fake-openai";
+import { failure } from "@/server/testing/expect-failure";
 
 const KEY = "sk-test-123";
 let fake: FakeApiServer;
@@ -26,15 +27,6 @@ const request = (overrides: Partial<ChatCompletionRequest> = {}): ChatCompletion
   timeoutMs: 2_000,
   ...overrides,
 });
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("chatCompletionsUrl", () => {
   it("accepts a base with or without the version segment", () => {

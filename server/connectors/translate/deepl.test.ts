@@ -4,6 +4,7 @@ import { createDeepLTranslator, deeplSourceLanguage, defaultDeepLBaseUrl } from 
 import { jsonBody, type FakeApiServer } from "./testing/fake-api-server";
 import { createFakeDeepL, deeplQuotaExceeded, deeplTooManyRequests } from "./testing/fake-deepl";
 import type { TranslateRequest } from "./translator";
+import { failure } from "@/server/testing/expect-failure";
 
 const KEY = "0a1b2c3d-test:fx";
 let fake: FakeApiServer;
@@ -24,15 +25,6 @@ const request = (overrides: Partial<TranslateRequest> = {}): TranslateRequest =>
   timeoutMs: 2_000,
   ...overrides,
 });
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("DeepL client", () => {
   it("posts the texts to /v2/translate with the DeepL-Auth-Key header and maps the answer", async () => {

@@ -2,7 +2,7 @@ import "server-only";
 import { PermanentError } from "@/server/nodes/execution-errors";
 import { PermanentHttpError, TransientHttpError } from "@/server/nodes/http/classify-failure";
 import { callProvider, joinUrl, type ProviderFailure } from "../ai/call-provider";
-import { DEFAULT_TRANSLATE_TIMEOUT_MS, type TranslateRequest, type TranslateResult, type Translator } from "./translator";
+import { type TranslateRequest, type TranslateResult, type Translator, transportOf } from "./translator";
 
 // DeepL API v2: POST {base}/v2/translate with `Authorization: DeepL-Auth-Key <key>` and a JSON body
 // { text: [...], target_lang, source_lang? }. https://developers.deepl.com/docs/api-reference/translate
@@ -86,10 +86,7 @@ export function createDeepLTranslator(options: DeepLOptions): Translator {
           url,
           headers,
           body,
-          timeoutMs: request.timeoutMs ?? DEFAULT_TRANSLATE_TIMEOUT_MS,
-          signal: request.signal,
-          allowlist: request.allowlist,
-          resolve: request.resolve,
+          ...transportOf(request),
           errorMessage,
           classify: classify(request),
         });

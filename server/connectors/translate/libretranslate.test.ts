@@ -4,6 +4,7 @@ import { createLibreTranslateTranslator } from "./libretranslate";
 import { jsonBody, type FakeApiServer } from "./testing/fake-api-server";
 import { createFakeLibreTranslate } from "./testing/fake-libretranslate";
 import type { TranslateRequest } from "./translator";
+import { failure } from "@/server/testing/expect-failure";
 
 const KEY = "libre-key";
 let fake: FakeApiServer;
@@ -24,15 +25,6 @@ const request = (overrides: Partial<TranslateRequest> = {}): TranslateRequest =>
   timeoutMs: 2_000,
   ...overrides,
 });
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("LibreTranslate client", () => {
   it("posts q as an array with source auto, the api_key and the idempotency key, and maps the answer", async () => {

@@ -2,7 +2,7 @@ import "server-only";
 import { PermanentError } from "@/server/nodes/execution-errors";
 import { PermanentHttpError, TransientHttpError } from "@/server/nodes/http/classify-failure";
 import { callProvider, joinUrl, type ProviderFailure } from "../ai/call-provider";
-import { DEFAULT_TRANSLATE_TIMEOUT_MS, type TranslateRequest, type TranslateResult, type Translator } from "./translator";
+import { type TranslateRequest, type TranslateResult, type Translator, transportOf } from "./translator";
 
 // LibreTranslate: POST {base}/translate with a JSON body { q, source, target, format, api_key }.
 // https://docs.libretranslate.com/guides/api_usage/ — `q` may be an array; then `translatedText`
@@ -69,10 +69,7 @@ export function createLibreTranslateTranslator(options: LibreTranslateOptions): 
         url,
         headers,
         body,
-        timeoutMs: request.timeoutMs ?? DEFAULT_TRANSLATE_TIMEOUT_MS,
-        signal: request.signal,
-        allowlist: request.allowlist,
-        resolve: request.resolve,
+        ...transportOf(request),
         errorMessage,
         classify: classify(request),
       });

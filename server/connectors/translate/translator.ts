@@ -39,3 +39,13 @@ export const DEFAULT_TRANSLATE_TIMEOUT_MS = 30_000;
 export function looksLikeHtml(texts: readonly string[]): boolean {
   return texts.some((text) => /<\/?[a-z][a-z0-9-]*(\s[^<>]*)?\/?>/i.test(text));
 }
+
+/** The call settings every translate client passes through to `callProvider` unchanged. */
+export function transportOf(request: TranslateRequest) {
+  return {
+    timeoutMs: request.timeoutMs ?? DEFAULT_TRANSLATE_TIMEOUT_MS,
+    signal: request.signal,
+    allowlist: request.allowlist,
+    resolve: request.resolve,
+  };
+}

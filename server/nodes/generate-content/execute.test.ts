@@ -10,6 +10,7 @@ import type { ExecutionContext } from "../define-executor";
 import { PermanentError, TransientError } from "../execution-errors";
 import { generateContentNode } from "./definition";
 import { createGenerateContentExecutor } from "./execute";
+import { failure } from "@/server/testing/expect-failure";
 
 // action:generate-content against a local server speaking OpenAI's chat completions API, with
 // credentials stored (encrypted) in a real test database.
@@ -52,15 +53,6 @@ function context(config: Partial<z.input<typeof generateContentNode.config>>): E
     signal: new AbortController().signal,
     services: { httpAllowlist: ["127.0.0.1"], db: database.prisma },
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
 }
 
 describe("action:generate-content", () => {

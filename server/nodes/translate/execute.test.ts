@@ -12,6 +12,7 @@ import type { ExecutionContext } from "../define-executor";
 import { PermanentError, TransientError } from "../execution-errors";
 import { translateNode } from "./definition";
 import { createTranslateExecutor } from "./execute";
+import { failure } from "@/server/testing/expect-failure";
 
 // action:translate against local servers speaking the DeepL, LibreTranslate and OpenAI APIs, with
 // credentials stored (encrypted) in a real test database.
@@ -64,15 +65,6 @@ function context(config: Partial<z.input<typeof translateNode.config>>, options:
     signal: new AbortController().signal,
     services: { httpAllowlist: ["127.0.0.1"], db: options.db === false ? undefined : database.prisma },
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
 }
 
 describe("action:translate with DeepL", () => {
