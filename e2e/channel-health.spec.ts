@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Locator, type Page } from "./fixtures";
 import { trpcMutation } from "./trpc";
 import { E2E_API_KEY } from "./constants";
 import { FakeWebhookReceiver } from "../server/connectors/channels/testing/fake-webhook";

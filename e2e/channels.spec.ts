@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 
 // Credentials and channels, used like a person would: add a credential in Settings (its secret is
 // never shown again), then a channel that uses it on the Channels page, and see it listed with

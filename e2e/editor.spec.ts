@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Locator, type Page } from "./fixtures";
 import { trpcMutation, trpcQuery } from "./trpc";
 
 // The flow editor, driven like a person would: drag steps from the palette, wire handles, type in

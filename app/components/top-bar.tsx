@@ -4,6 +4,9 @@ import { usePathname } from "next/navigation";
 
 const links = [
   { href: "/", label: "Flows", match: (p: string) => p === "/" || p.startsWith("/flows") },
+  { href: "/runs", label: "Runs", match: (p: string) => p.startsWith("/runs") || p.startsWith("/keys") },
+  { href: "/dead-letters", label: "Dead letters", match: (p: string) => p.startsWith("/dead-letters") },
+  { href: "/monitoring", label: "Monitoring", match: (p: string) => p.startsWith("/monitoring") },
   { href: "/event-types", label: "Event types", match: (p: string) => p.startsWith("/event-types") },
   { href: "/channels", label: "Channels", match: (p: string) => p.startsWith("/channels") },
   { href: "/settings", label: "Settings", match: (p: string) => p.startsWith("/settings") },

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { createCaller } from "@/server/api/root";
+import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
 import { trpcError } from "@/server/testing/expect-failure";
 import { PermanentError } from "@/server/nodes/execution-errors";
 import {
@@ -15,14 +15,14 @@ import {
 
 const key = randomBytes(32);
 let database: TestDatabase;
-let caller: ReturnType<typeof createCaller>;
+let caller: TestCaller;
 const previousKey = process.env.SYNCLINE_SECRET_KEY;
 
 beforeAll(async () => {
   // The router reads the key from the environment.
   process.env.SYNCLINE_SECRET_KEY = key.toString("base64");
   database = await createTestDatabase();
-  caller = createCaller({ db: database.prisma, headers: new Headers() });
+  caller = callerFor(database.prisma);
 });
 afterAll(async () => {
   if (previousKey === undefined) delete process.env.SYNCLINE_SECRET_KEY;

@@ -2,14 +2,14 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { createCaller } from "@/server/api/root";
+import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
 import { closeSharedNats } from "@/server/nats/connection";
 
 // The deadLetters router as the UI calls it: inspect, redrive (edited or not, one or many),
 // discard, with refusals as tRPC codes.
 
 let database: TestDatabase;
-let caller: ReturnType<typeof createCaller>;
+let caller: TestCaller;
 const flowId = randomUUID();
 
 beforeAll(async () => {
@@ -18,7 +18,7 @@ beforeAll(async () => {
   process.env.NATS_URL ??= "nats://127.0.0.1:4222";
   process.env.SYNCLINE_PREFIX = `t${randomBytes(4).toString("hex")}`;
   database = await createTestDatabase();
-  caller = createCaller({ db: database.prisma, headers: new Headers() });
+  caller = callerFor(database.prisma);
 });
 afterAll(async () => {
   await closeSharedNats();

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { createCaller } from "@/server/api/root";
+import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 
 let database: TestDatabase;
-let caller: ReturnType<typeof createCaller>;
+let caller: TestCaller;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  caller = createCaller({ db: database.prisma, headers: new Headers() });
+  caller = callerFor(database.prisma);
 });
 afterAll(async () => {
   await database?.drop();

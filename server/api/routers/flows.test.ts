@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { createCaller } from "@/server/api/root";
+import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
 import { flowTemplates } from "@/server/flows/templates";
 import { emptyFlowDocument, type FlowDocument } from "@/server/flows/flow-document";
 
 let database: TestDatabase;
-let caller: ReturnType<typeof createCaller>;
+let caller: TestCaller;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  caller = createCaller({ db: database.prisma, headers: new Headers() });
+  caller = callerFor(database.prisma);
 });
 afterAll(async () => {
   await database?.drop();

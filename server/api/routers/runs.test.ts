@@ -2,18 +2,18 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { createCaller } from "@/server/api/root";
+import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
 
 // The runs router as the UI calls it: typed results (Dates stay Dates through superjson) and the
 // history stores' refusals as tRPC codes.
 
 let database: TestDatabase;
-let caller: ReturnType<typeof createCaller>;
+let caller: TestCaller;
 const runId = randomUUID();
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  caller = createCaller({ db: database.prisma, headers: new Headers() });
+  caller = callerFor(database.prisma);
   const flow = await database.prisma.flow.create({ data: { name: "Order to CRM", draft: {} } });
   await database.prisma.run.createMany({
     data: [0, 1, 2].map((i) => ({
