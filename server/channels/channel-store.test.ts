@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
 import { trpcError } from "@/server/testing/expect-failure";
-import { PermanentError } from "@/server/nodes/execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { createCredential } from "@/server/credentials/credential-store";
 import {
   ChannelNotFoundError,

@@ -1,6 +1,6 @@
 import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
-import { PermanentError } from "@/server/nodes/execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import {
   compactSecret,
   credentialTypes,

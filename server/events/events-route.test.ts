@@ -22,7 +22,7 @@ let database: TestDatabase;
 let key: string;
 let POST: Handler;
 let ingest: typeof import("./ingest");
-let apiRoute: typeof import("@/server/http/api-response").apiRoute;
+let apiRoute: typeof import("@/server/http-api/api-response").apiRoute;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -44,7 +44,7 @@ beforeAll(async () => {
   });
   POST = (await import("@/app/api/events/route")).POST as Handler;
   ingest = await import("./ingest");
-  apiRoute = (await import("@/server/http/api-response")).apiRoute;
+  apiRoute = (await import("@/server/http-api/api-response")).apiRoute;
 });
 afterAll(async () => {
   const { closeSharedNats } = await import("@/server/nats/connection");

@@ -4,7 +4,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from "
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { env } from "@/server/env";
-import { ApiError, jsonResponse, readJsonBody, type ApiIssue } from "@/server/http/api-response";
+import { ApiError, jsonResponse, readJsonBody, type ApiIssue } from "@/server/http-api/api-response";
 import { sharedNats } from "@/server/nats/connection";
 import { ensureEventsStream, eventSubject, eventsStreamName, type StreamLayout } from "@/server/runtime/stream-layout";
 import {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { ApiError } from "@/server/http/api-response";
+import { ApiError } from "@/server/http-api/api-response";
 import {
   discardDeadLetter,
   getDeadLetter,

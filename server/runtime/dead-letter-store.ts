@@ -4,7 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Prisma, PrismaClient } from "@/server/db/generated/client";
 import { env } from "@/server/env";
 import { cloudEventSchema, getKnownEventType } from "@/server/events/event-types";
-import { ApiError, zodIssues, type ApiIssue } from "@/server/http/api-response";
+import { ApiError, zodIssues, type ApiIssue } from "@/server/http-api/api-response";
 import { sharedNats } from "@/server/nats/connection";
 import { controlSubject } from "./stream-layout";
 import {

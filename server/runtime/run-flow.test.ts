@@ -7,7 +7,7 @@ import type { FlowDocument } from "../flows/flow-document";
 import { validateFlow } from "../flows/validate-flow";
 import { defineExecutor, type ExecutionContext, type ExecutionResult } from "../nodes/define-executor";
 import { defineNode } from "../nodes/define-node";
-import { PermanentError, TransientError } from "../nodes/execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { createExecutorRegistry, executorRegistry } from "../nodes/executors";
 import { createRegistry, nodeDefinitions } from "../nodes/registry";
 import { retryPolicyField } from "../nodes/retry-policy";

@@ -6,7 +6,7 @@ import type { FlowDocument, FlowEdge, FlowNode } from "../flows/flow-document";
 import { formatFieldPath, visitConfigFields } from "../nodes/config-fields";
 import type { ExecutionResult, ExecutionServices, NodeExecutor } from "../nodes/define-executor";
 import { DEFAULT_HANDLE, isTrigger, type AnyNodeDefinition } from "../nodes/define-node";
-import { PermanentError, SuspendUntil, TransientError } from "../nodes/execution-errors";
+import { PermanentError, SuspendUntil, TransientError } from "@/server/outbound/execution-errors";
 import { executorRegistry, type ExecutorRegistry } from "../nodes/executors";
 import { retryPolicyOf, type RetryPolicy } from "../nodes/retry-policy";
 

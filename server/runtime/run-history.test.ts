@@ -4,7 +4,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaClient } from "@/server/db/generated/client";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { ApiError } from "@/server/http/api-response";
+import { ApiError } from "@/server/http-api/api-response";
 import { encodeCursor, getRun, keyTimeline, listRuns, type RunSummary } from "./run-history";
 
 // Run history against a real Postgres: filters, keyset pagination, and the query plan that keeps

@@ -1,7 +1,7 @@
 import "server-only";
 import { z, type ZodType } from "zod";
 import type { Prisma, PrismaClient } from "@/server/db/generated/client";
-import { ApiError, zodIssues } from "@/server/http/api-response";
+import { ApiError, zodIssues } from "@/server/http-api/api-response";
 
 // The read side of run history (SPEC §2.6, §4): what the runs page, the key timeline and
 // GET /api/runs show. The worker writes runs; nothing here changes them.

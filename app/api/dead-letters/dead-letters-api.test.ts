@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { createApiKey } from "@/server/auth/api-keys";
-import { apiErrorSchema } from "@/server/http/api-response";
+import { apiErrorSchema } from "@/server/http-api/api-response";
 import {
   bulkRedriveResultJsonSchema,
   deadLetterDetailJsonSchema,
@@ -212,7 +212,7 @@ describe("DELETE /api/dead-letters/{id}", () => {
 
 describe("/api/openapi.json", () => {
   it("documents the run history and dead-letter endpoints with their parameters", async () => {
-    const { openApiDocument } = await import("@/server/http/openapi");
+    const { openApiDocument } = await import("@/server/http-api/openapi");
     const paths = openApiDocument().paths as Record<string, Record<string, { parameters: { name: string; in: string; required: boolean }[]; requestBody?: { required: boolean } }>>;
     expect(paths["/api/runs"]!.get!.parameters.map((p) => p.name)).toEqual(["flow", "subject", "status", "limit", "cursor"]);
     expect(paths["/api/runs/{id}"]!.get).toBeDefined();

@@ -1,4 +1,4 @@
-import { apiRoute } from "@/server/http/api-response";
+import { apiRoute } from "@/server/http-api/api-response";
 import { handleEventsRequest } from "@/server/events/ingest";
 
 export const dynamic = "force-dynamic";

@@ -1,4 +1,4 @@
-import { health } from "@/server/http/health";
+import { health } from "@/server/http-api/health";
 
 export const dynamic = "force-dynamic";
 

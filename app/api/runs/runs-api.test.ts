@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { createApiKey } from "@/server/auth/api-keys";
 import { keyTimelineJsonSchema, runDetailJsonSchema, runListJsonSchema } from "@/server/runtime/run-history";
-import { apiErrorSchema } from "@/server/http/api-response";
-import { healthSchema } from "@/server/http/health";
+import { apiErrorSchema } from "@/server/http-api/api-response";
+import { healthSchema } from "@/server/http-api/health";
 
 // GET /api/runs, /api/runs/{id} and /api/timeline through their route handlers, against a real
 // database. Responses are held to the schemas /api/openapi.json publishes.

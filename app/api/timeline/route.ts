@@ -1,5 +1,5 @@
 import { db } from "@/server/db/client";
-import { apiRoute, jsonResponse } from "@/server/http/api-response";
+import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
 import { keyTimeline, parseQuery, timelineQuerySchema } from "@/server/runtime/run-history";
 
 export const dynamic = "force-dynamic";

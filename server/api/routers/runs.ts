@@ -2,7 +2,7 @@ import "server-only";
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { z } from "zod";
 import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
-import { ApiError } from "@/server/http/api-response";
+import { ApiError } from "@/server/http-api/api-response";
 import { getRun, keyTimeline, listRuns, runListFilterSchema, subjectParam, limitParam } from "@/server/runtime/run-history";
 
 const codes: Record<number, TRPC_ERROR_CODE_KEY> = { 400: "BAD_REQUEST", 404: "NOT_FOUND", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE" };

@@ -1,9 +1,9 @@
 import "server-only";
-import { PermanentError, TransientError } from "@/server/nodes/execution-errors";
-import { errorForRequestFailure, PermanentHttpError, responseExcerpt, TransientHttpError } from "@/server/nodes/http/classify-failure";
-import { sendRequest, type OutboundResponse } from "@/server/nodes/http/outbound-request";
-import type { HostResolver } from "@/server/nodes/http/address-policy";
-import { parseRetryAfter } from "@/server/nodes/http/retry-after";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
+import { errorForRequestFailure, PermanentHttpError, responseExcerpt, TransientHttpError } from "@/server/outbound/classify-failure";
+import { sendRequest, type OutboundResponse } from "@/server/outbound/outbound-request";
+import type { HostResolver } from "@/server/outbound/address-policy";
+import { parseRetryAfter } from "@/server/outbound/retry-after";
 
 // One JSON call to a content provider (DeepL, LibreTranslate, an OpenAI-compatible API), always
 // through `sendRequest` so the SSRF rules, the allow-list and the time limit apply. Failures come

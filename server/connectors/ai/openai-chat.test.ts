@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PermanentError, TransientError } from "@/server/nodes/execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { jsonBody, type FakeApiServer } from "../translate/testing/fake-api-server";
 import { parseResetDuration } from "./call-provider";
 import { chatCompletionsUrl, createChatCompletion, openAiRetryAfterMs, type ChatCompletionRequest } from "./openai-chat";

@@ -1,7 +1,7 @@
 import "server-only";
-import { PermanentError, TransientError } from "@/server/nodes/execution-errors";
-import type { HostResolver } from "@/server/nodes/http/address-policy";
-import { TransientHttpError } from "@/server/nodes/http/classify-failure";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
+import type { HostResolver } from "@/server/outbound/address-policy";
+import { TransientHttpError } from "@/server/outbound/classify-failure";
 import { callProvider, joinUrl, parseResetDuration, type ProviderFailure } from "./call-provider";
 
 // A client for OpenAI-compatible chat completions (OpenAI, Azure-style gateways, Ollama, vLLM,

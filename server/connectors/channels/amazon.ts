@@ -1,5 +1,5 @@
 import "server-only";
-import { PermanentError } from "@/server/nodes/execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { channelErrorFor, httpUrl, joinUrl, platformCall, platformSend, type PlatformResponse } from "./platform-http";
 import { sharedTokenCache, type AccessToken, type TokenCache } from "./token-cache";
 import { isObject, type ChannelConnector, type ChannelProduct, type ConnectorTransport, type JsonObject, type SyncOutcome } from "./types";

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { PermanentError } from "@/server/nodes/execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { createAmazonConnector } from "./amazon";
 import { createBolComConnector } from "./bolcom";
 import { createShopifyConnector } from "./shopify";

@@ -1,7 +1,7 @@
 import "server-only";
-import { PermanentError, TransientError } from "@/server/nodes/execution-errors";
-import { describeCall, errorForRequestFailure, errorForResponse, PermanentHttpError, TransientHttpError } from "@/server/nodes/http/classify-failure";
-import { parseResponseBody, sendRequest, type OutboundResponse } from "@/server/nodes/http/outbound-request";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
+import { describeCall, errorForRequestFailure, errorForResponse, PermanentHttpError, TransientHttpError } from "@/server/outbound/classify-failure";
+import { parseResponseBody, sendRequest, type OutboundResponse } from "@/server/outbound/outbound-request";
 import type { ConnectorTransport } from "./types";
 
 // Every connector call goes through sendRequest (SSRF policy, deadline, size limit) and the shared

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TransientError } from "@/server/nodes/execution-errors";
+import { TransientError } from "@/server/outbound/execution-errors";
 import { createShopifyConnector, shopifyThrottleWaitMs } from "./shopify";
 import { expectDown, expectPermanent, failureOf, transport } from "./testing/connector-test-helpers";
 import { FakeShopify } from "./testing/fake-shopify";

@@ -1,5 +1,5 @@
 import "server-only";
-import { PermanentError, TransientError } from "@/server/nodes/execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { channelErrorFor, formatPrice, joinUrl, platformSend } from "./platform-http";
 import { isObject, type ChannelConnector, type ChannelProduct, type ConnectorTransport, type JsonObject, type SyncOutcome } from "./types";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHmac } from "node:crypto";
-import { PermanentError } from "@/server/nodes/execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { platformCall } from "./platform-http";
 import { isObject, type ChannelConnector, type SyncOutcome } from "./types";
 

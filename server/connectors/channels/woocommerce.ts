@@ -1,5 +1,5 @@
 import "server-only";
-import { PermanentError } from "@/server/nodes/execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { formatPrice, joinUrl, platformCall } from "./platform-http";
 import { isObject, type ChannelConnector, type ChannelProduct, type ConnectorTransport, type JsonObject, type SyncOutcome } from "./types";
 

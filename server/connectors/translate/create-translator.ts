@@ -1,5 +1,5 @@
 import "server-only";
-import { PermanentError } from "@/server/nodes/execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { stringSetting } from "../ai/call-provider";
 import { createDeepLTranslator } from "./deepl";
 import { createLibreTranslateTranslator } from "./libretranslate";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PermanentError, TransientError } from "@/server/nodes/execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { createDeepLTranslator, deeplSourceLanguage, defaultDeepLBaseUrl } from "./deepl";
 import { jsonBody, type FakeApiServer } from "./testing/fake-api-server";
 import { createFakeDeepL, deeplQuotaExceeded, deeplTooManyRequests } from "./testing/fake-deepl";

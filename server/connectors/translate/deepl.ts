@@ -1,6 +1,6 @@
 import "server-only";
-import { PermanentError } from "@/server/nodes/execution-errors";
-import { PermanentHttpError, TransientHttpError } from "@/server/nodes/http/classify-failure";
+import { PermanentError } from "@/server/outbound/execution-errors";
+import { PermanentHttpError, TransientHttpError } from "@/server/outbound/classify-failure";
 import { callProvider, joinUrl, type ProviderFailure } from "../ai/call-provider";
 import { type TranslateRequest, type TranslateResult, type Translator, transportOf } from "./translator";
 

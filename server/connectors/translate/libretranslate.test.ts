@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PermanentError, TransientError } from "@/server/nodes/execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { createLibreTranslateTranslator } from "./libretranslate";
 import { jsonBody, type FakeApiServer } from "./testing/fake-api-server";
 import { createFakeLibreTranslate } from "./testing/fake-libretranslate";

@@ -1,5 +1,5 @@
 import "server-only";
-import { PermanentError, TransientError } from "@/server/nodes/execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { createChatCompletion, OPENAI_PROVIDER } from "../ai/openai-chat";
 import { DEFAULT_TRANSLATE_TIMEOUT_MS, type TranslateRequest, type TranslateResult, type Translator } from "./translator";
 

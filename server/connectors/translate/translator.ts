@@ -1,5 +1,5 @@
 import "server-only";
-import type { HostResolver } from "@/server/nodes/http/address-policy";
+import type { HostResolver } from "@/server/outbound/address-policy";
 
 // What every translation provider client offers: a batch of texts into one language.
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { builtInEventTypes } from "../../events/event-types";
-import { SuspendUntil } from "../execution-errors";
+import { SuspendUntil } from "@/server/outbound/execution-errors";
 import { delayNode } from "./definition";
 import { delayExecutor } from "./execute";
 

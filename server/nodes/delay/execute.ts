@@ -1,6 +1,6 @@
 import "server-only";
 import { defineExecutor } from "../define-executor";
-import { SuspendUntil } from "../execution-errors";
+import { SuspendUntil } from "@/server/outbound/execution-errors";
 import { delayNode } from "./definition";
 import { parseDuration } from "./duration";
 

@@ -7,7 +7,7 @@ import { builtInEventTypes } from "@/server/events/event-types";
 import { createFakeOpenAi, openAiError } from "@/server/connectors/ai/testing/fake-openai";
 import { jsonBody, type FakeApiServer } from "@/server/connectors/translate/testing/fake-api-server";
 import type { ExecutionContext } from "../define-executor";
-import { PermanentError, TransientError } from "../execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { generateContentNode } from "./definition";
 import { createGenerateContentExecutor } from "./execute";
 import { failure } from "@/server/testing/expect-failure";

@@ -5,9 +5,9 @@ import { stringSetting } from "@/server/connectors/ai/call-provider";
 import { createChatCompletion } from "@/server/connectors/ai/openai-chat";
 import type { ProviderCredential } from "@/server/connectors/translate/create-translator";
 import { renderTemplate } from "../../expressions/render-template";
-import type { HostResolver } from "../http/address-policy";
+import type { HostResolver } from "@/server/outbound/address-policy";
 import { defineExecutor } from "../define-executor";
-import { PermanentError } from "../execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { generateContentNode } from "./definition";
 
 // action:generate-content: renders the prompt from the event and earlier steps, asks an

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { builtInEventTypes } from "../../events/event-types";
 import type { ExecutionContext } from "../define-executor";
-import { PermanentError, TransientError } from "../execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { httpRequestNode } from "./definition";
 import { httpRequestExecutor } from "./execute";
 

@@ -2,9 +2,9 @@ import "server-only";
 import { evaluateExpression } from "../../expressions/evaluate-expression";
 import { renderTemplate } from "../../expressions/render-template";
 import { defineExecutor } from "../define-executor";
-import { PermanentError } from "../execution-errors";
-import { errorForRequestFailure, errorForResponse } from "../http/classify-failure";
-import { parseResponseBody, sendRequest, type OutboundResponse } from "../http/outbound-request";
+import { PermanentError } from "@/server/outbound/execution-errors";
+import { errorForRequestFailure, errorForResponse } from "@/server/outbound/classify-failure";
+import { parseResponseBody, sendRequest, type OutboundResponse } from "@/server/outbound/outbound-request";
 import { httpRequestNode } from "./definition";
 
 // Headers the transport sets from the request itself; taking them from the config would let a

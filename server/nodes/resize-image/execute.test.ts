@@ -14,7 +14,7 @@ import { builtInEventTypes } from "@/server/events/event-types";
 import { connectNats } from "@/server/nats/connection";
 import { startNatsServer, type NatsServerProcess } from "@/server/nats/nats-server-process";
 import type { ExecutionContext } from "../define-executor";
-import { PermanentError, TransientError } from "../execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { resizeImageNode } from "./definition";
 import { createResizeImageExecutor, resizeImageExecutor } from "./execute";
 

@@ -5,9 +5,9 @@ import { DEFAULT_MAX_INPUT_PIXELS, ImageDecodeError, inspectSource, renderVarian
 import { describeLeadingBytes, sniffImage } from "../../assets/sniff-image";
 import { evaluateExpression } from "../../expressions/evaluate-expression";
 import { defineExecutor, type ExecutionContext } from "../define-executor";
-import { PermanentError, TransientError } from "../execution-errors";
-import { describeCall, errorForRequestFailure, errorForResponse } from "../http/classify-failure";
-import { sendRequest, type OutboundResponse } from "../http/outbound-request";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
+import { describeCall, errorForRequestFailure, errorForResponse } from "@/server/outbound/classify-failure";
+import { sendRequest, type OutboundResponse } from "@/server/outbound/outbound-request";
 import { resizeImageNode } from "./definition";
 
 // action:resize-image: fetch each product image through the SSRF-safe sendRequest, make sure by

@@ -9,7 +9,7 @@ import { createCredential } from "@/server/credentials/credential-store";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { builtInEventTypes, type CloudEvent } from "../../events/event-types";
 import type { ExecutionContext } from "../define-executor";
-import { PermanentError, TransientError } from "../execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { syncChannelNode } from "./definition";
 import { channelProductFor, createSyncChannelExecutor } from "./execute";
 

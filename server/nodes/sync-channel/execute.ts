@@ -8,7 +8,7 @@ import { readCredentialSecret } from "@/server/credentials/credential-store";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { evaluateExpression } from "../../expressions/evaluate-expression";
 import { defineExecutor, type ExecutionContext } from "../define-executor";
-import { PermanentError, TransientError } from "../execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { syncChannelNode } from "./definition";
 
 // action:sync-channel: resolves the channel and its credential, turns the event into the

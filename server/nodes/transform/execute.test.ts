@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { builtInEventTypes } from "../../events/event-types";
 import { ExpressionError } from "../../expressions/evaluate-expression";
-import { PermanentError } from "../execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { transformExecutor } from "./execute";
 
 function run(fields: string) {

@@ -1,7 +1,7 @@
 import "server-only";
 import { evaluateExpression } from "../../expressions/evaluate-expression";
 import { defineExecutor } from "../define-executor";
-import { PermanentError } from "../execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { transformNode } from "./definition";
 
 export const transformExecutor = defineExecutor(transformNode, async ({ config, event, steps }) => {

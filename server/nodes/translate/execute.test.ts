@@ -9,7 +9,7 @@ import { jsonBody, type FakeApiServer } from "@/server/connectors/translate/test
 import { createFakeDeepL, deeplQuotaExceeded, deeplTooManyRequests } from "@/server/connectors/translate/testing/fake-deepl";
 import { createFakeLibreTranslate } from "@/server/connectors/translate/testing/fake-libretranslate";
 import type { ExecutionContext } from "../define-executor";
-import { PermanentError, TransientError } from "../execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { translateNode } from "./definition";
 import { createTranslateExecutor } from "./execute";
 import { failure } from "@/server/testing/expect-failure";

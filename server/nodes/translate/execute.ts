@@ -3,9 +3,9 @@ import type { PrismaClient } from "@/server/db/generated/client";
 import { readCredentialSecret } from "@/server/credentials/credential-store";
 import { createTranslator, type ProviderCredential } from "@/server/connectors/translate/create-translator";
 import { looksLikeHtml } from "@/server/connectors/translate/translator";
-import type { HostResolver } from "../http/address-policy";
+import type { HostResolver } from "@/server/outbound/address-policy";
 import { defineExecutor } from "../define-executor";
-import { PermanentError } from "../execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { translateNode, type translatableFields } from "./definition";
 
 // action:translate: the product in the event (name, description, text attributes) into every

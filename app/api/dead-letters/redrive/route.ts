@@ -1,5 +1,5 @@
 import { db } from "@/server/db/client";
-import { apiRoute, jsonResponse, readJsonBody } from "@/server/http/api-response";
+import { apiRoute, jsonResponse, readJsonBody } from "@/server/http-api/api-response";
 import { bulkRedriveSchema, requestRedriveMany } from "@/server/runtime/dead-letter-store";
 
 export const dynamic = "force-dynamic";

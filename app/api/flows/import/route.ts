@@ -1,5 +1,5 @@
 import { db } from "@/server/db/client";
-import { apiRoute, jsonResponse, readJsonBody } from "@/server/http/api-response";
+import { apiRoute, jsonResponse, readJsonBody } from "@/server/http-api/api-response";
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { createFlow } from "@/server/flows/flow-store";
 import { validateFlow } from "@/server/flows/validate-flow";

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { PermanentError, TransientError } from "@/server/nodes/execution-errors";
+import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import type { ConnectorTransport } from "../types";
 
 /** Only loopback, where the fake platform servers listen. */

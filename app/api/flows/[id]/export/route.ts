@@ -1,5 +1,5 @@
 import { db } from "@/server/db/client";
-import { apiRoute, jsonResponse } from "@/server/http/api-response";
+import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
 import { exportFlow } from "@/server/flows/flow-store";
 
 export const dynamic = "force-dynamic";

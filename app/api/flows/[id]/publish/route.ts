@@ -1,5 +1,5 @@
 import { db } from "@/server/db/client";
-import { apiRoute, jsonResponse } from "@/server/http/api-response";
+import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
 import { publishFlow } from "@/server/flows/flow-store";
 import { notifyFlowsChanged } from "@/server/runtime/control";
 

@@ -1,5 +1,5 @@
 import "server-only";
-import { PermanentError, TransientError } from "../execution-errors";
+import { PermanentError, TransientError } from "./execution-errors";
 import { AddressRefusedError, InvalidAllowlistError } from "./address-policy";
 import { RedirectError, RequestAbortedError, RequestTimeoutError, type OutboundResponse } from "./outbound-request";
 import { parseRetryAfter } from "./retry-after";

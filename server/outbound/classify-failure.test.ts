@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PermanentError, TransientError } from "../execution-errors";
+import { PermanentError, TransientError } from "./execution-errors";
 import { AddressRefusedError, InvalidAllowlistError } from "./address-policy";
 import { describeCall, errorForRequestFailure, errorForResponse, responseExcerpt } from "./classify-failure";
 import { RedirectError, RequestAbortedError, RequestTimeoutError, type OutboundResponse } from "./outbound-request";
