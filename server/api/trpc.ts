@@ -3,12 +3,8 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { db } from "@/server/db/client";
-import {
-  FlowHasProblemsError,
-  FlowNotFoundError,
-  FlowVersionNotFoundError,
-  RevisionConflictError,
-} from "@/server/flows/flow-errors";
+import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
+import { FlowHasProblemsError } from "@/server/flows/flow-errors";
 
 export async function createTRPCContext(opts: { headers: Headers }) {
   return { db: db(), headers: opts.headers };
@@ -31,21 +27,29 @@ const t = initTRPC.context<TRPCContext>().create({
   },
 });
 
-/** Turns the flow store's domain errors into tRPC errors with the right code and a clear message. */
+/**
+ * Turns domain errors into tRPC errors with the right code. Field issues travel as a ZodError
+ * cause, so the error formatter hands forms the same `fieldErrors` as an input validation failure.
+ */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
-    if (cause instanceof FlowNotFoundError || cause instanceof FlowVersionNotFoundError) {
-      throw new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
-    }
-    if (cause instanceof RevisionConflictError) throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
-    if (cause instanceof FlowHasProblemsError) {
-      throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
+    if (cause instanceof NotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
+    if (cause instanceof ConflictError) throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
+    // Publishing refused: the draft's state, not this request's input, is what must change.
+    if (cause instanceof FlowHasProblemsError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
+    if (cause instanceof InvalidInputError) {
+      throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause: issuesAsZodError(cause.issues) });
     }
   }
   return result;
 });
+
+/** Each issue keeps its dotted path as one key (`settings.url`), the way the forms look fields up. */
+function issuesAsZodError(issues: InvalidInputError["issues"]): ZodError {
+  return new z.ZodRealError(issues.map((i) => ({ code: "custom" as const, path: i.path ? [i.path] : [], message: i.message, input: undefined })));
+}
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

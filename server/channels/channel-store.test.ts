@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
 import { trpcError } from "@/server/testing/expect-failure";
-import { PermanentError } from "@/server/outbound/execution-errors";
+import { NotFoundError } from "@/server/domain-errors";
 import { createCredential } from "@/server/credentials/credential-store";
 import {
   ChannelNotFoundError,
@@ -65,7 +65,7 @@ describe("channel store", () => {
     await deleteChannel(database.prisma, channel.id);
     const missing = await getChannel(database.prisma, channel.id).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ChannelNotFoundError);
-    expect(missing).toBeInstanceOf(PermanentError);
+    expect(missing).toBeInstanceOf(NotFoundError);
   });
 
   it("fills defaults and validates settings and the credential type", async () => {

@@ -1,6 +1,6 @@
 import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
-import { PermanentError } from "@/server/outbound/execution-errors";
+import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import { channelTypes, isChannelType, type ChannelType } from "@/server/channels/channel-types";
 
 export { channelTypes, type ChannelType } from "@/server/channels/channel-types";
@@ -10,21 +10,29 @@ export { channelTypes, type ChannelType } from "@/server/channels/channel-types"
 
 type Db = PrismaClient;
 
-/** A PermanentError too, so an executor that names a deleted channel fails without retries. */
-export class ChannelNotFoundError extends PermanentError {
+/** An executor that names a deleted channel fails without retries: the runtime retries only TransientErrors. */
+export class ChannelNotFoundError extends NotFoundError {
   constructor(readonly id: string) {
     super(`channel ${id} not found`);
     this.name = "ChannelNotFoundError";
   }
 }
 
-/** Invalid settings or credential for the channel's type; `fieldErrors` is keyed by field name. */
-export class ChannelValidationError extends Error {
+/**
+ * Invalid settings or credential for the channel's type; `fieldErrors` is keyed by field name
+ * (`type`, `credentialId` or a settings field), the issues by input path (`settings.url`).
+ */
+export class ChannelValidationError extends InvalidInputError {
   constructor(
     message: string,
     readonly fieldErrors: Record<string, string[]>,
   ) {
-    super(message);
+    super(
+      message,
+      Object.entries(fieldErrors).flatMap(([field, messages]) =>
+        messages.map((m) => ({ path: field === "type" || field === "credentialId" ? field : `settings.${field}`, message: m })),
+      ),
+    );
     this.name = "ChannelValidationError";
   }
 }
@@ -116,7 +124,7 @@ export async function listChannels(db: Db): Promise<Channel[]> {
   return rows.map(toChannel);
 }
 
-/** Throws ChannelNotFoundError (a PermanentError) when it does not exist. */
+/** Throws ChannelNotFoundError when it does not exist. */
 export async function getChannel(db: Db, id: string): Promise<Channel> {
   const row = await db.channel.findUnique({ where: { id }, include: channelInclude });
   if (!row) throw new ChannelNotFoundError(id);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
 import { trpcError } from "@/server/testing/expect-failure";
-import { PermanentError } from "@/server/outbound/execution-errors";
+import { ConflictError, NotFoundError } from "@/server/domain-errors";
 import {
   CredentialValidationError,
   createCredential,
@@ -93,13 +93,13 @@ describe("credential store", () => {
     );
   });
 
-  it("throws PermanentError for a missing credential or the wrong key", async () => {
-    await expect(readCredentialSecret(database.prisma, "00000000-0000-0000-0000-000000000000", { key })).rejects.toThrow(
-      new PermanentError("credential 00000000-0000-0000-0000-000000000000 not found"),
-    );
+  it("refuses a missing credential (not found) or the wrong key (conflict)", async () => {
+    const missing = readCredentialSecret(database.prisma, "00000000-0000-0000-0000-000000000000", { key });
+    await expect(missing).rejects.toBeInstanceOf(NotFoundError);
+    await expect(missing).rejects.toThrow("credential 00000000-0000-0000-0000-000000000000 not found");
     const { id } = await createCredential(database.prisma, { name: "Shop", type: "shopify", secret: { accessToken: "shpat" } }, { key });
     const wrong = readCredentialSecret(database.prisma, id, { key: randomBytes(32) });
-    await expect(wrong).rejects.toBeInstanceOf(PermanentError);
+    await expect(wrong).rejects.toBeInstanceOf(ConflictError);
     await expect(wrong).rejects.toThrow(/cannot be decrypted with the current SYNCLINE_SECRET_KEY/);
     // The list still works and says it is unreadable.
     const listed = (await listCredentials(database.prisma, { key: randomBytes(32) })).find((c) => c.id === id);
@@ -112,7 +112,7 @@ describe("credential store", () => {
     const bytes = Buffer.from(row.ciphertext, "base64");
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 1, bytes.length - 1);
     await database.prisma.credential.update({ where: { id }, data: { ciphertext: bytes.toString("base64") } });
-    await expect(readCredentialSecret(database.prisma, id, { key })).rejects.toBeInstanceOf(PermanentError);
+    await expect(readCredentialSecret(database.prisma, id, { key })).rejects.toBeInstanceOf(ConflictError);
     await deleteCredential(database.prisma, id);
     await expect(readCredentialSecret(database.prisma, id, { key })).rejects.toThrow(/not found/);
   });

@@ -1,6 +1,6 @@
 import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
-import { PermanentError } from "@/server/outbound/execution-errors";
+import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import {
   compactSecret,
   credentialTypes,
@@ -21,20 +21,23 @@ export interface StoreOptions {
   key?: Buffer;
 }
 
-export class CredentialNotFoundError extends Error {
+export class CredentialNotFoundError extends NotFoundError {
   constructor(readonly id: string) {
     super(`credential ${id} not found`);
     this.name = "CredentialNotFoundError";
   }
 }
 
-/** Invalid input for the credential's type; `fieldErrors` is keyed by field name. */
-export class CredentialValidationError extends Error {
+/** Invalid input for the credential's type; `fieldErrors` is keyed by field name, the issues by input path (`secret.apiKey`). */
+export class CredentialValidationError extends InvalidInputError {
   constructor(
     message: string,
     readonly fieldErrors: Record<string, string[]>,
   ) {
-    super(message);
+    super(
+      message,
+      Object.entries(fieldErrors).flatMap(([field, messages]) => messages.map((m) => ({ path: field === "type" ? field : `secret.${field}`, message: m }))),
+    );
     this.name = "CredentialValidationError";
   }
 }
@@ -182,21 +185,35 @@ export async function deleteCredential(db: Db, id: string): Promise<void> {
   if (count === 0) throw new CredentialNotFoundError(id);
 }
 
-/** For executors: the credential with its opened secret. Throws PermanentError when missing or unreadable. */
+/**
+ * The stored secret cannot be opened (SYNCLINE_SECRET_KEY changed, or the row is damaged): a conflict
+ * with the key in use that no retry fixes.
+ */
+export class CredentialUnreadableError extends ConflictError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CredentialUnreadableError";
+  }
+}
+
+/**
+ * For executors: the credential with its opened secret. Throws CredentialNotFoundError or
+ * CredentialUnreadableError, which the runtime treats as permanent (only TransientErrors are retried).
+ */
 export async function readCredentialSecret(db: Db, id: string, options: StoreOptions = {}): Promise<CredentialSecret> {
   const row = await db.credential.findUnique({ where: { id } });
-  if (!row) throw new PermanentError(`credential ${id} not found`);
+  if (!row) throw new CredentialNotFoundError(id);
   let secret: Record<string, string>;
   try {
     secret = openSecret(row.ciphertext, options.key ?? secretKeyFromEnv());
   } catch (error) {
     if (error instanceof SecretDecryptionError) {
-      throw new PermanentError(
+      throw new CredentialUnreadableError(
         `credential ${id} ("${row.name}") cannot be decrypted with the current SYNCLINE_SECRET_KEY`,
         { cause: error },
       );
     }
-    throw new PermanentError(`credential ${id} ("${row.name}") cannot be read: ${(error as Error).message}`, { cause: error });
+    throw new CredentialUnreadableError(`credential ${id} ("${row.name}") cannot be read: ${(error as Error).message}`, { cause: error });
   }
   return { id: row.id, name: row.name, type: row.type, settings: asSettings(row.settings), secret };
 }

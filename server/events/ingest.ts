@@ -4,7 +4,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from "
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { env } from "@/server/env";
-import { ApiError, jsonResponse, readJsonBody, type ApiIssue } from "@/server/http-api/api-response";
+import { InvalidInputError } from "@/server/domain-errors";
 import { sharedNats } from "@/server/nats/connection";
 import { ensureEventsStream, eventSubject, eventsStreamName, type StreamLayout } from "@/server/runtime/stream-layout";
 import {
@@ -29,13 +29,17 @@ export const ORDERING_KEY_HEADER = "Syncline-Ordering-Key";
 export const RECEIVED_AT_HEADER = "Syncline-Received-At";
 export const TRACEPARENT_HEADER = "traceparent";
 
+/** Where an event is wrong: `path` is dotted (`data.sku`, or `2.data.sku` in a batch). */
+export type IngestIssue = InvalidInputError["issues"][number];
+
 /** One or more events are invalid; nothing was published. */
-export class IngestValidationError extends Error {
-  constructor(readonly issues: ApiIssue[], readonly invalidEvents: number, readonly totalEvents: number) {
+export class IngestValidationError extends InvalidInputError {
+  constructor(issues: IngestIssue[], readonly invalidEvents: number, readonly totalEvents: number) {
     super(
       totalEvents === 1
         ? "The event is invalid; it was not published."
         : `${invalidEvents} of ${totalEvents} events are invalid; none were published.`,
+      issues,
     );
     this.name = "IngestValidationError";
   }
@@ -43,7 +47,7 @@ export class IngestValidationError extends Error {
 
 /** An event does not fit into one NATS message. */
 export class IngestTooLargeError extends Error {
-  constructor(message: string, readonly issues: ApiIssue[]) {
+  constructor(message: string, readonly issues: IngestIssue[]) {
     super(message);
     this.name = "IngestTooLargeError";
   }
@@ -123,7 +127,7 @@ export async function ingestEvents(events: unknown[], options: IngestOptions = {
   const indexed = options.indexIssues ?? true;
   const now = options.now ?? (() => new Date());
 
-  const issues: ApiIssue[] = [];
+  const issues: IngestIssue[] = [];
   const valid: CloudEvent[] = [];
   let invalidEvents = 0;
   for (const [index, raw] of events.entries()) {
@@ -201,7 +205,7 @@ export async function ingestEvents(events: unknown[], options: IngestOptions = {
   return prepared.map((p, index) => ({ id: p.event.id, status: acks[index]?.duplicate ? "duplicate" : "accepted" }));
 }
 
-async function validateEvent(raw: unknown, registry: EventSchemaRegistry, prefix: string): Promise<{ event?: CloudEvent; issues: ApiIssue[] }> {
+async function validateEvent(raw: unknown, registry: EventSchemaRegistry, prefix: string): Promise<{ event?: CloudEvent; issues: IngestIssue[] }> {
   const envelope = envelopeSchema.safeParse(raw, { error: friendlyErrors });
   if (!envelope.success) {
     return { issues: envelope.error.issues.map((issue) => ({ path: joinPath(prefix, issue.path.map(String).join(".")), message: issue.message })) };
@@ -348,63 +352,3 @@ async function ensureStream(nc: NatsConnection, layout: StreamLayout): Promise<v
     throw unavailable("The events stream could not be created or checked", error);
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// HTTP: POST /api/events
-
-const SINGLE_TYPES = new Set(["", "application/json", "application/cloudevents+json"]);
-const BATCH_TYPE = "application/cloudevents-batch+json";
-
-export interface EventsRequestOptions extends Omit<IngestOptions, "traceparent" | "indexIssues"> {
-  /** Default SYNCLINE_MAX_EVENT_BYTES. */
-  maxBytes?: number;
-}
-
-/**
- * The body of POST /api/events after authentication: one event (`application/cloudevents+json`
- * or `application/json`) or a batch (`application/cloudevents-batch+json`), answered 202 with a
- * result per event. Throws ApiError (400, 413, 415, 503) for apiRoute to turn into a response.
- */
-export async function handleEventsRequest(request: Request, options: EventsRequestOptions = {}): Promise<Response> {
-  const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  const batch = mediaType === BATCH_TYPE;
-  if (!batch && !SINGLE_TYPES.has(mediaType)) {
-    throw new ApiError(
-      415,
-      `Unsupported Content-Type "${mediaType}". Send one event as application/cloudevents+json (or application/json), ` +
-        `or a batch as ${BATCH_TYPE}. CloudEvents binary mode is not supported.`,
-    );
-  }
-  const body = await readJsonBody(request, z.unknown(), options.maxBytes ?? env().SYNCLINE_MAX_EVENT_BYTES);
-  let events: unknown[];
-  if (batch) {
-    if (!Array.isArray(body)) throw new ApiError(400, "A batch is a JSON array of events.", [{ path: "", message: "expected an array of events" }]);
-    if (body.length === 0) throw new ApiError(400, "The batch is empty.", [{ path: "", message: "a batch needs at least one event" }]);
-    events = body;
-  } else {
-    if (Array.isArray(body)) {
-      throw new ApiError(400, `A JSON array is a batch: send it with Content-Type: ${BATCH_TYPE}.`, [{ path: "", message: "expected one event (an object)" }]);
-    }
-    events = [body];
-  }
-  try {
-    const results = await ingestEvents(events, { ...options, traceparent: request.headers.get("traceparent"), indexIssues: batch });
-    return jsonResponse({ results }, 202);
-  } catch (error) {
-    if (error instanceof IngestValidationError) throw new ApiError(400, error.message, error.issues);
-    if (error instanceof IngestTooLargeError) throw new ApiError(413, error.message, error.issues);
-    if (error instanceof IngestUnavailableError) {
-      throw new ApiError(503, error.message, undefined, { "Retry-After": String(error.retryAfterSeconds) });
-    }
-    throw error;
-  }
-}
-
-export const ingestResponseSchema = z.object({
-  results: z.array(
-    z.object({
-      id: z.string(),
-      status: z.enum(["accepted", "duplicate"]).meta({ description: "duplicate: an event with this id was stored within the duplicate window" }),
-    }),
-  ),
-});

@@ -1,15 +1,17 @@
+import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import type { FlowProblem } from "./validate-flow";
 
-// Domain errors of the flow store. tRPC and the HTTP API map them to their own status codes.
+// The flow store's errors, as kinds of the shared domain errors so the HTTP API and tRPC map them
+// without knowing the flow domain.
 
-export class FlowNotFoundError extends Error {
+export class FlowNotFoundError extends NotFoundError {
   constructor(readonly flowId: string) {
     super(`No flow with id "${flowId}"`);
     this.name = "FlowNotFoundError";
   }
 }
 
-export class FlowVersionNotFoundError extends Error {
+export class FlowVersionNotFoundError extends NotFoundError {
   constructor(readonly flowId: string, readonly version: number) {
     super(`Flow "${flowId}" has no version ${version}`);
     this.name = "FlowVersionNotFoundError";
@@ -17,7 +19,7 @@ export class FlowVersionNotFoundError extends Error {
 }
 
 /** A save that names an older revision than the stored one would overwrite someone else's work. */
-export class RevisionConflictError extends Error {
+export class RevisionConflictError extends ConflictError {
   constructor(readonly expected: number, readonly actual: number, readonly updatedAt: Date) {
     super(
       `This flow was saved elsewhere (revision ${actual}, ${updatedAt.toISOString()}) after you opened it (revision ${expected}). ` +
@@ -27,12 +29,16 @@ export class RevisionConflictError extends Error {
   }
 }
 
-export class FlowHasProblemsError extends Error {
+/** Publishing refused: each problem becomes an issue at the node (and config field) it names. */
+export class FlowHasProblemsError extends InvalidInputError {
   constructor(readonly problems: FlowProblem[]) {
-    super(`The flow has ${problems.length} problem${problems.length === 1 ? "" : "s"} and cannot be published: ${problems
-      .slice(0, 3)
-      .map((p) => p.message)
-      .join("; ")}${problems.length > 3 ? "; …" : ""}`);
+    super(
+      `The flow has ${problems.length} problem${problems.length === 1 ? "" : "s"} and cannot be published: ${problems
+        .slice(0, 3)
+        .map((p) => p.message)
+        .join("; ")}${problems.length > 3 ? "; …" : ""}`,
+      problems.map((p) => ({ path: p.nodeId ? `nodes.${p.nodeId}${p.field ? `.config.${p.field}` : ""}` : "", message: p.message })),
+    );
     this.name = "FlowHasProblemsError";
   }
 }

@@ -2,12 +2,7 @@ import "server-only";
 import { z, type ZodType } from "zod";
 import { db } from "@/server/db/client";
 import { authenticateBearer } from "@/server/auth/api-keys";
-import {
-  FlowHasProblemsError,
-  FlowNotFoundError,
-  FlowVersionNotFoundError,
-  RevisionConflictError,
-} from "@/server/flows/flow-errors";
+import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
 
 // The automation HTTP API's shared plumbing: one error shape, Bearer auth, bounded JSON bodies,
 // and domain errors mapped to status codes, so no user input ever turns into a 500.
@@ -100,15 +95,10 @@ export function apiRoute<P = Record<string, never>>(handler: Handler<P>) {
 
 export function errorToResponse(error: unknown): Response {
   if (error instanceof ApiError) return errorResponse(error.status, error.message, error.issues, error.headers);
-  if (error instanceof FlowNotFoundError || error instanceof FlowVersionNotFoundError) return errorResponse(404, error.message);
-  if (error instanceof RevisionConflictError) return errorResponse(409, error.message);
-  if (error instanceof FlowHasProblemsError) {
-    return errorResponse(
-      422,
-      error.message,
-      error.problems.map((p) => ({ path: p.nodeId ? `nodes.${p.nodeId}${p.field ? `.config.${p.field}` : ""}` : "", message: p.message })),
-    );
-  }
+  if (error instanceof NotFoundError) return errorResponse(404, error.message);
+  if (error instanceof ConflictError) return errorResponse(409, error.message);
+  // The body parsed, but the domain refuses it (e.g. publishing a flow with problems).
+  if (error instanceof InvalidInputError) return errorResponse(422, error.message, error.issues);
   console.error("Unexpected API error:", error);
   return errorResponse(500, "Something went wrong on our side. The error was logged.");
 }

@@ -3,7 +3,7 @@ import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { apiErrorSchema } from "./api-response";
 import { healthSchema } from "./health";
 import { cloudEventSchema } from "@/server/events/event-types";
-import { ingestResponseSchema } from "@/server/events/ingest";
+import { ingestResponseSchema } from "./events-request";
 import {
   keyTimelineJsonSchema,
   runDetailJsonSchema,

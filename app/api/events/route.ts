@@ -1,5 +1,5 @@
 import { apiRoute } from "@/server/http-api/api-response";
-import { handleEventsRequest } from "@/server/events/ingest";
+import { handleEventsRequest } from "@/server/http-api/events-request";
 
 export const dynamic = "force-dynamic";
 

@@ -1,10 +1,7 @@
 import "server-only";
-import { z, type ZodError } from "zod";
-import { TRPCError } from "@trpc/server";
+import { z } from "zod";
 import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
 import {
-  ChannelNotFoundError,
-  ChannelValidationError,
   channelHealth,
   createChannel,
   deleteChannel,
@@ -17,35 +14,6 @@ import { channelTypeSchema } from "@/server/channels/channel-types";
 const name = z.string().trim().min(1, "Name the channel").max(100, "At most 100 characters");
 const settings = z.record(z.string(), z.unknown());
 const credentialId = z.string().min(1).nullable().optional();
-
-/** Store errors as tRPC errors; validation errors carry field-level messages (`settings.<field>`, `credentialId`). */
-function toTRPCError(error: unknown): never {
-  if (error instanceof ChannelNotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: error.message, cause: error });
-  if (error instanceof ChannelValidationError) {
-    const issues = Object.entries(error.fieldErrors).flatMap(([field, messages]) =>
-      messages.map((message) => ({
-        path: [field === "type" || field === "credentialId" ? field : `settings.${field}`],
-        message,
-      })),
-    );
-    throw new TRPCError({ code: "BAD_REQUEST", message: error.message, cause: fieldError(issues) });
-  }
-  throw error;
-}
-
-/**
- * A ZodError carrying these issues, made by a failing parse: `new ZodError()` in zod 4 is not an
- * `Error`, so tRPC would not keep it as the cause the error formatter reads.
- */
-function fieldError(issues: { path: string[]; message: string }[]): ZodError {
-  const result = z
-    .any()
-    .superRefine((_, ctx) => {
-      for (const issue of issues) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
-    })
-    .safeParse(null);
-  return result.error!;
-}
 
 export const channelsRouter = createTRPCRouter({
   /** Every channel with its health. */
@@ -67,10 +35,10 @@ export const channelsRouter = createTRPCRouter({
   }),
   get: publicProcedure
     .input(z.object({ id: z.string().min(1) }))
-    .query(({ ctx, input }) => getChannel(ctx.db, input.id).catch(toTRPCError)),
+    .query(({ ctx, input }) => getChannel(ctx.db, input.id)),
   create: publicProcedure
     .input(z.object({ name, type: channelTypeSchema, credentialId, settings: settings.optional() }))
-    .mutation(({ ctx, input }) => createChannel(ctx.db, input).catch(toTRPCError)),
+    .mutation(({ ctx, input }) => createChannel(ctx.db, input)),
   update: publicProcedure
     .input(
       z.object({
@@ -81,9 +49,9 @@ export const channelsRouter = createTRPCRouter({
         settings: settings.optional(),
       }),
     )
-    .mutation(({ ctx, input: { id, ...patch } }) => updateChannel(ctx.db, id, patch).catch(toTRPCError)),
+    .mutation(({ ctx, input: { id, ...patch } }) => updateChannel(ctx.db, id, patch)),
   delete: publicProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
-    await deleteChannel(ctx.db, input.id).catch(toTRPCError);
+    await deleteChannel(ctx.db, input.id);
     return { id: input.id };
   }),
 });

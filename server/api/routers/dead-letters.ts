@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { createTRPCRouter } from "@/server/api/trpc";
-import { historyProcedure } from "@/server/api/routers/runs";
+import { historyProcedure } from "@/server/api/history-procedure";
 import { flowIdParam, subjectParam } from "@/server/runtime/run-history";
 import {
   MAX_BULK_IDS,

@@ -21,7 +21,7 @@ type Handler = (request: Request, context: { params: Promise<Record<string, neve
 let database: TestDatabase;
 let key: string;
 let POST: Handler;
-let ingest: typeof import("./ingest");
+let eventsRequest: typeof import("./events-request");
 let apiRoute: typeof import("@/server/http-api/api-response").apiRoute;
 
 beforeAll(async () => {
@@ -43,7 +43,7 @@ beforeAll(async () => {
     },
   });
   POST = (await import("@/app/api/events/route")).POST as Handler;
-  ingest = await import("./ingest");
+  eventsRequest = await import("./events-request");
   apiRoute = (await import("@/server/http-api/api-response")).apiRoute;
 });
 afterAll(async () => {
@@ -203,7 +203,7 @@ describe("POST /api/events", () => {
     let own: NatsConnection | undefined;
     try {
       const nats = async () => (own ??= await connectNats(server.url, { name: "events-route-test", reconnectTimeWait: 100, reconnectJitter: 0 }));
-      const handler = apiRoute((req) => ingest.handleEventsRequest(req, { nats })) as Handler;
+      const handler = apiRoute((req) => eventsRequest.handleEventsRequest(req, { nats })) as Handler;
 
       expect((await send(event(), undefined, undefined, handler)).status).toBe(202);
 

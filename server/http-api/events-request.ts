@@ -1,0 +1,71 @@
+import "server-only";
+import { z } from "zod";
+import { env } from "@/server/env";
+import {
+  ingestEvents,
+  IngestTooLargeError,
+  IngestUnavailableError,
+  IngestValidationError,
+  type IngestOptions,
+} from "@/server/events/ingest";
+import { ApiError, jsonResponse, readJsonBody } from "./api-response";
+
+// POST /api/events over HTTP: content types, batch shape and body limits; the events themselves
+// are validated and published by server/events/ingest.ts.
+
+const SINGLE_TYPES = new Set(["", "application/json", "application/cloudevents+json"]);
+const BATCH_TYPE = "application/cloudevents-batch+json";
+
+export interface EventsRequestOptions extends Omit<IngestOptions, "traceparent" | "indexIssues"> {
+  /** Default SYNCLINE_MAX_EVENT_BYTES. */
+  maxBytes?: number;
+}
+
+/**
+ * The body of POST /api/events after authentication: one event (`application/cloudevents+json`
+ * or `application/json`) or a batch (`application/cloudevents-batch+json`), answered 202 with a
+ * result per event. Throws ApiError (400, 413, 415, 503) for apiRoute to turn into a response.
+ */
+export async function handleEventsRequest(request: Request, options: EventsRequestOptions = {}): Promise<Response> {
+  const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const batch = mediaType === BATCH_TYPE;
+  if (!batch && !SINGLE_TYPES.has(mediaType)) {
+    throw new ApiError(
+      415,
+      `Unsupported Content-Type "${mediaType}". Send one event as application/cloudevents+json (or application/json), ` +
+        `or a batch as ${BATCH_TYPE}. CloudEvents binary mode is not supported.`,
+    );
+  }
+  const body = await readJsonBody(request, z.unknown(), options.maxBytes ?? env().SYNCLINE_MAX_EVENT_BYTES);
+  let events: unknown[];
+  if (batch) {
+    if (!Array.isArray(body)) throw new ApiError(400, "A batch is a JSON array of events.", [{ path: "", message: "expected an array of events" }]);
+    if (body.length === 0) throw new ApiError(400, "The batch is empty.", [{ path: "", message: "a batch needs at least one event" }]);
+    events = body;
+  } else {
+    if (Array.isArray(body)) {
+      throw new ApiError(400, `A JSON array is a batch: send it with Content-Type: ${BATCH_TYPE}.`, [{ path: "", message: "expected one event (an object)" }]);
+    }
+    events = [body];
+  }
+  try {
+    const results = await ingestEvents(events, { ...options, traceparent: request.headers.get("traceparent"), indexIssues: batch });
+    return jsonResponse({ results }, 202);
+  } catch (error) {
+    if (error instanceof IngestValidationError) throw new ApiError(400, error.message, error.issues);
+    if (error instanceof IngestTooLargeError) throw new ApiError(413, error.message, error.issues);
+    if (error instanceof IngestUnavailableError) {
+      throw new ApiError(503, error.message, undefined, { "Retry-After": String(error.retryAfterSeconds) });
+    }
+    throw error;
+  }
+}
+
+export const ingestResponseSchema = z.object({
+  results: z.array(
+    z.object({
+      id: z.string(),
+      status: z.enum(["accepted", "duplicate"]).meta({ description: "duplicate: an event with this id was stored within the duplicate window" }),
+    }),
+  ),
+});
