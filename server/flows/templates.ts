@@ -1,14 +1,11 @@
 import type { AnyNodeDefinition } from "../nodes/define-node";
+import { orderPlacedTrigger, priceChangedTrigger, productCreatedTrigger, stockChangedTrigger } from "../nodes/event-triggers/definition";
 import { conditionNode } from "../nodes/condition/definition";
 import { httpRequestNode } from "../nodes/http-request/definition";
 import { resizeImageNode } from "../nodes/resize-image/definition";
 import { syncChannelNode } from "../nodes/sync-channel/definition";
 import { transformNode } from "../nodes/transform/definition";
 import { translateNode } from "../nodes/translate/definition";
-import { orderPlacedTrigger } from "../nodes/trigger-order-placed/definition";
-import { priceChangedTrigger } from "../nodes/trigger-price-changed/definition";
-import { productCreatedTrigger } from "../nodes/trigger-product-created/definition";
-import { stockChangedTrigger } from "../nodes/trigger-stock-changed/definition";
 import { FLOW_SCHEMA_VERSION, type FlowDocument, type FlowEdge, type FlowNode } from "./flow-document";
 
 // The four examples of the seed document as ready-made flows (SPEC §1). Browser-safe.

@@ -4,9 +4,11 @@ import type { AnyNodeDefinition, NodeDefinition } from "./define-node";
 import type { CloudEvent } from "../events/event-types";
 import type { PrismaClient } from "../db/generated/client";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { ConflictError, InvalidInputError, NotFoundError } from "../domain-errors";
+import { PermanentError } from "../outbound/execution-errors";
 
 // The server-side half of a node type: what it does when a flow runs. Paired with its
-// browser-safe definition by `kind` (STYLE.md); `execute` is typed from the definition's schemas.
+// browser-safe definition by `kind` (docs/architecture.md); `execute` is typed from the definition's schemas.
 
 export interface ExecutionContext<Config> {
   /** The node's config, already parsed by its zod schema (defaults applied). */
@@ -61,5 +63,20 @@ export function defineExecutor<C extends z.ZodObject, O extends z.ZodType>(
   definition: NodeDefinition<C, O>,
   execute: (context: ExecutionContext<z.output<C>>) => Promise<ExecutionResult<z.output<O>>>,
 ): NodeExecutor<z.output<C>, z.output<O>> {
-  return { kind: definition.kind, definition: definition as unknown as AnyNodeDefinition, execute };
+  return {
+    kind: definition.kind,
+    definition: definition as unknown as AnyNodeDefinition,
+    execute: (context) => execute(context).catch(asExecutionFailure),
+  };
+}
+
+/**
+ * A domain error from a store (a deleted channel, an unreadable credential) is a failure no
+ * retry can fix: it reaches the runtime as a PermanentError with the same message.
+ */
+function asExecutionFailure(error: unknown): never {
+  if (error instanceof NotFoundError || error instanceof ConflictError || error instanceof InvalidInputError) {
+    throw new PermanentError(error.message, { cause: error });
+  }
+  throw error;
 }

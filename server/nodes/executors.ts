@@ -2,6 +2,8 @@ import "server-only";
 import type { NodeExecutor } from "./define-executor";
 import { nodeRegistry, type NodeRegistry } from "./registry";
 import { conditionExecutor } from "./condition/execute";
+import { customEventExecutor } from "./trigger-custom-event/execute";
+import { eventTriggerExecutors } from "./event-triggers/execute";
 import { delayExecutor } from "./delay/execute";
 import { generateContentExecutor } from "./generate-content/execute";
 import { httpRequestExecutor } from "./http-request/execute";
@@ -10,19 +12,14 @@ import { switchExecutor } from "./switch/execute";
 import { syncChannelExecutor } from "./sync-channel/execute";
 import { transformExecutor } from "./transform/execute";
 import { translateExecutor } from "./translate/execute";
-import { customEventExecutor } from "./trigger-custom-event/execute";
-import { orderPlacedExecutor } from "./trigger-order-placed/execute";
-import { priceChangedExecutor } from "./trigger-price-changed/execute";
-import { productCreatedExecutor } from "./trigger-product-created/execute";
-import { productDeletedExecutor } from "./trigger-product-deleted/execute";
-import { productUpdatedExecutor } from "./trigger-product-updated/execute";
 import { scheduleExecutor } from "./trigger-schedule/execute";
-import { stockChangedExecutor } from "./trigger-stock-changed/execute";
 import { webhookExecutor } from "./trigger-webhook/execute";
 
-// The runtime's half of the node registry (STYLE.md): executors are paired with the browser-safe
-// definitions by `kind`. A kind without an executor is a node the editor offers but this worker
-// cannot run yet; runFlow fails such a step permanently, naming the kind.
+// The runtime's half of the node registry (see docs/architecture.md): executors are paired with the
+// browser-safe definitions by `kind`, never by position. This is a second import list only because
+// the editor's list must not import server-only code; executors.test.ts fails when a kind of the
+// registry has no executor here. createExecutorRegistry itself accepts a partial set (tests build
+// one): runFlow fails a step without an executor permanently, naming the kind.
 
 export interface ExecutorRegistry {
   readonly executors: readonly NodeExecutor[];
@@ -45,12 +42,7 @@ export function createExecutorRegistry(executors: readonly NodeExecutor[], nodes
 }
 
 export const executorRegistry = createExecutorRegistry([
-  productCreatedExecutor,
-  productUpdatedExecutor,
-  productDeletedExecutor,
-  priceChangedExecutor,
-  stockChangedExecutor,
-  orderPlacedExecutor,
+  ...eventTriggerExecutors,
   customEventExecutor,
   webhookExecutor,
   scheduleExecutor,

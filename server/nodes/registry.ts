@@ -1,5 +1,7 @@
 import { type AnyNodeDefinition, type NodeCategory, nodeCategories } from "./define-node";
 import { conditionNode } from "./condition/definition";
+import { customEventTrigger } from "./trigger-custom-event/definition";
+import { eventTriggers } from "./event-triggers/definition";
 import { delayNode } from "./delay/definition";
 import { generateContentNode } from "./generate-content/definition";
 import { httpRequestNode } from "./http-request/definition";
@@ -8,18 +10,13 @@ import { switchNode } from "./switch/definition";
 import { syncChannelNode } from "./sync-channel/definition";
 import { transformNode } from "./transform/definition";
 import { translateNode } from "./translate/definition";
-import { customEventTrigger } from "./trigger-custom-event/definition";
-import { orderPlacedTrigger } from "./trigger-order-placed/definition";
-import { priceChangedTrigger } from "./trigger-price-changed/definition";
-import { productCreatedTrigger } from "./trigger-product-created/definition";
-import { productDeletedTrigger } from "./trigger-product-deleted/definition";
-import { productUpdatedTrigger } from "./trigger-product-updated/definition";
 import { scheduleTrigger } from "./trigger-schedule/definition";
-import { stockChangedTrigger } from "./trigger-stock-changed/definition";
 import { webhookTrigger } from "./trigger-webhook/definition";
 
-// The one list of node types (browser-safe). Adding a node type = one folder + one line here.
-// The runtime builds its own executor registry and pairs executors with these by `kind`.
+// The one list of node types (browser-safe), in palette order. Each folder under server/nodes/
+// exports its definition from `definition.ts` and its executor (server-only) from `execute.ts`;
+// executors.ts pairs the executors with these definitions by `kind`, and registry.test.ts checks
+// that every folder is listed here and every kind has an executor.
 
 export interface NodeRegistry {
   readonly definitions: readonly AnyNodeDefinition[];
@@ -46,12 +43,7 @@ export function createRegistry(definitions: readonly AnyNodeDefinition[]): NodeR
 }
 
 export const nodeRegistry = createRegistry([
-  productCreatedTrigger,
-  productUpdatedTrigger,
-  productDeletedTrigger,
-  priceChangedTrigger,
-  stockChangedTrigger,
-  orderPlacedTrigger,
+  ...eventTriggers,
   customEventTrigger,
   webhookTrigger,
   scheduleTrigger,

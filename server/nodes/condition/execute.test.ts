@@ -3,25 +3,17 @@ import type { CloudEvent } from "../../events/event-types";
 import { builtInEventTypes } from "../../events/event-types";
 import type { ExecutionContext } from "../define-executor";
 import { customEventExecutor } from "../trigger-custom-event/execute";
-import { stockChangedExecutor } from "../trigger-stock-changed/execute";
-import { conditionExecutor, isTruthy } from "./execute";
+import { getExecutor } from "../executors";
+import { isTruthy } from "../../expressions/evaluate-condition";
+import { conditionExecutor } from "./execute";
+import { executionContext } from "../testing/execution-context";
+import { conditionNode } from "./definition";
 
+const stockChangedExecutor = getExecutor("trigger:stock.changed")!;
 const stockEvent = builtInEventTypes["stock.changed"].example;
 
 function context<Config>(config: Config, event: CloudEvent = stockEvent): ExecutionContext<Config> {
-  return {
-    config,
-    event,
-    steps: {},
-    nodeId: "n",
-    flowId: "f",
-    flowVersion: 1,
-    idempotencyKey: "k",
-    traceparent: "",
-    attempt: 1,
-    signal: new AbortController().signal,
-    services: { httpAllowlist: [] },
-  };
+  return { ...executionContext(conditionNode, {}, { event }), config };
 }
 
 describe("isTruthy (JSONata $boolean)", () => {

@@ -3,21 +3,10 @@ import { builtInEventTypes } from "../../events/event-types";
 import { SuspendUntil } from "@/server/outbound/execution-errors";
 import { delayNode } from "./definition";
 import { delayExecutor } from "./execute";
+import { executionContext } from "../testing/execution-context";
 
 function run(duration: string | number, attempt = 1) {
-  return delayExecutor.execute({
-    config: delayNode.config.parse({ duration }),
-    event: builtInEventTypes["stock.changed"].example,
-    steps: {},
-    nodeId: "wait",
-    flowId: "f",
-    flowVersion: 1,
-    idempotencyKey: "k",
-    traceparent: "",
-    attempt,
-    signal: new AbortController().signal,
-    services: { httpAllowlist: [] },
-  });
+  return delayExecutor.execute(executionContext(delayNode, { duration }, { event: builtInEventTypes["stock.changed"].example, nodeId: "wait", attempt }));
 }
 
 describe("logic:delay", () => {

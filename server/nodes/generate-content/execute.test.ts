@@ -11,6 +11,7 @@ import { PermanentError, TransientError } from "@/server/outbound/execution-erro
 import { generateContentNode } from "./definition";
 import { createGenerateContentExecutor } from "./execute";
 import { failure } from "@/server/testing/expect-failure";
+import { executionContext } from "../testing/execution-context";
 
 // action:generate-content against a local server speaking OpenAI's chat completions API, with
 // credentials stored (encrypted) in a real test database.
@@ -40,19 +41,12 @@ beforeEach(() => {
 });
 
 function context(config: Partial<z.input<typeof generateContentNode.config>>): ExecutionContext<z.output<typeof generateContentNode.config>> {
-  return {
-    config: generateContentNode.config.parse({ credentialId: credentials.openai, ...config }),
-    event: builtInEventTypes["product.created"].example,
+  return executionContext(generateContentNode, { credentialId: credentials.openai, ...config }, {
     steps: { translate: { translations: { de: { name: "Merinopullover" } } } },
     nodeId: "describe",
-    flowId: "flow-1",
     flowVersion: 4,
-    idempotencyKey: "example-product.created:flow-1:v4:describe",
-    traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-    attempt: 1,
-    signal: new AbortController().signal,
     services: { httpAllowlist: ["127.0.0.1"], db: database.prisma },
-  };
+  });
 }
 
 describe("action:generate-content", () => {

@@ -7,6 +7,7 @@ import type { ExecutionContext } from "../define-executor";
 import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { httpRequestNode } from "./definition";
 import { httpRequestExecutor } from "./execute";
+import { executionContext } from "../testing/execution-context";
 
 // A real receiver on 127.0.0.1. Only loopback is ever contacted: every other address in these
 // tests must be refused before a socket is opened.
@@ -77,19 +78,13 @@ const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const LOOPBACK = ["127.0.0.1"];
 
 function context(config: Partial<z.input<typeof httpRequestNode.config>>, allowlist: string[] = LOOPBACK): ExecutionContext<z.output<typeof httpRequestNode.config>> {
-  return {
-    config: httpRequestNode.config.parse(config),
+  return executionContext(httpRequestNode, config, {
     event,
     steps: { prepare: { title: "MERINO WOOL SWEATER" } },
     nodeId: "call",
-    flowId: "flow-1",
     flowVersion: 3,
-    idempotencyKey: "example-product.created:flow-1:v3:call",
-    traceparent: TRACEPARENT,
-    attempt: 1,
-    signal: new AbortController().signal,
     services: { httpAllowlist: allowlist },
-  };
+  });
 }
 
 async function failure(config: Partial<z.input<typeof httpRequestNode.config>>, allowlist?: string[]): Promise<Error> {

@@ -17,6 +17,7 @@ import type { ExecutionContext } from "../define-executor";
 import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { resizeImageNode } from "./definition";
 import { createResizeImageExecutor, resizeImageExecutor } from "./execute";
+import { executionContext } from "../testing/execution-context";
 
 // A real nats-server (own port, temporary store) and a real image host on 127.0.0.1 serving
 // images made with sharp. Everything is deleted afterwards.
@@ -91,19 +92,11 @@ type Config = z.input<typeof resizeImageNode.config>;
 
 function context(images: unknown, config: Partial<Config> = {}, allowlist: string[] = LOOPBACK): ExecutionContext<z.output<typeof resizeImageNode.config>> {
   const example = builtInEventTypes["product.created"].example;
-  return {
-    config: resizeImageNode.config.parse(config),
-    event: { ...example, data: { ...(example.data as Record<string, unknown>), images } } as typeof example,
-    steps: {},
+  return executionContext(resizeImageNode, config, {
+    event: { ...example, id: "evt", data: { ...(example.data as Record<string, unknown>), images } } as typeof example,
     nodeId: "resize",
-    flowId: "flow-1",
-    flowVersion: 1,
-    idempotencyKey: "evt:flow-1:v1:resize",
-    traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-    attempt: 1,
-    signal: new AbortController().signal,
     services: { httpAllowlist: allowlist, nats: nc, prefix },
-  };
+  });
 }
 
 async function failure(run: Promise<unknown>): Promise<Error> {

@@ -2,23 +2,12 @@ import { describe, expect, it } from "vitest";
 import { builtInEventTypes } from "../../events/event-types";
 import { switchNode } from "./definition";
 import { switchExecutor } from "./execute";
+import { executionContext } from "../testing/execution-context";
 
 const event = builtInEventTypes["stock.changed"].example;
 
 function run(value: string, cases: { id: string; equals: string | number | boolean | null }[]) {
-  return switchExecutor.execute({
-    config: switchNode.config.parse({ value, cases }),
-    event,
-    steps: {},
-    nodeId: "switch",
-    flowId: "f",
-    flowVersion: 1,
-    idempotencyKey: "k",
-    traceparent: "",
-    attempt: 1,
-    signal: new AbortController().signal,
-    services: { httpAllowlist: [] },
-  });
+  return switchExecutor.execute(executionContext(switchNode, { value, cases }, { event, nodeId: "switch" }));
 }
 
 describe("logic:switch", () => {

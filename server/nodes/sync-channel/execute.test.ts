@@ -12,6 +12,7 @@ import type { ExecutionContext } from "../define-executor";
 import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { syncChannelNode } from "./definition";
 import { channelProductFor, createSyncChannelExecutor } from "./execute";
+import { executionContext } from "../testing/execution-context";
 
 // The executor through the real credential and channel stores (encrypted credentials in a test
 // database) against local platform servers.
@@ -46,19 +47,13 @@ afterAll(async () => {
 type Config = z.input<typeof syncChannelNode.config>;
 
 function context(config: Config, event: CloudEvent): ExecutionContext<z.output<typeof syncChannelNode.config>> {
-  return {
-    config: syncChannelNode.config.parse(config),
+  return executionContext(syncChannelNode, config, {
     event,
     steps: { translate: { name: "Merinopullover" } },
     nodeId: "sync",
-    flowId: "flow-1",
     flowVersion: 2,
-    idempotencyKey: `${event.id}:flow-1:v2:sync`,
-    traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-    attempt: 1,
-    signal: new AbortController().signal,
     services: { httpAllowlist: ["127.0.0.1"], db: database.prisma },
-  };
+  });
 }
 
 const priceChanged = builtInEventTypes["price.changed"].example;

@@ -3,21 +3,11 @@ import { builtInEventTypes } from "../../events/event-types";
 import { ExpressionError } from "../../expressions/evaluate-expression";
 import { PermanentError } from "@/server/outbound/execution-errors";
 import { transformExecutor } from "./execute";
+import { executionContext } from "../testing/execution-context";
+import { transformNode } from "./definition";
 
 function run(fields: string) {
-  return transformExecutor.execute({
-    config: { fields },
-    event: builtInEventTypes["product.created"].example,
-    steps: { earlier: { factor: 2 } },
-    nodeId: "t",
-    flowId: "f",
-    flowVersion: 1,
-    idempotencyKey: "k",
-    traceparent: "",
-    attempt: 1,
-    signal: new AbortController().signal,
-    services: { httpAllowlist: [] },
-  });
+  return transformExecutor.execute(executionContext(transformNode, { fields }, { steps: { earlier: { factor: 2 } }, nodeId: "t" }));
 }
 
 describe("action:transform", () => {

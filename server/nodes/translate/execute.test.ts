@@ -13,6 +13,7 @@ import { PermanentError, TransientError } from "@/server/outbound/execution-erro
 import { translateNode } from "./definition";
 import { createTranslateExecutor } from "./execute";
 import { failure } from "@/server/testing/expect-failure";
+import { executionContext } from "../testing/execution-context";
 
 // action:translate against local servers speaking the DeepL, LibreTranslate and OpenAI APIs, with
 // credentials stored (encrypted) in a real test database.
@@ -52,19 +53,12 @@ beforeEach(() => {
 const productCreated = builtInEventTypes["product.created"].example;
 
 function context(config: Partial<z.input<typeof translateNode.config>>, options: { event?: typeof productCreated; db?: boolean } = {}): ExecutionContext<z.output<typeof translateNode.config>> {
-  return {
-    config: translateNode.config.parse({ credentialId: credentials.deepl, ...config }),
+  return executionContext(translateNode, { credentialId: credentials.deepl, ...config }, {
     event: options.event ?? productCreated,
-    steps: {},
     nodeId: "translate",
-    flowId: "flow-1",
     flowVersion: 2,
-    idempotencyKey: "example-product.created:flow-1:v2:translate",
-    traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-    attempt: 1,
-    signal: new AbortController().signal,
     services: { httpAllowlist: ["127.0.0.1"], db: options.db === false ? undefined : database.prisma },
-  };
+  });
 }
 
 describe("action:translate with DeepL", () => {

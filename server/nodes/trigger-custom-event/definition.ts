@@ -2,7 +2,7 @@ import { z } from "zod";
 import { cloudEventSchema, eventTypeNameSchema, isBuiltInEventType } from "../../events/event-types";
 import { referenceField } from "../config-fields";
 import { defineNode } from "../define-node";
-import { triggerFilterField } from "../event-trigger";
+import { triggerFilterField } from "../trigger-filter-field";
 
 // Custom event types are registered in the UI with their own data schema; this trigger names one.
 // `eventType: "*"` tells the editor and the runtime to read the actual type from the config.

@@ -1,5 +1,5 @@
 import "server-only";
-import { passEventThroughFilter } from "../condition/execute";
+import { passEventThroughFilter } from "../trigger-filter";
 import { defineExecutor } from "../define-executor";
 import { customEventTrigger } from "./definition";
 
