@@ -25,7 +25,7 @@ afterAll(async () => {
 let seq = 0n;
 function streamEvent(subject: string): RuntimeEvent {
   seq += 1n;
-  const event = { specversion: "1.0", id: `evt-${randomUUID()}`, source: "erp", type: "stock.changed", subject, data: { sku: subject, quantity: 1 } };
+  const event = { specversion: "1.0" as const, id: `evt-${randomUUID()}`, source: "erp", type: "stock.changed", subject, data: { sku: subject, quantity: 1 } };
   return { event, headers: {}, sequence: seq, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
 }
 
