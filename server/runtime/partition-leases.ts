@@ -59,23 +59,6 @@ export async function releaseLease(db: PrismaClient, owner: string, lease: Lease
     WHERE "partition" = ${lease.partition} AND owner = ${owner} AND epoch = ${lease.epoch}`;
 }
 
-/** Inside a transaction: proves we still own the partition, and moves its cursor forward. */
-export async function fenceAndAdvance(
-  tx: Pick<PrismaClient, "$executeRaw">,
-  owner: string,
-  lease: Lease,
-  cursor?: bigint,
-) {
-  const updated = cursor === undefined
-    ? await tx.$executeRaw`
-        UPDATE "Partition" SET "updatedAt" = now()
-        WHERE "partition" = ${lease.partition} AND owner = ${owner} AND epoch = ${lease.epoch}`
-    : await tx.$executeRaw`
-        UPDATE "Partition" SET cursor = GREATEST(cursor, ${cursor}), "updatedAt" = now()
-        WHERE "partition" = ${lease.partition} AND owner = ${owner} AND epoch = ${lease.epoch}`;
-  if (updated !== 1) throw new LostLeaseError(lease.partition);
-}
-
 export async function heartbeat(
   db: PrismaClient,
   worker: { id: string; hostname: string; pid: number; startedAt: Date },

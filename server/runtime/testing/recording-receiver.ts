@@ -20,6 +20,12 @@ export class RecordingReceiver {
   failureRate = 0;
   /** Bodies for which this returns 422 (a permanent error). */
   poison: (body: Delivery["body"]) => boolean = () => false;
+  /** Bodies whose request is left unanswered until `releaseStalled()` (a slow outside system). */
+  stall: (body: Delivery["body"]) => boolean = () => false;
+  /** Requests answered late because of `stall`, counted when they arrive. */
+  stalled = 0;
+  private release?: Promise<void>;
+  private releaseNow?: () => void;
   private server?: Server;
   port = 0;
   private waiters: { predicate: () => boolean; resolve: () => void }[] = [];
@@ -66,6 +72,13 @@ export class RecordingReceiver {
       return;
     }
     const idempotencyKey = String(req.headers["idempotency-key"] ?? "");
+    if (this.stall(body)) {
+      this.release ??= new Promise<void>((resolve) => (this.releaseNow = resolve));
+      const released = this.release;
+      this.stalled++;
+      this.notify();
+      await released;
+    }
     if (this.poison(body)) {
       res.writeHead(422, { "content-type": "application/json" }).end(JSON.stringify({ error: `sku ${body.sku} is not sellable` }));
       return;
@@ -84,6 +97,12 @@ export class RecordingReceiver {
     this.notify();
   }
 
+  /** Answers the stalled requests (and stops stalling new ones). */
+  releaseStalled() {
+    this.stall = () => false;
+    this.releaseNow?.();
+  }
+
   private notify() {
     this.waiters = this.waiters.filter((w) => {
       if (!w.predicate()) return true;
@@ -92,7 +111,7 @@ export class RecordingReceiver {
     });
   }
 
-  /** Resolves once `predicate` holds (checked after every applied effect); rejects after `timeoutMs`. */
+  /** Resolves once `predicate` holds (checked after every applied effect and stalled request); rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, timeoutMs: number, what = "condition"): Promise<void> {
     if (predicate()) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -117,6 +136,7 @@ export class RecordingReceiver {
   }
 
   async stop() {
+    this.releaseStalled();
     await this.goOffline();
   }
 }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "HeldEvent" ADD COLUMN     "state" TEXT NOT NULL DEFAULT 'queued';

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { interleavedStockEvents, startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture } from "./testing/runtime-fixture";
+
+// A first run slower than the inline budget must not hold up its batch: it is committed as its
+// key's `detached` queue head, the batch (other keys, the cursor) moves on, and the key's later
+// events wait behind it. Real nats-server, Postgres and worker; the receiver stalls on purpose.
+
+let fixture: RuntimeFixture | undefined;
+afterEach(async () => {
+  await fixture?.close();
+  fixture = undefined;
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  // Polls a database condition; the interval only paces the queries.
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("detached runs", () => {
+  it("parks a slow first run as its key's detached head, lets the batch move on, and records it when it ends", async () => {
+    fixture = await startRuntimeFixture({ partitions: 2 });
+    const { receiver } = fixture;
+    const prisma = fixture.database.prisma;
+    receiver.stall = (body) => body.sku === "SKU-SLOW" && body.seq === 1;
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url));
+    await fixture.startWorkerInProcess({ inlineBudgetMs: 100 });
+    await fixture.publish(interleavedStockEvents(["SKU-SLOW", "SKU-FAST"], 3));
+
+    await waitUntil(async () => (await prisma.heldEvent.count({ where: { orderingKey: "SKU-SLOW", state: "detached" } })) === 1, 20_000, "the slow run detached");
+    // Other keys are not held up by it, and neither is the cursor.
+    await receiver.waitFor(() => (receiver.effectsByKey().get("SKU-FAST") ?? []).length === 3, 20_000, "the other key");
+    expect(receiver.effectsByKey().get("SKU-FAST")).toEqual([1, 2, 3]);
+    await waitUntil(async () => (await prisma.heldEvent.count({ where: { orderingKey: "SKU-SLOW" } })) === 3, 20_000, "later events queued behind it");
+    const queue = await prisma.heldEvent.findMany({ where: { orderingKey: "SKU-SLOW" }, orderBy: { id: "asc" } });
+    expect(queue.map((h) => [(h.event as { data: { quantity: number } }).data.quantity, h.state])).toEqual([[1, "detached"], [2, "queued"], [3, "queued"]]);
+    const detached = queue[0]!;
+    expect(detached.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now()); // no far-future placeholder
+    expect((await prisma.run.findUniqueOrThrow({ where: { id: detached.runId } })).status).toBe("held");
+    // The stream holds the six events; the batch that detached the slow run committed past them all.
+    const committed = await prisma.partition.aggregate({ _max: { cursor: true } });
+    expect(committed._max.cursor).toBe(6n);
+    expect(receiver.stalled).toBe(1);
+    expect(receiver.effectsByKey().get("SKU-SLOW")).toBeUndefined();
+
+    receiver.releaseStalled();
+    await receiver.waitFor(() => (receiver.effectsByKey().get("SKU-SLOW") ?? []).length === 3, 20_000, "the slow key");
+    expect(receiver.effectsByKey().get("SKU-SLOW")).toEqual([1, 2, 3]);
+    await waitUntil(async () => (await prisma.heldEvent.count()) === 0, 10_000, "queue drained");
+    await waitUntil(async () => (await prisma.run.count({ where: { status: "succeeded" } })) === 6, 10_000, "every run recorded");
+    expect(await prisma.run.findUniqueOrThrow({ where: { id: detached.runId } })).toMatchObject({ status: "succeeded", attempts: 1 });
+  }, 60_000);
+
+  it("runs a detached head again when its worker died while running it", async () => {
+    fixture = await startRuntimeFixture({ partitions: 1 });
+    const { receiver } = fixture;
+    const prisma = fixture.database.prisma;
+    receiver.stall = (body) => body.seq === 1;
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url));
+    const first = await fixture.startWorkerProcess();
+    await fixture.publish(interleavedStockEvents(["SKU-CRASH"], 3));
+    // The worker process has the default 2 s inline budget.
+    await waitUntil(async () => (await prisma.heldEvent.count({ where: { state: "detached" } })) === 1, 30_000, "the slow run detached");
+    await first.kill("SIGKILL");
+
+    // The stalled request of the dead worker is never answered with an effect; the next owner
+    // (once the lease ran out) runs the event again, then the rest of the key, in order.
+    receiver.releaseStalled();
+    await fixture.startWorkerProcess();
+    await receiver.waitFor(() => (receiver.effectsByKey().get("SKU-CRASH") ?? []).length === 3, 60_000, "the key after the take-over");
+    expect(receiver.effectsByKey().get("SKU-CRASH")).toEqual([1, 2, 3]);
+    expect(receiver.requests).toBe(4); // seq 1 twice: the dead worker's try and the new owner's
+    await waitUntil(async () => (await prisma.heldEvent.count()) === 0, 10_000, "queue drained");
+  }, 90_000);
+});

@@ -1,0 +1,290 @@
+import type { PrismaClient } from "@/server/db/generated/client";
+import type { FlowCatalog } from "./flow-catalog";
+import { LostLeaseError } from "./partition-leases";
+import { missingFlowResult, storedEvent } from "./outcome-rows";
+import type { OutcomeRows } from "./outcome-writer";
+import { redriveDeadLetter, requestedRedrives, type FlowRunner } from "./redrive";
+import type { FlowRunResult, StepRecord } from "./run-flow";
+import { heldRows, type DeadLetterRow, type KeyEffect } from "./run-outcomes";
+
+// The key-lane scheduler of one partition. Per (flow, ordering key) it knows whether anything is
+// waiting (events in the key's durable queue, HeldEvent; an open dead letter under the hold
+// policy). A "lane" drains a key's queue in order when its head is due; at most one lane per key
+// runs at a time, which is what keeps a key in order while different keys run in parallel.
+
+export interface KeyState {
+  flowId: string;
+  orderingKey: string;
+  /** Events of this key waiting in HeldEvent (counted when decided, before the commit lands). */
+  held: number;
+  /** When the head of the queue is due, if known. */
+  nextDue?: number;
+  /** An open dead letter that holds the key (hold policy). */
+  deadLetterId?: string;
+  /** A lane is working on this key (or an inline or detached run is in flight). */
+  busy: number;
+}
+
+export interface LaneContext {
+  partition: number;
+  db: PrismaClient;
+  catalog: FlowCatalog;
+  maxRetryAgeMs: number;
+  isStopping: () => boolean;
+  /** Commits through the outcome writer, fenced by the lease, retried while the database is away. */
+  commit: (rows: OutcomeRows) => Promise<void>;
+  runFlow: FlowRunner;
+  /** The lease is lost: the processor stops. */
+  lost: (error: LostLeaseError) => void;
+  log: (message: string, extra?: unknown) => void;
+}
+
+export function keyOf(flowId: string, orderingKey: string) {
+  return `${flowId}\u0000${orderingKey}`;
+}
+
+const MAX_LANES = 256;
+
+export class KeyLanes {
+  private readonly keys = new Map<string, KeyState>();
+  private readonly lanes = new Set<Promise<void>>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly ctx: LaneContext) {}
+
+  /** Rebuilds what is waiting from the database at take-over. */
+  async load() {
+    const { db, partition } = this.ctx;
+    const counts = await db.$queryRaw<{ flowId: string; orderingKey: string; n: bigint }[]>`
+      SELECT "flowId", "orderingKey", count(*) AS n
+      FROM "HeldEvent" WHERE "partition" = ${partition} GROUP BY "flowId", "orderingKey"`;
+    for (const row of counts) {
+      // Due at once: the lane reads the real due time of the head. A `detached` head was being run
+      // by the previous owner when it stopped; nobody runs it now, so the lane runs it again.
+      this.keys.set(keyOf(row.flowId, row.orderingKey), {
+        flowId: row.flowId, orderingKey: row.orderingKey, held: Number(row.n), nextDue: Date.now(), busy: 0,
+      });
+    }
+    const open = await db.deadLetter.findMany({
+      where: { partition, status: { in: ["open", "redrive-requested"] } },
+      select: { id: true, flowId: true, orderingKey: true },
+      orderBy: { sequence: "asc" },
+    });
+    for (const dl of open) {
+      if (this.ctx.catalog.policyOf(dl.flowId) !== "hold") continue;
+      this.state(dl.flowId, dl.orderingKey).deadLetterId ??= dl.id;
+    }
+  }
+
+  state(flowId: string, orderingKey: string): KeyState {
+    const key = keyOf(flowId, orderingKey);
+    let state = this.keys.get(key);
+    if (!state) {
+      state = { flowId, orderingKey, held: 0, busy: 0 };
+      this.keys.set(key, state);
+    }
+    return state;
+  }
+
+  /** Something of this key is waiting: a new event must queue up behind it. */
+  isBlocked(flowId: string, orderingKey: string): boolean {
+    const state = this.keys.get(keyOf(flowId, orderingKey));
+    return !!state && (state.held > 0 || state.deadLetterId !== undefined);
+  }
+
+  /** Counts an event queued by a batch; returns true when it is the key's new head. */
+  noteQueued(flowId: string, orderingKey: string): boolean {
+    const state = this.state(flowId, orderingKey);
+    const head = state.held === 0 && state.deadLetterId === undefined;
+    state.held++;
+    return head;
+  }
+
+  /** A batch dead-lettered an event of this key: under the hold policy the key waits for the letter. */
+  noteDeadLetter(flowId: string, orderingKey: string, deadLetterId: string) {
+    if (this.ctx.catalog.policyOf(flowId) === "hold") this.state(flowId, orderingKey).deadLetterId = deadLetterId;
+  }
+
+  forgetIfIdle(flowId: string, orderingKey: string) {
+    const key = keyOf(flowId, orderingKey);
+    const state = this.keys.get(key);
+    if (state && state.held === 0 && state.deadLetterId === undefined && state.busy === 0) this.keys.delete(key);
+  }
+
+  /** After a batch committed: the new heads it queued become due (unless a run of theirs is in flight). */
+  headsCommitted(heads: Map<string, number>) {
+    for (const [key, due] of heads) {
+      const state = this.keys.get(key);
+      if (state && state.busy === 0 && state.nextDue === undefined) state.nextDue = due;
+    }
+    if (heads.size) this.schedule(0);
+  }
+
+  /**
+   * A first run that outlasted the inline budget: its event is committed as the key's `detached`
+   * head; when the run ends its outcome settles that head like any try of a queued event.
+   */
+  detach(flowId: string, orderingKey: string, runId: string, running: Promise<FlowRunResult>) {
+    const state = this.state(flowId, orderingKey);
+    this.track(
+      (async () => {
+        try {
+          const result = await running;
+          const row = await this.ctx.db.heldEvent.findFirst({ where: { partition: this.ctx.partition, runId } });
+          if (row) this.applyEffect(state, await this.settle(row, result, 1));
+        } catch (error) {
+          if (error instanceof LostLeaseError) return this.ctx.lost(error);
+          this.ctx.log(`partition ${this.ctx.partition}: detached run ${runId} could not be recorded; its lane runs it again`, error);
+          state.nextDue = Date.now() + 1_000;
+        } finally {
+          state.busy--;
+          if (state.nextDue === undefined && state.held > 0 && state.deadLetterId === undefined) state.nextDue = Date.now();
+          this.schedule(0);
+        }
+      })(),
+    );
+  }
+
+  schedule(delayMs: number) {
+    if (this.ctx.isStopping()) return;
+    if (this.timer && delayMs > 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.tick().catch((error) => this.ctx.log(`partition ${this.ctx.partition}: scheduler`, error)).finally(() => this.schedule(250));
+    }, delayMs);
+  }
+
+  /** Stops scheduling; resolves when the lanes in flight have ended or `graceMs` passed (true if they ended). */
+  async stop(graceMs: number): Promise<boolean> {
+    clearTimeout(this.timer);
+    const lanes = Promise.allSettled([...this.lanes]);
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([lanes.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+    clearTimeout(timer);
+    return ended;
+  }
+
+  async settled() {
+    await Promise.allSettled([...this.lanes]);
+  }
+
+  /** Redrives, discards, and queue heads that came due. */
+  private async tick() {
+    if (this.ctx.isStopping()) return;
+    await this.checkDeadLetters();
+    const now = Date.now();
+    for (const state of this.keys.values()) {
+      if (this.lanes.size >= MAX_LANES) break;
+      if (state.busy > 0 || state.deadLetterId !== undefined || state.nextDue === undefined || state.nextDue > now) continue;
+      this.startLane(state);
+    }
+  }
+
+  private async checkDeadLetters() {
+    for (const dl of await requestedRedrives(this.ctx.db, this.ctx.partition)) {
+      const state = this.state(dl.flowId, dl.orderingKey);
+      if (state.busy > 0 || this.lanes.size >= MAX_LANES) continue;
+      this.startLane(state, dl);
+    }
+    const holding = [...this.keys.values()].filter((s) => s.deadLetterId !== undefined && s.busy === 0);
+    if (holding.length === 0) return;
+    const rows = await this.ctx.db.deadLetter.findMany({
+      where: { id: { in: holding.map((s) => s.deadLetterId!) } },
+      select: { id: true, status: true },
+    });
+    const status = new Map(rows.map((r) => [r.id, r.status]));
+    for (const state of holding) {
+      // No row yet means the batch that wrote it has not committed: still holding.
+      const s = status.get(state.deadLetterId!);
+      if (s === "discarded" || s === "redriven") {
+        state.deadLetterId = undefined;
+        if (state.held > 0) state.nextDue = Date.now();
+        else this.forgetIfIdle(state.flowId, state.orderingKey);
+      }
+    }
+  }
+
+  private startLane(state: KeyState, redrive?: DeadLetterRow) {
+    state.busy++;
+    state.nextDue = undefined;
+    this.track(
+      this.lane(state, redrive)
+        .catch((error) => {
+          if (error instanceof LostLeaseError) return this.ctx.lost(error);
+          this.ctx.log(`partition ${this.ctx.partition}: lane ${state.flowId}/${state.orderingKey} failed; retrying soon`, error);
+          state.nextDue = Date.now() + 1_000;
+        })
+        .finally(() => {
+          state.busy--;
+          this.forgetIfIdle(state.flowId, state.orderingKey);
+        }),
+    );
+  }
+
+  private track(promise: Promise<void>) {
+    this.lanes.add(promise);
+    void promise.finally(() => this.lanes.delete(promise));
+  }
+
+  private async lane(state: KeyState, redrive?: DeadLetterRow) {
+    const { db, partition } = this.ctx;
+    if (redrive) {
+      const { rows, ok } = await redriveDeadLetter(redrive, this.ctx.catalog, this.ctx.runFlow);
+      await this.ctx.commit(rows);
+      if (!ok) return;
+      if (state.deadLetterId === redrive.id) state.deadLetterId = undefined;
+    }
+    while (!this.ctx.isStopping()) {
+      if (state.deadLetterId !== undefined) return;
+      const row = await db.heldEvent.findFirst({
+        where: { partition, flowId: state.flowId, orderingKey: state.orderingKey },
+        orderBy: { id: "asc" },
+      });
+      if (!row) {
+        // Held rows decided in a batch that has not committed yet are counted but not visible.
+        if (state.held > 0) state.nextDue = Date.now() + 20;
+        return;
+      }
+      if (row.state === "queued" && row.nextAttemptAt.getTime() > Date.now()) {
+        state.nextDue = row.nextAttemptAt.getTime();
+        return;
+      }
+      const flow = await this.ctx.catalog.version(row.flowId, row.flowVersion);
+      const attempt = row.attempts + 1;
+      const { event, traceparent } = storedEvent(row);
+      const result: FlowRunResult = flow
+        ? await this.ctx.runFlow({
+            flowId: row.flowId, flowVersion: row.flowVersion, document: flow.document, event, traceparent,
+            attempt, completedSteps: row.steps as unknown as StepRecord[],
+          })
+        : missingFlowResult(row.flowId, row.flowVersion);
+      if (this.applyEffect(state, await this.settle(row, result, attempt)) !== "continue") return;
+    }
+  }
+
+  private async settle(row: Parameters<typeof heldRows>[0], result: FlowRunResult, attempt: number): Promise<KeyEffect> {
+    const { rows, effect } = heldRows(row, result, attempt, new Date(), this.ctx.maxRetryAgeMs);
+    await this.ctx.commit(rows);
+    return effect;
+  }
+
+  /** Applies a settled head's effect to its key; "continue" when the lane may run the next event. */
+  private applyEffect(state: KeyState, effect: KeyEffect): "continue" | "wait" {
+    switch (effect.kind) {
+      case "done":
+        state.held--;
+        return "continue";
+      case "wait":
+        state.nextDue = effect.until.getTime();
+        return "wait";
+      case "dead-lettered":
+        state.held--;
+        if (this.ctx.catalog.policyOf(state.flowId) === "hold") {
+          state.deadLetterId = effect.deadLetterId;
+          return "wait";
+        }
+        return "continue";
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import "server-only";
+import type { Pool } from "pg";
+import { LostLeaseError, type Lease } from "./partition-leases";
+import type { DeadLetterInsert, HeldInsert, HeldState, RunInsert } from "./outcome-rows";
+
+// The one writer of everything the runtime persists: a batch's outcomes, a lane's settled queue
+// head, a redrive's result. Each commit is ONE statement (one round trip, one implicit
+// transaction) made of data-modifying CTEs that only touch rows when the fencing update of the
+// partition row matched (partition, owner, epoch): a worker that lost its lease writes nothing at
+// all and gets LostLeaseError. Plain SQL with unnest() arrays keeps the parameter count fixed per
+// table however many rows a batch has; at thousands of events per second the ORM's row-by-row
+// statements and BEGIN/COMMIT round trips are where the time would go.
+
+/** Columns of a run to change; absent ones keep their value. */
+export interface RunUpdate {
+  id: string;
+  status?: string;
+  attempts?: number;
+  steps?: unknown;
+  finishedAt?: Date | null;
+  error?: string | null;
+}
+
+/** Columns of a queued event to change; absent ones keep their value. */
+export interface HeldUpdate {
+  id: bigint;
+  state?: HeldState;
+  attempts?: number;
+  errors?: unknown;
+  nextAttemptAt?: Date;
+  firstFailedAt?: Date | null;
+  steps?: unknown;
+}
+
+/**
+ * The end of a redrive. Applied only while the letter is still `redrive-requested` (someone may
+ * have discarded it meanwhile); its run is updated only if the letter was.
+ */
+export interface RedriveSettlement {
+  deadLetterId: string;
+  status: "redriven" | "open";
+  attempts?: unknown;
+  error?: string;
+  run?: Omit<RunUpdate, "id">;
+}
+
+export interface OutcomeRows {
+  /** Moves the partition's cursor forward (never back); absent: only the fence. */
+  cursor?: bigint;
+  runs?: RunInsert[];
+  processed?: { eventId: string; flowId: string }[];
+  /** Appended to their keys' queues in this order. */
+  held?: HeldInsert[];
+  deadLetters?: DeadLetterInsert[];
+  runUpdates?: RunUpdate[];
+  heldUpdates?: HeldUpdate[];
+  heldDeletes?: bigint[];
+  redrive?: RedriveSettlement;
+}
+
+type SqlType = "text" | "int" | "bigint" | "timestamp" | "jsonb" | "bool";
+interface Column<T> {
+  name: string;
+  key: keyof T & string;
+  type: SqlType;
+}
+
+class Statement {
+  readonly params: unknown[] = [];
+  readonly ctes: string[] = [];
+
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  array<T>(rows: T[], column: Column<T>): string {
+    return `${this.param(rows.map((r) => toSql(r[column.key], column.type)))}::${column.type}[]`;
+  }
+}
+
+function toSql(value: unknown, type: SqlType): unknown {
+  if (value === undefined) return null;
+  switch (type) {
+    case "jsonb": return JSON.stringify(value ?? null);
+    case "bigint": return value === null ? null : String(value);
+    // Prisma stores DateTime as `timestamp(3)` in UTC; ISO strings keep pg from applying the session zone.
+    case "timestamp": return value instanceof Date ? value.toISOString().replace("Z", "") : null;
+    default: return value;
+  }
+}
+
+const FENCED = "WHERE EXISTS (SELECT 1 FROM fence)";
+
+function insert<T>(s: Statement, cte: string, table: string, rows: T[], columns: Column<T>[], opts: { extra?: [string, string][]; tail?: string } = {}) {
+  if (rows.length === 0) return;
+  const names = columns.map((c) => `"${c.name}"`).concat((opts.extra ?? []).map(([n]) => `"${n}"`));
+  const aliases = columns.map((_, i) => `c${i}`);
+  const values = aliases.concat((opts.extra ?? []).map(([, v]) => v));
+  // WITH ORDINALITY + ORDER BY keeps the rows in the order given (HeldEvent ids are queue order).
+  s.ctes.push(`${cte} AS (INSERT INTO "${table}" (${names.join(", ")})
+    SELECT ${values.join(", ")} FROM unnest(${columns.map((c) => s.array(rows, c)).join(", ")}) WITH ORDINALITY AS t(${aliases.join(", ")}, ord)
+    ${FENCED} ORDER BY ord ${opts.tail ?? ""} RETURNING 1)`);
+}
+
+/** `UPDATE … FROM unnest(…)`: one boolean array per column says which rows set it. */
+function update<T>(s: Statement, cte: string, table: string, rows: T[], id: Column<T>, columns: Column<T>[], opts: { match?: string } = {}) {
+  if (rows.length === 0) return;
+  const arrays = [s.array(rows, id)];
+  const aliases = ["id"];
+  const sets: string[] = [];
+  columns.forEach((c, i) => {
+    arrays.push(s.array(rows, c), `${s.param(rows.map((r) => r[c.key] !== undefined))}::bool[]`);
+    aliases.push(`v${i}`, `s${i}`);
+    sets.push(`"${c.name}" = CASE WHEN u.s${i} THEN u.v${i} ELSE t."${c.name}" END`);
+  });
+  s.ctes.push(`${cte} AS (UPDATE "${table}" AS t SET ${sets.join(", ")}
+    FROM unnest(${arrays.join(", ")}) AS u(${aliases.join(", ")})
+    WHERE ${opts.match ?? `t."${id.name}" = u.id`} AND EXISTS (SELECT 1 FROM fence) RETURNING t."${id.name}")`);
+}
+
+const runColumns: Column<RunInsert>[] = [
+  { name: "id", key: "id", type: "text" }, { name: "flowId", key: "flowId", type: "text" },
+  { name: "flowVersion", key: "flowVersion", type: "int" }, { name: "eventId", key: "eventId", type: "text" },
+  { name: "eventType", key: "eventType", type: "text" }, { name: "orderingKey", key: "orderingKey", type: "text" },
+  { name: "status", key: "status", type: "text" }, { name: "attempts", key: "attempts", type: "int" },
+  { name: "traceId", key: "traceId", type: "text" }, { name: "sequence", key: "sequence", type: "bigint" },
+  { name: "startedAt", key: "startedAt", type: "timestamp" }, { name: "finishedAt", key: "finishedAt", type: "timestamp" },
+  { name: "error", key: "error", type: "text" }, { name: "steps", key: "steps", type: "jsonb" },
+];
+const heldColumns: Column<HeldInsert>[] = [
+  { name: "partition", key: "partition", type: "int" }, { name: "flowId", key: "flowId", type: "text" },
+  { name: "flowVersion", key: "flowVersion", type: "int" }, { name: "orderingKey", key: "orderingKey", type: "text" },
+  { name: "eventId", key: "eventId", type: "text" }, { name: "event", key: "event", type: "jsonb" },
+  { name: "headers", key: "headers", type: "jsonb" }, { name: "sequence", key: "sequence", type: "bigint" },
+  { name: "state", key: "state", type: "text" }, { name: "attempts", key: "attempts", type: "int" },
+  { name: "errors", key: "errors", type: "jsonb" }, { name: "nextAttemptAt", key: "nextAttemptAt", type: "timestamp" },
+  { name: "firstFailedAt", key: "firstFailedAt", type: "timestamp" }, { name: "runId", key: "runId", type: "text" },
+  { name: "steps", key: "steps", type: "jsonb" },
+];
+const deadLetterColumns: Column<DeadLetterInsert>[] = [
+  { name: "id", key: "id", type: "text" }, { name: "flowId", key: "flowId", type: "text" },
+  { name: "flowVersion", key: "flowVersion", type: "int" }, { name: "nodeId", key: "nodeId", type: "text" },
+  { name: "orderingKey", key: "orderingKey", type: "text" }, { name: "eventId", key: "eventId", type: "text" },
+  { name: "eventType", key: "eventType", type: "text" }, { name: "event", key: "event", type: "jsonb" },
+  { name: "headers", key: "headers", type: "jsonb" }, { name: "attempts", key: "attempts", type: "jsonb" },
+  { name: "error", key: "error", type: "text" }, { name: "traceId", key: "traceId", type: "text" },
+  { name: "runId", key: "runId", type: "text" }, { name: "steps", key: "steps", type: "jsonb" },
+  { name: "sequence", key: "sequence", type: "bigint" }, { name: "partition", key: "partition", type: "int" },
+  { name: "status", key: "status", type: "text" },
+];
+const runUpdateColumns: Column<RunUpdate>[] = [
+  { name: "status", key: "status", type: "text" }, { name: "attempts", key: "attempts", type: "int" },
+  { name: "steps", key: "steps", type: "jsonb" }, { name: "finishedAt", key: "finishedAt", type: "timestamp" },
+  { name: "error", key: "error", type: "text" },
+];
+const heldUpdateColumns: Column<HeldUpdate>[] = [
+  { name: "state", key: "state", type: "text" }, { name: "attempts", key: "attempts", type: "int" },
+  { name: "errors", key: "errors", type: "jsonb" }, { name: "nextAttemptAt", key: "nextAttemptAt", type: "timestamp" },
+  { name: "firstFailedAt", key: "firstFailedAt", type: "timestamp" }, { name: "steps", key: "steps", type: "jsonb" },
+];
+const NOW_UTC = "now() AT TIME ZONE 'UTC'";
+
+/** Commits `rows` for the owner of `lease`; throws LostLeaseError (having written nothing) if it is not the owner any more. */
+export async function commitOutcome(pool: Pool, owner: string, lease: Lease, rows: OutcomeRows): Promise<void> {
+  const s = new Statement();
+  const [partition, who, epoch, cursor] = [s.param(lease.partition), s.param(owner), s.param(lease.epoch), s.param(toSql(rows.cursor, "bigint"))];
+  // GREATEST ignores NULL: without a cursor the fence only proves ownership.
+  s.ctes.push(`fence AS (UPDATE "Partition" SET cursor = GREATEST(cursor, ${cursor}::bigint), "updatedAt" = now()
+    WHERE "partition" = ${partition} AND owner = ${who} AND epoch = ${epoch} RETURNING 1)`);
+  insert(s, "runs", "Run", rows.runs ?? [], runColumns);
+  insert(s, "processed", "ProcessedEvent", rows.processed ?? [], [{ name: "eventId", key: "eventId", type: "text" }, { name: "flowId", key: "flowId", type: "text" }], {
+    extra: [["processedAt", NOW_UTC]], tail: "ON CONFLICT DO NOTHING",
+  });
+  insert(s, "held", "HeldEvent", rows.held ?? [], heldColumns);
+  insert(s, "dead", "DeadLetter", rows.deadLetters ?? [], deadLetterColumns, { extra: [["updatedAt", NOW_UTC]] });
+  update(s, "run_updates", "Run", rows.runUpdates ?? [], { name: "id", key: "id", type: "text" }, runUpdateColumns);
+  update(s, "held_updates", "HeldEvent", rows.heldUpdates ?? [], { name: "id", key: "id", type: "bigint" }, heldUpdateColumns);
+  if (rows.heldDeletes?.length) {
+    s.ctes.push(`held_deletes AS (DELETE FROM "HeldEvent" WHERE id = ANY(${s.param(rows.heldDeletes.map(String))}::bigint[]) AND EXISTS (SELECT 1 FROM fence) RETURNING 1)`);
+  }
+  if (rows.redrive) {
+    const r = rows.redrive;
+    const attempts = r.attempts === undefined ? "attempts" : `${s.param(JSON.stringify(r.attempts))}::jsonb`;
+    const error = r.error === undefined ? "error" : s.param(r.error);
+    s.ctes.push(`redrive AS (UPDATE "DeadLetter" SET status = ${s.param(r.status)}, attempts = ${attempts}, error = ${error}, "updatedAt" = ${NOW_UTC}
+      WHERE id = ${s.param(r.deadLetterId)} AND status = 'redrive-requested' AND EXISTS (SELECT 1 FROM fence) RETURNING "runId")`);
+    if (r.run) {
+      // The run is found through the letter (only if the letter matched), not by the id column.
+      update(s, "redrive_run", "Run", [{ id: "", ...r.run }], { name: "id", key: "id", type: "text" }, runUpdateColumns, {
+        match: `t.id IN (SELECT "runId" FROM redrive)`,
+      });
+    }
+  }
+  const result = await pool.query<{ fenced: number }>(`WITH ${s.ctes.join(",\n")} SELECT (SELECT count(*) FROM fence)::int AS fenced`, s.params);
+  if (result.rows[0]?.fenced !== 1) throw new LostLeaseError(lease.partition);
+}
+
+/** Which (event, flow) pairs already ran: the guard against re-sent ids beyond JetStream's duplicate window. */
+export async function processedPairs(pool: Pool, eventIds: string[]): Promise<Set<string>> {
+  const result = await pool.query<{ eventId: string; flowId: string }>(
+    `SELECT "eventId", "flowId" FROM "ProcessedEvent" WHERE "eventId" = ANY($1::text[])`,
+    [eventIds],
+  );
+  return new Set(result.rows.map((r) => `${r.eventId}\u0000${r.flowId}`));
+}

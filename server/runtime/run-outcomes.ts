@@ -1,0 +1,143 @@
+import type { Prisma } from "@/server/db/generated/client";
+import type { OutcomeRows } from "./outcome-writer";
+import {
+  attemptRecord, completedSteps, deadLetterRow, heldRow, mergeSteps, recordedError, runRow, storedEvent,
+  type AttemptRecord, type DeadLetterInsert, type HeldInsert, type HeldState, type RunInsert, type RunTarget, type RuntimeEvent,
+} from "./outcome-rows";
+import { decideRetry } from "./retry-decision";
+import type { FlowRunResult } from "./run-flow";
+
+// What a run's result means for the rows of its event, decided without touching NATS or the
+// database: the processor and its lanes commit the rows (outcome-writer.ts) and apply the effect
+// to the key's queue.
+
+/** What the key's queue does next. */
+export type KeyEffect =
+  | { kind: "done" }
+  | { kind: "wait"; until: Date }
+  | { kind: "dead-lettered"; deadLetterId: string };
+
+export interface InlineRows {
+  run: RunInsert;
+  held?: HeldInsert;
+  deadLetter?: DeadLetterInsert;
+  effect: KeyEffect;
+}
+
+/**
+ * An event that cannot run now: it joins the end of its key's queue, behind the key's earlier
+ * events (`queued`), or it is the head whose first run is still going after the inline budget
+ * (`detached`).
+ */
+export function queuedRows(target: RunTarget, e: RuntimeEvent, at: Date, state: HeldState): InlineRows {
+  return {
+    run: runRow(target, e, at, { status: "held", attempts: 0, steps: [] }),
+    held: heldRow(target, e, { state, attempts: 0, nextAttemptAt: at }),
+    effect: { kind: "wait", until: at },
+  };
+}
+
+/** The rows of a first, inline try of an event, in its batch. */
+export function inlineRows(target: RunTarget, e: RuntimeEvent, startedAt: Date, now: Date, result: FlowRunResult, maxRetryAgeMs: number): InlineRows {
+  switch (result.status) {
+    case "succeeded":
+    case "skipped":
+      return { run: runRow(target, e, startedAt, { status: result.status, attempts: 1, steps: result.steps, finishedAt: now }), effect: { kind: "done" } };
+    case "suspended": {
+      const steps = completedSteps(result.steps);
+      return {
+        run: runRow(target, e, startedAt, { status: "held", attempts: 0, steps }),
+        held: heldRow(target, e, { attempts: 0, nextAttemptAt: result.resumeAt, steps }),
+        effect: { kind: "wait", until: result.resumeAt },
+      };
+    }
+    case "failed": {
+      const errors = [attemptRecord(result, 1, now)];
+      const decision = decideRetry({ error: result.error, retryPolicy: result.retryPolicy, attempt: 1, firstFailedAt: now, now, maxRetryAgeMs });
+      if (decision.retry) {
+        return {
+          run: runRow(target, e, startedAt, { status: "retrying", attempts: 1, steps: result.steps, error: result.error.message }),
+          held: heldRow(target, e, { attempts: 1, nextAttemptAt: decision.nextAttemptAt, errors, steps: completedSteps(result.steps), firstFailedAt: now }),
+          effect: { kind: "wait", until: decision.nextAttemptAt },
+        };
+      }
+      const deadLetter = deadLetterRow(target, e, result, errors, completedSteps(result.steps));
+      return {
+        run: runRow(target, e, startedAt, { status: "dead-lettered", attempts: 1, steps: result.steps, error: result.error.message, finishedAt: now }),
+        deadLetter,
+        effect: { kind: "dead-lettered", deadLetterId: deadLetter.id },
+      };
+    }
+  }
+}
+
+export type HeldRow = Prisma.HeldEventGetPayload<object>;
+
+/** The rows that settle a try of the head of a key's queue (`attempt` counts every try so far). */
+export function heldRows(row: HeldRow, result: FlowRunResult, attempt: number, now: Date, maxRetryAgeMs: number): { rows: OutcomeRows; effect: KeyEffect } {
+  const runSteps = mergeSteps(row.steps, result.steps);
+  if (result.status === "succeeded" || result.status === "skipped") {
+    return {
+      rows: {
+        heldDeletes: [row.id],
+        runUpdates: [{ id: row.runId, status: result.status, attempts: Math.max(attempt, 1), steps: runSteps, finishedAt: now, error: null }],
+      },
+      effect: { kind: "done" },
+    };
+  }
+  if (result.status === "suspended") {
+    return {
+      rows: {
+        heldUpdates: [{ id: row.id, state: "queued", nextAttemptAt: result.resumeAt, steps: mergeSteps(row.steps, completedSteps(result.steps)) }],
+        runUpdates: [{ id: row.runId, status: "held", steps: runSteps }],
+      },
+      effect: { kind: "wait", until: result.resumeAt },
+    };
+  }
+  const errors = [...((row.errors as unknown as AttemptRecord[]) ?? []), attemptRecord(result, attempt, now)];
+  const firstFailedAt = row.firstFailedAt ?? now;
+  const steps = mergeSteps(row.steps, completedSteps(result.steps));
+  const decision = decideRetry({ error: result.error, retryPolicy: result.retryPolicy, attempt, firstFailedAt, now, maxRetryAgeMs });
+  if (decision.retry) {
+    return {
+      rows: {
+        heldUpdates: [{ id: row.id, state: "queued", attempts: attempt, errors, nextAttemptAt: decision.nextAttemptAt, firstFailedAt, steps }],
+        runUpdates: [{ id: row.runId, status: "retrying", attempts: attempt, error: recordedError(result.error.message), steps: runSteps }],
+      },
+      effect: { kind: "wait", until: decision.nextAttemptAt },
+    };
+  }
+  const target: RunTarget = { flowId: row.flowId, flowVersion: row.flowVersion, runId: row.runId, partition: row.partition };
+  const deadLetter = deadLetterRow(target, storedEvent(row), result, errors, steps);
+  return {
+    rows: {
+      heldDeletes: [row.id],
+      deadLetters: [deadLetter],
+      runUpdates: [{ id: row.runId, status: "dead-lettered", attempts: attempt, finishedAt: now, error: recordedError(result.error.message), steps: runSteps }],
+    },
+    effect: { kind: "dead-lettered", deadLetterId: deadLetter.id },
+  };
+}
+
+export type DeadLetterRow = Prisma.DeadLetterGetPayload<object>;
+
+/** The rows that record a redrive of a dead letter; `ok` when it went through. */
+export function redriveRows(dl: DeadLetterRow, result: FlowRunResult, attempt: number, now: Date): { rows: OutcomeRows; ok: boolean } {
+  if (result.status === "succeeded" || result.status === "skipped") {
+    return {
+      ok: true,
+      rows: { redrive: { deadLetterId: dl.id, status: "redriven", run: { status: result.status, attempts: attempt, finishedAt: now, error: null, steps: mergeSteps(dl.steps, result.steps) } } },
+    };
+  }
+  const previous = (dl.attempts as unknown as AttemptRecord[]) ?? [];
+  const error = result.status === "failed" ? recordedError(result.error.message) : null;
+  return {
+    ok: false,
+    rows: {
+      redrive: {
+        deadLetterId: dl.id, status: "open", attempts: [...previous, attemptRecord(result, attempt, now, { redrive: true })],
+        error: error ?? "the flow suspended during a redrive", run: { attempts: attempt, error },
+      },
+    },
+  };
+}
