@@ -2,6 +2,7 @@ import "server-only";
 import { z, type ZodType } from "zod";
 import { db } from "@/server/db/client";
 import { authenticateBearer } from "@/server/auth/api-keys";
+import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import {
   FlowHasProblemsError,
   FlowNotFoundError,
@@ -100,6 +101,9 @@ export function apiRoute<P = Record<string, never>>(handler: Handler<P>) {
 
 export function errorToResponse(error: unknown): Response {
   if (error instanceof ApiError) return errorResponse(error.status, error.message, error.issues, error.headers);
+  if (error instanceof NotFoundError) return errorResponse(404, error.message);
+  if (error instanceof ConflictError) return errorResponse(409, error.message);
+  if (error instanceof InvalidInputError) return errorResponse(400, error.message, error.issues);
   if (error instanceof FlowNotFoundError || error instanceof FlowVersionNotFoundError) return errorResponse(404, error.message);
   if (error instanceof RevisionConflictError) return errorResponse(409, error.message);
   if (error instanceof FlowHasProblemsError) {

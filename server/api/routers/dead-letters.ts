@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { createTRPCRouter } from "@/server/api/trpc";
 import { historyProcedure } from "@/server/api/routers/runs";
-import { flowIdParam, subjectParam } from "@/server/runtime/run-history";
+import { flowIdParam, subjectParam } from "@/server/history/run-history";
 import {
   MAX_BULK_IDS,
   deadLetterListFilterSchema,
@@ -11,7 +11,7 @@ import {
   listDeadLetters,
   requestRedrive,
   requestRedriveMany,
-} from "@/server/runtime/dead-letter-store";
+} from "@/server/history/dead-letter-store";
 
 const deadLetterId = z.object({ id: z.string().min(1).max(200) });
 

@@ -1,22 +1,22 @@
 import "server-only";
-import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
-import { ApiError } from "@/server/http/api-response";
-import { getRun, keyTimeline, listRuns, runListFilterSchema, subjectParam, limitParam } from "@/server/runtime/run-history";
-
-const codes: Record<number, TRPC_ERROR_CODE_KEY> = { 400: "BAD_REQUEST", 404: "NOT_FOUND", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE" };
+import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
+import { getRun, keyTimeline, listRuns, runListFilterSchema, subjectParam, limitParam } from "@/server/history/run-history";
 
 /**
- * The history stores report refusals as ApiErrors (the HTTP API's currency); the UI gets the same
- * refusal as the matching tRPC code, with field issues folded into the message it shows.
+ * The history stores report refusals as domain errors; the UI gets the same refusal as the
+ * matching tRPC code, with field issues folded into the message it shows.
  */
 export const historyProcedure = publicProcedure.use(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof ApiError) {
-    const cause = result.error.cause;
-    const details = cause.issues?.length ? ` ${cause.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}` : "";
-    throw new TRPCError({ code: codes[cause.status] ?? "INTERNAL_SERVER_ERROR", message: `${cause.message}${details}`, cause });
+  const cause = result.ok ? undefined : result.error.cause;
+  if (cause instanceof NotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
+  if (cause instanceof ConflictError) throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
+  if (cause instanceof InvalidInputError) {
+    const details = cause.issues.length ? ` ${cause.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}` : "";
+    throw new TRPCError({ code: "BAD_REQUEST", message: `${cause.message}${details}`, cause });
   }
   return result;
 });
