@@ -4,7 +4,7 @@
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { createPrismaClient } from "../server/db/create-client";
-import { listRuns, runStatuses, type RunListFilter } from "../server/runtime/run-history";
+import { listRuns, runStatuses, type RunListFilter } from "../server/history/run-history";
 
 export interface RunHistoryOptions {
   /** Runs to store before measuring (default 1,000,000). */

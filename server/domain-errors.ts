@@ -19,12 +19,23 @@ export class ConflictError extends Error {
 }
 
 /**
- * Well-formed input the domain refuses, with one message per field (HTTP 422, tRPC BAD_REQUEST).
+ * Input the domain refuses, with one message per field (HTTP 400, tRPC BAD_REQUEST).
  * `path` is dot-separated (`settings.url`, `nodes.n2.config.url`); empty for the input as a whole.
  */
 export class InvalidInputError extends Error {
   constructor(message: string, readonly issues: { path: string; message: string }[] = [], options?: ErrorOptions) {
     super(message, options);
     this.name = "InvalidInputError";
+  }
+}
+
+/**
+ * Well-formed input that the current state refuses, e.g. publishing a draft that has problems
+ * (HTTP 422, tRPC PRECONDITION_FAILED): what must change is the stored thing, not this request.
+ */
+export class UnprocessableError extends InvalidInputError {
+  constructor(message: string, issues: { path: string; message: string }[] = [], options?: ErrorOptions) {
+    super(message, issues, options);
+    this.name = "UnprocessableError";
   }
 }

@@ -30,9 +30,6 @@ const layers: string[][] = [
  */
 const pendingMoves: { from: string; to: string }[] = [
   { from: "server/events/ingest.ts", to: "server/runtime/stream-layout.ts" },
-  { from: "server/runtime/run-history.ts", to: "server/http-api/api-response.ts" },
-  { from: "server/runtime/dead-letter-store.ts", to: "server/http-api/api-response.ts" },
-  { from: "server/api/history-procedure.ts", to: "server/http-api/api-response.ts" },
 ];
 
 export interface ImportEdge {

@@ -1,4 +1,4 @@
-import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
+import { ConflictError, NotFoundError, UnprocessableError } from "@/server/domain-errors";
 import type { FlowProblem } from "./validate-flow";
 
 // The flow store's errors, as kinds of the shared domain errors so the HTTP API and tRPC map them
@@ -30,7 +30,7 @@ export class RevisionConflictError extends ConflictError {
 }
 
 /** Publishing refused: each problem becomes an issue at the node (and config field) it names. */
-export class FlowHasProblemsError extends InvalidInputError {
+export class FlowHasProblemsError extends UnprocessableError {
   constructor(readonly problems: FlowProblem[]) {
     super(
       `The flow has ${problems.length} problem${problems.length === 1 ? "" : "s"} and cannot be published: ${problems

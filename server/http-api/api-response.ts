@@ -2,7 +2,7 @@ import "server-only";
 import { z, type ZodType } from "zod";
 import { db } from "@/server/db/client";
 import { authenticateBearer } from "@/server/auth/api-keys";
-import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
+import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from "@/server/domain-errors";
 
 // The automation HTTP API's shared plumbing: one error shape, Bearer auth, bounded JSON bodies,
 // and domain errors mapped to status codes, so no user input ever turns into a 500.
@@ -97,8 +97,9 @@ export function errorToResponse(error: unknown): Response {
   if (error instanceof ApiError) return errorResponse(error.status, error.message, error.issues, error.headers);
   if (error instanceof NotFoundError) return errorResponse(404, error.message);
   if (error instanceof ConflictError) return errorResponse(409, error.message);
-  // The body parsed, but the domain refuses it (e.g. publishing a flow with problems).
-  if (error instanceof InvalidInputError) return errorResponse(422, error.message, error.issues);
+  // The body parsed, but the stored state refuses it (e.g. publishing a flow with problems).
+  if (error instanceof UnprocessableError) return errorResponse(422, error.message, error.issues);
+  if (error instanceof InvalidInputError) return errorResponse(400, error.message, error.issues);
   console.error("Unexpected API error:", error);
   return errorResponse(500, "Something went wrong on our side. The error was logged.");
 }

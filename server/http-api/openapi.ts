@@ -10,7 +10,7 @@ import {
   runListJsonSchema,
   runListQuerySchema,
   timelineQuerySchema,
-} from "@/server/runtime/run-history";
+} from "@/server/history/run-history";
 import {
   bulkRedriveResultJsonSchema,
   bulkRedriveSchema,
@@ -19,7 +19,7 @@ import {
   deadLetterListQuerySchema,
   deadLetterSummaryJsonSchema,
   redriveBodySchema,
-} from "@/server/runtime/dead-letter-store";
+} from "@/server/history/dead-letter-store";
 
 // /api/openapi.json, generated from the same zod schemas the routes validate with, so the
 // description cannot drift from the behaviour.

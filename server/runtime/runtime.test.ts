@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { discardDeadLetter, natsDeadLetterNotifier, requestRedrive } from "./dead-letter-store";
+import { discardDeadLetter, requestRedrive } from "@/server/history/dead-letter-store";
+import { natsWorkerNotifier } from "./worker-notifier";
 import {
   assertInOrderComplete, interleavedStockEvents, startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture,
 } from "./testing/runtime-fixture";
@@ -214,7 +215,7 @@ describe("runtime", () => {
 });
 
 function notifier(f: RuntimeFixture) {
-  return natsDeadLetterNotifier({ connection: async () => f.nc, prefix: f.layout.prefix });
+  return natsWorkerNotifier({ connection: async () => f.nc, prefix: f.layout.prefix });
 }
 
 async function publishWhenUp(f: RuntimeFixture, events: unknown[]) {

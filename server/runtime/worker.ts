@@ -11,7 +11,8 @@ import { PartitionProcessor } from "./partition-processor";
 import {
   acquirePartition, ensurePartitions, forgetWorker, heartbeat, liveWorkerCount, releaseLease, renewLeases, type Lease,
 } from "./partition-leases";
-import { controlSubject, ensureEventsStream, type StreamLayout } from "./stream-layout";
+import { ensureEventsStream, type StreamLayout } from "./stream-layout";
+import { listenForChanges } from "./worker-notifier";
 import { sweepRetention, type RetentionSettings } from "./retention";
 
 // A worker process: keeps a fair share of the partitions (leases in Postgres), runs a
@@ -63,18 +64,13 @@ export class Worker {
     await ensurePartitions(db, layout.partitions);
     await this.catalog.refresh();
     await heartbeat(db, this.worker(), [], 0n);
-    this.subs.push(nc.subscribe(controlSubject(layout, "flows"), { callback: () => void this.catalog.refresh().catch(() => undefined) }));
-    this.subs.push(nc.subscribe(controlSubject(layout, "dead-letters"), {
-      callback: (_err, msg) => {
-        try {
-          const { partition } = msg.json<{ partition?: number }>();
-          if (typeof partition === "number") this.processors.get(partition)?.poke();
-          else for (const p of this.processors.values()) p.poke();
-        } catch {
-          for (const p of this.processors.values()) p.poke();
-        }
+    this.subs = listenForChanges(nc, layout, {
+      flows: () => void this.catalog.refresh().catch(() => undefined),
+      deadLetters: (partition) => {
+        if (partition === undefined) for (const p of this.processors.values()) p.poke();
+        else this.processors.get(partition)?.poke();
       },
-    }));
+    });
     await this.tick();
     this.scheduleTick();
     this.log(`${this.id} started; partitions ${this.partitions.join(",") || "none yet"}`);

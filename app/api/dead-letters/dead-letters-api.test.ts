@@ -9,7 +9,7 @@ import {
   deadLetterDetailJsonSchema,
   deadLetterListJsonSchema,
   deadLetterSummaryJsonSchema,
-} from "@/server/runtime/dead-letter-store";
+} from "@/server/history/dead-letter-store";
 import { controlSubject } from "@/server/runtime/stream-layout";
 
 // The dead-letter endpoints through their route handlers, against a real database and the local

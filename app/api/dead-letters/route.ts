@@ -1,7 +1,7 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
-import { parseQuery } from "@/server/runtime/run-history";
-import { deadLetterListQuerySchema, listDeadLetters } from "@/server/runtime/dead-letter-store";
+import { parseQuery } from "@/server/http-api/query-params";
+import { deadLetterListQuerySchema, listDeadLetters } from "@/server/history/dead-letter-store";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,7 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
-import { listRuns, parseQuery, runListQuerySchema } from "@/server/runtime/run-history";
+import { listRuns, runListQuerySchema } from "@/server/history/run-history";
+import { parseQuery } from "@/server/http-api/query-params";
 
 export const dynamic = "force-dynamic";
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { createApiKey } from "@/server/auth/api-keys";
-import { keyTimelineJsonSchema, runDetailJsonSchema, runListJsonSchema } from "@/server/runtime/run-history";
+import { keyTimelineJsonSchema, runDetailJsonSchema, runListJsonSchema } from "@/server/history/run-history";
 import { apiErrorSchema } from "@/server/http-api/api-response";
 import { healthSchema } from "@/server/http-api/health";
 

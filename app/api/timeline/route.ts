@@ -1,6 +1,7 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
-import { keyTimeline, parseQuery, timelineQuerySchema } from "@/server/runtime/run-history";
+import { keyTimeline, timelineQuerySchema } from "@/server/history/run-history";
+import { parseQuery } from "@/server/http-api/query-params";
 
 export const dynamic = "force-dynamic";
 

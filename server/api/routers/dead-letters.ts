@@ -1,8 +1,8 @@
 import "server-only";
 import { z } from "zod";
-import { createTRPCRouter } from "@/server/api/trpc";
-import { historyProcedure } from "@/server/api/history-procedure";
-import { flowIdParam, subjectParam } from "@/server/runtime/run-history";
+import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
+
+import { flowIdParam, subjectParam } from "@/server/history/run-history";
 import {
   MAX_BULK_IDS,
   deadLetterListFilterSchema,
@@ -11,21 +11,21 @@ import {
   listDeadLetters,
   requestRedrive,
   requestRedriveMany,
-} from "@/server/runtime/dead-letter-store";
+} from "@/server/history/dead-letter-store";
 
 const deadLetterId = z.object({ id: z.string().min(1).max(200) });
 
 export const deadLettersRouter = createTRPCRouter({
-  list: historyProcedure.input(deadLetterListFilterSchema).query(({ ctx, input }) => listDeadLetters(ctx.db, input)),
+  list: publicProcedure.input(deadLetterListFilterSchema).query(({ ctx, input }) => listDeadLetters(ctx.db, input)),
 
-  get: historyProcedure.input(deadLetterId).query(({ ctx, input }) => getDeadLetter(ctx.db, input.id)),
+  get: publicProcedure.input(deadLetterId).query(({ ctx, input }) => getDeadLetter(ctx.db, input.id)),
 
   /** `event`: the edited CloudEvent to run instead (id, type and subject must stay). */
-  redrive: historyProcedure
+  redrive: publicProcedure
     .input(deadLetterId.extend({ event: z.unknown().optional() }))
     .mutation(({ ctx, input }) => requestRedrive(ctx.db, input.id, { event: input.event })),
 
-  redriveMany: historyProcedure
+  redriveMany: publicProcedure
     .input(
       z.union([
         z.object({ ids: z.array(z.string().min(1).max(200)).min(1).max(MAX_BULK_IDS) }),
@@ -34,5 +34,5 @@ export const deadLettersRouter = createTRPCRouter({
     )
     .mutation(({ ctx, input }) => requestRedriveMany(ctx.db, input)),
 
-  discard: historyProcedure.input(deadLetterId).mutation(({ ctx, input }) => discardDeadLetter(ctx.db, input.id)),
+  discard: publicProcedure.input(deadLetterId).mutation(({ ctx, input }) => discardDeadLetter(ctx.db, input.id)),
 });

@@ -4,7 +4,7 @@ import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { flowTemplates } from "@/server/flows/templates";
 import * as flowStore from "@/server/flows/flow-store";
-import { notifyFlowsChanged } from "@/server/runtime/control";
+import { notifyFlowsChanged } from "@/server/runtime/worker-notifier";
 
 const flowId = z.object({ id: z.string().min(1) });
 const flowName = z.string().trim().min(1, "Give the flow a name").max(200, "Keep the name under 200 characters");

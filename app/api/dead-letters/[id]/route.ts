@@ -1,6 +1,6 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
-import { discardDeadLetter, getDeadLetter } from "@/server/runtime/dead-letter-store";
+import { discardDeadLetter, getDeadLetter } from "@/server/history/dead-letter-store";
 
 export const dynamic = "force-dynamic";
 

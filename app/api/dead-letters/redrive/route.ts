@@ -1,6 +1,6 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse, readJsonBody } from "@/server/http-api/api-response";
-import { bulkRedriveSchema, requestRedriveMany } from "@/server/runtime/dead-letter-store";
+import { bulkRedriveSchema, requestRedriveMany } from "@/server/history/dead-letter-store";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
-import { getRun } from "@/server/runtime/run-history";
+import { getRun } from "@/server/history/run-history";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { env } from "@/server/env";
 import { db } from "@/server/db/client";
 import { ApiError, apiRoute, jsonResponse, readJsonBody } from "@/server/http-api/api-response";
-import { redriveBodySchema, requestRedrive } from "@/server/runtime/dead-letter-store";
+import { redriveBodySchema, requestRedrive } from "@/server/history/dead-letter-store";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
 import { publishFlow } from "@/server/flows/flow-store";
-import { notifyFlowsChanged } from "@/server/runtime/control";
+import { notifyFlowsChanged } from "@/server/runtime/worker-notifier";
 
 export const dynamic = "force-dynamic";
 

@@ -1,19 +1,17 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { ApiError } from "@/server/http-api/api-response";
+import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
+import { natsWorkerNotifier } from "@/server/runtime/worker-notifier";
 import {
   discardDeadLetter,
   getDeadLetter,
   listDeadLetters,
-  natsDeadLetterNotifier,
   requestRedrive,
   requestRedriveMany,
   type DeadLetterChange,
   type DeadLetterStoreOptions,
 } from "./dead-letter-store";
-import { controlSubject } from "./stream-layout";
 
 // Dead-letter inspection and the redrive/discard state machine against a real Postgres; the
 // worker notification against the local NATS server.
@@ -21,7 +19,7 @@ import { controlSubject } from "./stream-layout";
 let database: TestDatabase;
 let flowId: string;
 const notified: DeadLetterChange[][] = [];
-const options: DeadLetterStoreOptions = { notify: async (changes) => void notified.push(changes) };
+const options: DeadLetterStoreOptions = { notify: async (changes) => void notified.push(changes as DeadLetterChange[]) };
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -49,13 +47,15 @@ async function letter(over: { subject?: string; status?: string; partition?: num
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
+type Refusal = NotFoundError | ConflictError | InvalidInputError;
+
+async function failure(promise: Promise<unknown>): Promise<Refusal> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
+  expect([NotFoundError, ConflictError, InvalidInputError].some((kind) => error instanceof kind)).toBe(true);
+  return error as Refusal;
 }
 
 describe("listDeadLetters and getDeadLetter", () => {
@@ -96,8 +96,8 @@ describe("listDeadLetters and getDeadLetter", () => {
     expect(detail.event).toEqual(row.event);
     expect(detail.attempts).toHaveLength(1);
     expect(detail.steps).toEqual([]);
-    expect((await failure(getDeadLetter(database.prisma, "nope"))).status).toBe(404);
-    expect((await failure(listDeadLetters(database.prisma, { cursor: "bad" }))).status).toBe(400);
+    expect((await failure(getDeadLetter(database.prisma, "nope")))).toBeInstanceOf(NotFoundError);
+    expect((await failure(listDeadLetters(database.prisma, { cursor: "bad" })))).toBeInstanceOf(InvalidInputError);
   });
 });
 
@@ -107,13 +107,13 @@ describe("requestRedrive", () => {
     notified.length = 0;
     const result = await requestRedrive(database.prisma, row.id, {}, options);
     expect(result.status).toBe("redrive-requested");
-    expect(notified).toEqual([[{ partition: 7, deadLetterIds: [row.id] }]]);
+    expect(notified).toEqual([[{ topic: "dead-letters", partition: 7, deadLetterIds: [row.id] }]]);
 
     const again = await failure(requestRedrive(database.prisma, row.id, {}, options));
-    expect(again.status).toBe(409);
+    expect(again).toBeInstanceOf(ConflictError);
     expect(again.message).toMatch(/already requested/);
     expect(notified).toHaveLength(1);
-    expect((await failure(requestRedrive(database.prisma, "missing", {}, options))).status).toBe(404);
+    expect((await failure(requestRedrive(database.prisma, "missing", {}, options)))).toBeInstanceOf(NotFoundError);
   });
 
   it("stores an edited payload that keeps id, type and subject", async () => {
@@ -136,8 +136,8 @@ describe("requestRedrive", () => {
     ];
     for (const [event, path] of cases) {
       const error = await failure(requestRedrive(database.prisma, row.id, { event }, options));
-      expect(error.status, path).toBe(400);
-      expect(error.issues?.map((i) => i.path), path).toContain(path);
+      expect(error, path).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).issues.map((i) => i.path), path).toContain(path);
     }
     expect((await getDeadLetter(database.prisma, row.id)).status).toBe("open");
     expect((await getDeadLetter(database.prisma, row.id)).event).toEqual(original);
@@ -147,7 +147,7 @@ describe("requestRedrive", () => {
     const row = await letter();
     const results = await Promise.allSettled([1, 2, 3].map(() => requestRedrive(database.prisma, row.id, {}, options)));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    expect(results.filter((r) => r.status === "rejected").map((r) => ((r as PromiseRejectedResult).reason as ApiError).status)).toEqual([409, 409]);
+    expect(results.filter((r) => r.status === "rejected").map((r) => ((r as PromiseRejectedResult).reason as Error).name)).toEqual(["ConflictError", "ConflictError"]);
   });
 });
 
@@ -176,7 +176,7 @@ describe("requestRedriveMany", () => {
     expect(result.requested.sort()).toEqual(mine.map((m) => m.id).sort());
     expect((await getDeadLetter(database.prisma, otherKey.id)).status).toBe("open");
     expect((await getDeadLetter(database.prisma, done.id)).status).toBe("redriven");
-    expect((await failure(requestRedriveMany(database.prisma, {}, options))).status).toBe(400);
+    expect((await failure(requestRedriveMany(database.prisma, {}, options)))).toBeInstanceOf(InvalidInputError);
   });
 });
 
@@ -187,35 +187,18 @@ describe("discardDeadLetter", () => {
     const redriven = await letter({ status: "redriven" });
     expect((await discardDeadLetter(database.prisma, open.id, options)).status).toBe("discarded");
     expect((await discardDeadLetter(database.prisma, requested.id, options)).status).toBe("discarded");
-    expect((await failure(discardDeadLetter(database.prisma, open.id, options))).status).toBe(409);
+    expect((await failure(discardDeadLetter(database.prisma, open.id, options)))).toBeInstanceOf(ConflictError);
     expect((await failure(discardDeadLetter(database.prisma, redriven.id, options))).message).toMatch(/already redriven/);
-    expect((await failure(discardDeadLetter(database.prisma, "missing", options))).status).toBe(404);
-    expect((await failure(requestRedrive(database.prisma, open.id, {}, options))).status).toBe(409);
+    expect((await failure(discardDeadLetter(database.prisma, "missing", options)))).toBeInstanceOf(NotFoundError);
+    expect((await failure(requestRedrive(database.prisma, open.id, {}, options)))).toBeInstanceOf(ConflictError);
   });
 });
 
-describe("natsDeadLetterNotifier", () => {
-  it("publishes one message per partition on the control subject", async () => {
-    const prefix = `t${randomBytes(4).toString("hex")}`;
-    const nc: NatsConnection = await connect({ servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222" });
-    try {
-      const sub = nc.subscribe(controlSubject({ prefix }, "dead-letters"), { max: 2, timeout: 5_000 });
-      await nc.flush();
-      const notify = natsDeadLetterNotifier({ connection: async () => nc, prefix });
-      const changes = [{ partition: 3, deadLetterIds: ["a", "b"] }, { partition: 9, deadLetterIds: ["c"] }];
-      await notify(changes);
-      const received = [];
-      for await (const msg of sub) received.push(msg.json());
-      expect(received).toEqual(changes);
-    } finally {
-      await nc.close();
-    }
-  });
-
+describe("notifying workers", () => {
   it("never fails or stalls the change when NATS is down", async () => {
     const row = await letter();
-    const down = natsDeadLetterNotifier({ connection: () => Promise.reject(new Error("connection refused")), prefix: "x" });
-    const hanging = natsDeadLetterNotifier({ connection: () => new Promise(() => {}), prefix: "x", timeoutMs: 200 });
+    const down = natsWorkerNotifier({ connection: () => Promise.reject(new Error("connection refused")), prefix: "x" });
+    const hanging = natsWorkerNotifier({ connection: () => new Promise(() => {}), prefix: "x", timeoutMs: 200 });
     expect((await requestRedrive(database.prisma, row.id, {}, { notify: down })).status).toBe("redrive-requested");
     // A notifier that never connects must not hold the request: it resolves (a hang would fail the
     // test by its own timeout, without a wall-clock assertion).

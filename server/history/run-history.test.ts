@@ -4,7 +4,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaClient } from "@/server/db/generated/client";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { ApiError } from "@/server/http-api/api-response";
+import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import { encodeCursor, getRun, keyTimeline, listRuns, type RunSummary } from "./run-history";
 
 // Run history against a real Postgres: filters, keyset pagination, and the query plan that keeps
@@ -103,15 +103,14 @@ describe("listRuns", () => {
     expect(JSON.parse(JSON.stringify(runs[0]))).toMatchObject({ sequence: runs[0]!.sequence });
   });
 
-  it("refuses invalid cursors and limits with a 400, never a 500", async () => {
+  it("refuses invalid cursors and limits as invalid input (a 400), never a 500", async () => {
     for (const cursor of ["garbage", "%%%", Buffer.from('["runs","yesterday","x"]').toString("base64url"), encodeCursor("dead-letters", new Date(), "x")]) {
       const error = await listRuns(database.prisma, { cursor }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ApiError);
-      expect((error as ApiError).status).toBe(400);
-      expect((error as ApiError).issues?.[0]?.path).toBe("cursor");
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).issues[0]?.path).toBe("cursor");
     }
     for (const limit of [0, 201, 1.5]) {
-      expect(((await listRuns(database.prisma, { limit }).catch((e: unknown) => e)) as ApiError).status).toBe(400);
+      expect(await listRuns(database.prisma, { limit }).catch((e: unknown) => e)).toBeInstanceOf(InvalidInputError);
     }
   });
 });
@@ -135,10 +134,10 @@ describe("getRun", () => {
     expect(detail.sequence).toBe("9007199254740993");
   });
 
-  it("answers 404 for an unknown run", async () => {
-    const error = (await getRun(database.prisma, "no-such-run").catch((e: unknown) => e)) as ApiError;
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error.status).toBe(404);
+  it("refuses an unknown run as not found (a 404)", async () => {
+    const error = await getRun(database.prisma, "no-such-run").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as NotFoundError).message).toBe('No run with id "no-such-run".');
   });
 });
 

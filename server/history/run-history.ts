@@ -1,7 +1,7 @@
 import "server-only";
 import { z, type ZodType } from "zod";
 import type { Prisma, PrismaClient } from "@/server/db/generated/client";
-import { ApiError, zodIssues } from "@/server/http-api/api-response";
+import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
 
 // The read side of run history (SPEC §2.6, §4): what the runs page, the key timeline and
 // GET /api/runs show. The worker writes runs; nothing here changes them.
@@ -47,16 +47,9 @@ export const runListFilterSchema = z.object({
 });
 export type RunListFilter = z.input<typeof runListFilterSchema>;
 
-/**
- * Parses URL query parameters with `schema`; a bad value is a 400 naming the parameter. Empty
- * values count as absent: HTML forms and hand-written URLs send `?flow=&status=` all the time.
- */
-export function parseQuery<S extends ZodType>(url: string, schema: S): z.output<S> {
-  const params: Record<string, string> = {};
-  for (const [name, value] of new URL(url).searchParams) if (value !== "") params[name] = value;
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) throw new ApiError(400, "The query parameters are not valid.", zodIssues(parsed.error));
-  return parsed.data;
+/** Field issues of a zod error, paths joined with dots (`event.data.quantity`). */
+export function fieldIssues(error: z.ZodError, prefix: (string | number)[] = []): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: [...prefix, ...issue.path].map(String).join("."), message: issue.message }));
 }
 
 // Cursors are opaque to callers but carry their list's name, so a dead-letter cursor handed to the
@@ -77,7 +70,7 @@ export function decodeCursor(list: CursorList, cursor: string): { at: Date; id: 
   }
   const parsed = cursorPayloadSchema.safeParse(payload);
   if (!parsed.success || parsed.data[0] !== list) {
-    throw new ApiError(400, "The cursor is not valid.", [
+    throw new InvalidInputError("The cursor is not valid.", [
       { path: "cursor", message: `use the nextCursor of a previous page of this list (${list})` },
     ]);
   }
@@ -189,7 +182,7 @@ export async function listRuns(db: Db, filter: RunListFilter = {}): Promise<{ ru
 /** Parses input from callers that skipped validation (tRPC and HTTP validate already). */
 export function parseFilter<S extends ZodType>(schema: S, input: unknown): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new ApiError(400, "The filter is not valid.", zodIssues(parsed.error));
+  if (!parsed.success) throw new InvalidInputError("The filter is not valid.", fieldIssues(parsed.error));
   return parsed.data;
 }
 
@@ -207,7 +200,7 @@ export interface RunDetail extends RunSummary {
 
 export async function getRun(db: Db, id: string): Promise<RunDetail> {
   const row = await db.run.findUnique({ where: { id }, select: { ...runSummarySelect, steps: true } });
-  if (!row) throw new ApiError(404, `No run with id "${id}".`);
+  if (!row) throw new NotFoundError(`No run with id "${id}".`);
   const [names, deadLetter] = await Promise.all([
     flowNames(db, [row.flowId]),
     db.deadLetter.findFirst({

@@ -1,17 +1,15 @@
 import "server-only";
 import { z } from "zod";
-import type { NatsConnection } from "@nats-io/transport-node";
 import type { Prisma, PrismaClient } from "@/server/db/generated/client";
-import { env } from "@/server/env";
+import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import { cloudEventSchema, getKnownEventType } from "@/server/events/event-types";
-import { ApiError, zodIssues, type ApiIssue } from "@/server/http-api/api-response";
-import { sharedNats } from "@/server/nats/connection";
-import { controlSubject } from "./stream-layout";
+import { natsWorkerNotifier, type WorkerChange, type WorkerNotifier } from "@/server/runtime/worker-notifier";
 import {
   cursorParam,
   decodeCursor,
   encodeCursor,
   flowIdParam,
+  fieldIssues,
   flowNames,
   limitParam,
   parseFilter,
@@ -78,62 +76,22 @@ export const redriveBodySchema = z
   .object({ event: z.unknown().optional().meta({ description: "The edited CloudEvent; id, type and subject must stay the same" }) })
   .strict();
 
-/** Published on `<prefix>.control.dead-letters`, one message per partition. */
-export interface DeadLetterChange {
-  partition: number;
-  deadLetterIds: string[];
-}
-export type DeadLetterNotifier = (changes: DeadLetterChange[]) => Promise<void>;
+/** What the owning workers are told: which letters of their partition changed. */
+export type DeadLetterChange = Extract<WorkerChange, { topic: "dead-letters" }>;
 
 export interface DeadLetterStoreOptions {
-  /** Tells workers about changed letters; default: a best-effort NATS publish. */
-  notify?: DeadLetterNotifier;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Publishes changes so the owning worker reacts at once. Best effort: the status change is already
- * committed and workers poll for it too, so NATS being down delays the redrive, it must not fail
- * the request, and it must not hold the request for long either.
- */
-export function natsDeadLetterNotifier({
-  connection = sharedNats,
-  prefix,
-  timeoutMs = 1_000,
-}: { connection?: () => Promise<NatsConnection>; prefix?: string; timeoutMs?: number } = {}): DeadLetterNotifier {
-  return async (changes) => {
-    if (changes.length === 0) return;
-    try {
-      const nc = await withTimeout(connection(), timeoutMs, "Connecting to NATS");
-      const subject = controlSubject({ prefix: prefix ?? env().SYNCLINE_PREFIX }, "dead-letters");
-      for (const change of changes) nc.publish(subject, JSON.stringify(change));
-      await withTimeout(nc.flush(), timeoutMs, "Flushing to NATS");
-    } catch (error) {
-      console.warn(
-        `[syncline] Could not notify workers about dead letters ${changes.flatMap((c) => c.deadLetterIds).join(", ")} ` +
-          `(they pick the change up on their next poll): ${(error as Error).message}`,
-      );
-    }
-  };
+  /** Tells workers about changed letters; default: a best-effort NATS publish (server/runtime/worker-notifier.ts). */
+  notify?: WorkerNotifier;
 }
 
 function byPartition(rows: { id: string; partition: number }[]): DeadLetterChange[] {
   const groups = new Map<number, string[]>();
   for (const row of rows) groups.set(row.partition, [...(groups.get(row.partition) ?? []), row.id]);
-  return [...groups].map(([partition, deadLetterIds]) => ({ partition, deadLetterIds }));
+  return [...groups].map(([partition, deadLetterIds]) => ({ topic: "dead-letters", partition, deadLetterIds }));
 }
 
 async function notifyChanged(options: DeadLetterStoreOptions, rows: { id: string; partition: number }[]) {
-  await (options.notify ?? natsDeadLetterNotifier())(byPartition(rows));
+  await (options.notify ?? natsWorkerNotifier())(byPartition(rows));
 }
 
 const summarySelect = {
@@ -243,7 +201,7 @@ export async function getDeadLetter(db: Db, id: string): Promise<DeadLetterDetai
 }
 
 function notFound(id: string) {
-  return new ApiError(404, `No dead letter with id "${id}".`);
+  return new NotFoundError(`No dead letter with id "${id}".`);
 }
 
 function conflict(id: string, status: string, action: "redrive" | "discard") {
@@ -254,7 +212,7 @@ function conflict(id: string, status: string, action: "redrive" | "discard") {
     open: "it is open",
   };
   const allowed = action === "redrive" ? "only open dead letters can be redriven" : "only open dead letters or ones waiting for redrive can be discarded";
-  return new ApiError(409, `Dead letter "${id}" cannot be ${action === "redrive" ? "redriven" : "discarded"}: ${why[status] ?? `its status is ${status}`} (${allowed}).`);
+  return new ConflictError(`Dead letter "${id}" cannot be ${action === "redrive" ? "redriven" : "discarded"}: ${why[status] ?? `its status is ${status}`} (${allowed}).`);
 }
 
 /**
@@ -265,29 +223,29 @@ function conflict(id: string, status: string, action: "redrive" | "discard") {
  */
 function validateEditedEvent(original: unknown, edited: unknown): Prisma.InputJsonValue {
   const parsed = cloudEventSchema.safeParse(edited);
-  if (!parsed.success) throw new ApiError(400, "The edited event is not a valid CloudEvent.", zodIssues(parsed.error, ["event"]));
+  if (!parsed.success) throw new InvalidInputError("The edited event is not a valid CloudEvent.", fieldIssues(parsed.error, ["event"]));
   const event = parsed.data;
   const before = (original ?? {}) as Record<string, unknown>;
-  const issues: ApiIssue[] = [];
+  const issues: { path: string; message: string }[] = [];
   for (const field of ["id", "type", "subject"] as const) {
     if (before[field] !== undefined && event[field] !== before[field]) {
       issues.push({ path: `event.${field}`, message: `must stay ${JSON.stringify(before[field])}: only the payload can be edited before a redrive` });
     }
   }
-  if (issues.length) throw new ApiError(400, "The edited event changes what identifies it.", issues);
+  if (issues.length) throw new InvalidInputError("The edited event changes what identifies it.", issues);
   // Custom types are checked by the worker against their registered JSON Schema; built-in ones
   // are checked here so a typo comes back as a 400 instead of as the next dead letter.
   const known = getKnownEventType(event.type);
   if (known) {
     const data = known.data.safeParse(event.data);
-    if (!data.success) throw new ApiError(400, `The edited data does not match the ${event.type} schema.`, zodIssues(data.error, ["event", "data"]));
+    if (!data.success) throw new InvalidInputError(`The edited data does not match the ${event.type} schema.`, fieldIssues(data.error, ["event", "data"]));
   }
   return event as Prisma.InputJsonValue;
 }
 
 /**
  * Asks the owning worker to redrive one open dead letter, optionally with an edited event.
- * 404 if there is no such letter, 409 unless it is open, 400 for an invalid edit.
+ * NotFoundError if there is no such letter, ConflictError unless it is open, InvalidInputError for an invalid edit.
  */
 export async function requestRedrive(
   db: Db,
@@ -339,12 +297,12 @@ export async function requestRedriveMany(
   let where: Prisma.DeadLetterWhereInput;
   if ("ids" in selection) {
     if (selection.ids.length === 0 || selection.ids.length > MAX_BULK_IDS) {
-      throw new ApiError(400, `Give between 1 and ${MAX_BULK_IDS} ids.`, [{ path: "ids", message: `1–${MAX_BULK_IDS} ids` }]);
+      throw new InvalidInputError(`Give between 1 and ${MAX_BULK_IDS} ids.`, [{ path: "ids", message: `1–${MAX_BULK_IDS} ids` }]);
     }
     where = { id: { in: selection.ids }, status: "open" };
   } else {
     if (selection.flowId === undefined && selection.subject === undefined) {
-      throw new ApiError(400, "Name a flow and/or a subject whose open dead letters to redrive.");
+      throw new InvalidInputError("Name a flow and/or a subject whose open dead letters to redrive.");
     }
     where = {
       status: "open",
