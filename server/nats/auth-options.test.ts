@@ -11,7 +11,7 @@ import { createAccount, createOperator, createUser, encodeAccount, encodeOperato
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../env";
-import { natsAuthSettingsFromEnv, NatsSettingsError, type NatsAuthSettings } from "./auth-options";
+import { natsAuthSettingsFromEnv, NatsSettingsError, redactUrl, type NatsAuthSettings } from "./auth-options";
 import { checkNats, connectNats, NatsConnectError } from "./connection";
 import { startNatsServer, type NatsServerProcess } from "./nats-server-process";
 
@@ -215,6 +215,10 @@ describe("the environment", () => {
       creds: "/run/secrets/nats.creds",
       tlsCa: "/etc/ca.pem",
     });
+  });
+
+  it("never repeats a password given in NATS_URL", () => {
+    expect(redactUrl("nats://app:hunter2@nats-1:4222,nats://nats-2:4222")).toBe("nats://***@nats-1:4222,nats://nats-2:4222");
   });
 
   it("refuses two sign-in methods, half a user and half a client certificate, naming the variables", () => {

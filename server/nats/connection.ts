@@ -5,7 +5,7 @@ import path from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import { env, parseEnv } from "../env";
-import { explainNatsConnectError, natsAuthOptions, natsAuthSettingsFromEnv, type NatsAuthSettings } from "./auth-options";
+import { explainNatsConnectError, natsAuthOptions, natsAuthSettingsFromEnv, redactUrl, type NatsAuthSettings } from "./auth-options";
 import {
   NatsPortInUseError,
   NatsServerNotFoundError,
@@ -229,7 +229,7 @@ export async function checkNats(url: string, timeoutMs = 2000, auth?: NatsAuthSe
     });
   } catch (err) {
     const timedOut = err instanceof Error && err.cause instanceof Error && err.cause.name === "TimeoutError";
-    const error = timedOut ? `cannot connect to NATS at ${url}: no answer within ${timeoutMs} ms` : err instanceof Error ? err.message : String(err);
+    const error = timedOut ? `cannot connect to NATS at ${redactUrl(url)}: no answer within ${timeoutMs} ms` : err instanceof Error ? err.message : String(err);
     return { ok: false, jetstream: false, error };
   }
   try {
