@@ -118,7 +118,8 @@ test.describe("the production build, deployed like on Vercel", () => {
         data: { sku: `SKU-${i % 5}`, quantity: i },
       });
       // Warm invocations of different routes, many at once: health and ingest use NATS, every
-      // route uses the database.
+      // route uses the database. A connection or pool opened per request (or per route) shows
+      // up below as more than one NATS connection and more connections than one pool holds.
       const requests = Array.from({ length: 40 }, (_, i) => {
         switch (i % 4) {
           case 0:
@@ -151,8 +152,8 @@ test.describe("the production build, deployed like on Vercel", () => {
           [database.name],
         );
         // One pool holds at most 10; a pool per route module would have opened more than that.
-        expect(rows[0]!.n).toBeGreaterThan(0);
-        expect(rows[0]!.n).toBeLessThanOrEqual(10);
+        expect.soft(rows[0]!.n).toBeGreaterThan(0);
+        expect.soft(rows[0]!.n).toBeLessThanOrEqual(10);
       } finally {
         await admin.end();
       }
