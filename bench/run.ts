@@ -10,7 +10,7 @@ import { measureEditor } from "./editor";
 import { measureRuntime } from "./runtime";
 import { measureIngest } from "./ingest";
 import { measureRunHistory } from "./run-history";
-import { connect } from "@nats-io/transport-node";
+import { connectNats } from "../server/nats/connection";
 import { jetstreamManager } from "@nats-io/jetstream";
 
 const port = Number(process.env.BENCH_PORT ?? 3300);
@@ -66,7 +66,7 @@ async function withApp<T>(databaseUrl: string, fn: () => Promise<T>): Promise<T>
 
 /** The app under test created streams on the shared NATS server; leave nothing behind. */
 async function deleteStreams(prefix: string) {
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connectNats(natsUrl, { name: "syncline-bench-cleanup", reconnect: false });
   try {
     const jsm = await jetstreamManager(nc);
     for await (const stream of jsm.streams.list()) {

@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
-import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "../server/nats/connection";
 import type { PrismaClient } from "../server/db/generated/client";
 import { createFlow, publishFlow, setFlowEnabled } from "../server/flows/flow-store";
 import type { FlowDocument } from "../server/flows/flow-document";
@@ -135,7 +136,7 @@ export async function measureRuntime(opts: {
   const keys = opts.keys ?? 1_000;
   const prefix = `bench${randomUUID().replace(/-/g, "").slice(0, 8)}`;
   const layout: StreamLayout = { prefix, partitions: 16, duplicateWindowMs: 120_000 };
-  const nc = await connect({ servers: opts.natsUrl, name: `${prefix}-bench`, noAsyncTraces: true });
+  const nc = await connectNats(opts.natsUrl, { name: `${prefix}-bench` });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   let worker: ChildProcess | undefined;

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "../server/env";
 import { startEmbeddedPostgres } from "../server/db/embedded-postgres";
-import { resolveNatsUrl } from "../server/nats/connection";
+import { checkNats, resolveNatsUrl } from "../server/nats/connection";
 import { applyMigrations } from "../server/db/migrations";
 import { localSecretKey } from "../server/credentials/secret-box";
 
@@ -40,6 +40,11 @@ async function main() {
   const nats = await resolveNatsUrl({ natsUrl: config.NATS_URL, dataDir });
   cleanups.push(() => nats.stop());
   childEnv.NATS_URL = nats.url;
+  if (nats.source === "env") {
+    // A wrong password or CA would otherwise surface only as a failing worker and 503s from ingest.
+    const health = await checkNats(nats.url, 5_000);
+    if (!health.ok) throw new Error(`NATS is not usable: ${health.error}`);
+  }
   if (nats.source !== "env") console.log(`[syncline] NATS_URL not set: using ${nats.url}${nats.source === "started" ? " (a nats-server started for you)" : ""}`);
 
   const nextBin = path.resolve("node_modules/next/dist/bin/next");

@@ -8,6 +8,19 @@ const envSchema = z.object({
   DATABASE_URL: z.url().optional(),
   /** NATS server URL. Unset: 127.0.0.1:4222 if it answers, else a nats-server started for you. */
   NATS_URL: z.string().min(1).optional(),
+  // NATS sign-in and TLS for hosted servers (see README "Deploy to Vercel"). At most one sign-in.
+  /** A NATS user's .creds file (JWT + NKey seed): its contents, or a path to it. */
+  NATS_CREDS: z.string().min(1).optional(),
+  /** A path to the .creds file, for those who prefer the name to say so. */
+  NATS_CREDS_FILE: z.string().min(1).optional(),
+  NATS_TOKEN: z.string().min(1).optional(),
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
+  /** CA certificate (PEM, or a path) that signed the NATS server's certificate, for a private CA. */
+  NATS_TLS_CA: z.string().min(1).optional(),
+  /** Client certificate and key (PEM, or paths) for servers that verify clients. */
+  NATS_TLS_CERT: z.string().min(1).optional(),
+  NATS_TLS_KEY: z.string().min(1).optional(),
   /** Where embedded services keep their files. */
   DATA_DIR: z.string().min(1).default(".data"),
   /** Ensures an API key with this value exists at start (for automation and CI). */
@@ -39,6 +52,31 @@ const envSchema = z.object({
    * creates one under DATA_DIR for local use.
    */
   SYNCLINE_SECRET_KEY: z.string().optional(),
+}).superRefine((e, ctx) => {
+  const signIns = [
+    e.NATS_CREDS || e.NATS_CREDS_FILE ? "NATS_CREDS" : undefined,
+    e.NATS_USER || e.NATS_PASSWORD ? "NATS_USER/NATS_PASSWORD" : undefined,
+    e.NATS_TOKEN ? "NATS_TOKEN" : undefined,
+  ].filter(Boolean);
+  if (signIns.length > 1) {
+    ctx.addIssue({ code: "custom", path: ["NATS_CREDS"], message: `set one way to sign in to NATS, not ${signIns.join(" and ")}` });
+  }
+  if (e.NATS_CREDS && e.NATS_CREDS_FILE) {
+    ctx.addIssue({ code: "custom", path: ["NATS_CREDS_FILE"], message: "set NATS_CREDS or NATS_CREDS_FILE, not both" });
+  }
+  if (e.NATS_USER && !e.NATS_PASSWORD) {
+    ctx.addIssue({ code: "custom", path: ["NATS_PASSWORD"], message: "required when NATS_USER is set" });
+  }
+  if (e.NATS_PASSWORD && !e.NATS_USER) {
+    ctx.addIssue({ code: "custom", path: ["NATS_USER"], message: "required when NATS_PASSWORD is set" });
+  }
+  if (Boolean(e.NATS_TLS_CERT) !== Boolean(e.NATS_TLS_KEY)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [e.NATS_TLS_CERT ? "NATS_TLS_KEY" : "NATS_TLS_CERT"],
+      message: "a client certificate needs both NATS_TLS_CERT and NATS_TLS_KEY",
+    });
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;

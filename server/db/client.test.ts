@@ -54,3 +54,20 @@ describe("createPrismaClient", () => {
     }
   });
 });
+
+describe("a pooled Postgres URL", () => {
+  it("works with the Prisma-engine flags hosted poolers document (?pgbouncer=true&connection_limit=1)", async () => {
+    // Neon and Supabase guides still add these for Prisma's old engine; adapter-pg must not choke on them.
+    const { createPrismaClient } = await import("./create-client");
+    const url = new URL(database.url);
+    url.searchParams.set("pgbouncer", "true");
+    url.searchParams.set("connection_limit", "1");
+    const client = createPrismaClient(url.toString());
+    try {
+      const flow = await client.flow.create({ data: { name: "Pooled", draft: { nodes: [], edges: [] } } });
+      expect(await client.flow.count({ where: { id: flow.id } })).toBe(1);
+    } finally {
+      await client.$disconnect();
+    }
+  });
+});

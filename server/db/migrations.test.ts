@@ -133,11 +133,18 @@ describe("the project's migrations", () => {
     expect(await rowsOf(url)).toEqual(before);
   });
 
-  it("are applied once when several processes start at the same time", async () => {
+  it("are applied once when several instances start at the same time", async () => {
+    // Like a deployment's instances cold-starting together, each with its own connection.
     const { url } = await emptyDatabase();
-    const results = await Promise.all(Array.from({ length: 4 }, () => applyMigrations(url)));
+    const results = await Promise.all(Array.from({ length: 8 }, () => applyMigrations(url)));
+    // Every applier succeeded, and between them each migration was applied by exactly one.
     expect(results.flatMap((r) => r.applied).sort()).toEqual(migrationNames);
-    expect((await rowsOf(url)).map((r) => r.migration_name)).toEqual(migrationNames);
+    const rows = await rowsOf(url);
+    expect(rows.map((r) => r.migration_name)).toEqual(migrationNames);
+    expect(rows.every((r) => r.finished_at !== null && r.rolled_back_at === null && r.applied_steps_count === 1)).toBe(true);
+    // Nothing stays locked: the lock is per transaction, so a pooler cannot strand it on a connection.
+    expect(await query(url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 72707369`)).toEqual([]);
+    expect(await applyMigrations(url)).toEqual({ applied: [] });
   });
 });
 

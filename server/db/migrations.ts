@@ -141,42 +141,52 @@ export async function applyMigrations(
   const client = new pg.Client({ connectionString, application_name: "syncline-migrate" });
   await client.connect();
   try {
-    await acquireLock(client, lockTimeoutMs);
-    try {
-      return await applyLocked(client, migrations, log);
-    } finally {
-      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
-    }
+    return await applyLocked(client, migrations, lockTimeoutMs, log);
   } finally {
     await client.end().catch(() => {});
   }
 }
 
-async function acquireLock(client: pg.Client, timeoutMs: number): Promise<void> {
-  // Polling with pg_try_advisory_lock instead of waiting in pg_advisory_lock, so the wait can end
-  // with an explanation rather than hang behind a stuck migration.
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
-      MIGRATION_LOCK_KEY,
-    ]);
-    if (rows[0]?.locked) return;
-    if (Date.now() >= deadline) {
+/**
+ * Runs `work` in a transaction that holds the migration lock. A transaction-level advisory lock,
+ * not a session lock: behind a transaction pooler (PgBouncer, Neon's or Supabase's pooled URL)
+ * consecutive statements may run on different server connections, so a session lock could be
+ * taken on one and "released" on another, staying held forever. Several instances starting at
+ * once queue here; each re-reads the state inside the lock. Prisma's schema engine takes the same
+ * key as a session lock, so `prisma migrate deploy` and this applier still exclude each other.
+ */
+async function inMigrationLock<T>(client: pg.Client, timeoutMs: number, work: () => Promise<T>): Promise<T> {
+  await client.query("BEGIN");
+  try {
+    // lock_timeout instead of waiting forever, so the wait can end with an explanation rather
+    // than hang behind a stuck migration.
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    try {
+      await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "55P03") throw error;
       throw new MigrationError(
         `Another process has been migrating this database for more than ${timeoutMs} ms ` +
           `(advisory lock ${MIGRATION_LOCK_KEY} is held). If nothing is migrating, end the session holding it.`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await client.query("SET LOCAL lock_timeout TO DEFAULT");
+    const result = await work();
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
   }
 }
 
 async function applyLocked(
   client: pg.Client,
   migrations: Migration[],
+  lockTimeoutMs: number,
   log: (message: string) => void,
 ): Promise<ApplyMigrationsResult> {
-  await ensureMigrationsTable(client);
+  await inMigrationLock(client, lockTimeoutMs, () => ensureMigrationsTable(client));
   const rows = await loadRows(client);
 
   const failed = rows.filter((row) => row.finished_at === null && row.rolled_back_at === null);
@@ -214,7 +224,7 @@ async function applyLocked(
   const result: string[] = [];
   for (const migration of migrations) {
     if (appliedNames.has(migration.name)) continue;
-    if (await applyOne(client, migration)) {
+    if (await inMigrationLock(client, lockTimeoutMs, () => applyOne(client, migration))) {
       log(`Applied migration ${migration.name}`);
       result.push(migration.name);
     }
@@ -248,21 +258,18 @@ async function loadRows(client: pg.Client): Promise<MigrationRow[]> {
   return rows;
 }
 
-/** Applies one migration; false if another applier recorded it meanwhile. */
+/** Applies one migration inside the caller's locked transaction; false if another applier recorded it meanwhile. */
 async function applyOne(client: pg.Client, migration: Migration): Promise<boolean> {
-  await client.query("BEGIN");
+  // Checked again under the lock: another instance may have applied it since we read the rows.
+  // (On the embedded database every connection shares one session, so the advisory lock excludes
+  // nobody there, but its transactions are serialized, which gives the same guarantee.)
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = $1 AND rolled_back_at IS NULL`,
+    [migration.name],
+  );
+  if (rowCount) return false;
+  const id = randomUUID();
   try {
-    // Checked again inside the transaction: on the embedded database every connection shares one
-    // session, so the advisory lock excludes nobody there, but transactions are serialized.
-    const { rowCount } = await client.query(
-      `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = $1 AND rolled_back_at IS NULL`,
-      [migration.name],
-    );
-    if (rowCount) {
-      await client.query("ROLLBACK");
-      return false;
-    }
-    const id = randomUUID();
     await client.query(
       `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count)
        VALUES ($1, $2, $3, clock_timestamp(), 0)`,
@@ -273,10 +280,9 @@ async function applyOne(client: pg.Client, migration: Migration): Promise<boolea
       `UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`,
       [id],
     );
-    await client.query("COMMIT");
     return true;
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
+    // The transaction is rolled back by inMigrationLock: neither the row nor half the change stays.
     throw new MigrationError(`Migration ${migration.name} failed and was rolled back: ${(error as Error).message}`, {
       cause: error,
     });

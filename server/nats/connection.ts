@@ -3,8 +3,9 @@
 // client component anyway: it depends on node:net and node:child_process.
 import path from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
-import { env } from "../env";
+import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import { env, parseEnv } from "../env";
+import { explainNatsConnectError, natsAuthOptions, natsAuthSettingsFromEnv, redactUrl, type NatsAuthSettings } from "./auth-options";
 import {
   NatsPortInUseError,
   NatsServerNotFoundError,
@@ -101,16 +102,48 @@ export function natsServers(url: string): string[] {
     .filter(Boolean);
 }
 
-export type ConnectNatsOptions = { name: string } & Partial<ConnectionOptions>;
+export type ConnectNatsOptions = {
+  name: string;
+  /** Sign-in and TLS; default: from the environment (NATS_CREDS, NATS_TOKEN, NATS_TLS_CA, …). */
+  auth?: NatsAuthSettings;
+} & Partial<NodeConnectionOptions>;
+
+/** Connecting to NATS failed; the message says which setting to look at. */
+export class NatsConnectError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "NatsConnectError";
+  }
+}
+
+/**
+ * Sign-in and TLS from the environment as it is now (not env()'s parse-once cache: scripts and
+ * tests connect before they know every variable, and connects are rare enough to parse each time).
+ */
+function authFromEnvironment(): NatsAuthSettings {
+  return natsAuthSettingsFromEnv(parseEnv(process.env));
+}
+
+/**
+ * The one place that opens NATS connections: everything that connects (web app, worker, health
+ * check, bench) comes through here, so sign-in and TLS settings apply everywhere alike.
+ */
+async function openNats(url: string, settings: NatsAuthSettings, options: Partial<NodeConnectionOptions>): Promise<NatsConnection> {
+  const auth = natsAuthOptions(settings);
+  try {
+    return await connect({ servers: natsServers(url), ...auth, ...options });
+  } catch (error) {
+    throw new NatsConnectError(explainNatsConnectError(error, url, settings), { cause: error });
+  }
+}
 
 /**
  * A connection meant to live as long as the process. It reconnects forever: a NATS restart or
  * upgrade is an outage to wait out, not a reason for the runtime to give up and need a restart
  * itself. The first connect still fails fast, so a wrong URL surfaces as an error at start.
  */
-export function connectNats(url: string, options: ConnectNatsOptions): Promise<NatsConnection> {
-  return connect({
-    servers: natsServers(url),
+export function connectNats(url: string, { auth, ...options }: ConnectNatsOptions): Promise<NatsConnection> {
+  return openNats(url, auth ?? authFromEnvironment(), {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     reconnectJitter: 500,
@@ -185,19 +218,19 @@ export async function natsStatus(nc: NatsConnection, timeoutMs = 2000): Promise<
 }
 
 /** Connects once, reports, disconnects. For health checks and start-up diagnostics. */
-export async function checkNats(url: string, timeoutMs = 2000): Promise<NatsHealth> {
+export async function checkNats(url: string, timeoutMs = 2000, auth?: NatsAuthSettings): Promise<NatsHealth> {
   const deadline = Date.now() + timeoutMs;
   let nc: NatsConnection;
   try {
-    nc = await connect({
-      servers: natsServers(url),
+    nc = await openNats(url, auth ?? authFromEnvironment(), {
       name: "syncline-health-check",
       reconnect: false,
       timeout: timeoutMs,
     });
   } catch (err) {
-    const reason = err instanceof Error && err.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : describe(err);
-    return { ok: false, jetstream: false, error: `cannot connect to NATS at ${url}: ${reason}` };
+    const timedOut = err instanceof Error && err.cause instanceof Error && err.cause.name === "TimeoutError";
+    const error = timedOut ? `cannot connect to NATS at ${redactUrl(url)}: no answer within ${timeoutMs} ms` : err instanceof Error ? err.message : String(err);
+    return { ok: false, jetstream: false, error };
   }
   try {
     return await natsStatus(nc, Math.max(deadline - Date.now(), 250));

@@ -77,6 +77,11 @@ export interface StartNatsServerOptions {
   binary?: string;
   /** How long to wait for the server to accept connections (store recovery can take a while). */
   startTimeoutMs?: number;
+  /**
+   * A nats-server configuration file (`-c`) for settings that have no flag, such as accounts or
+   * TLS. Host, port, JetStream and the store still come from the options above.
+   */
+  configFile?: string;
 }
 
 export interface NatsServerProcess {
@@ -170,8 +175,9 @@ interface Spawned {
 
 const OUTPUT_LIMIT = 16 * 1024;
 
-function spawnServer(binary: string, port: number, storeDir: string): Spawned {
-  const child = spawn(binary, ["-a", HOST, "-p", String(port), "-js", "-sd", storeDir], {
+function spawnServer(binary: string, port: number, storeDir: string, configFile?: string): Spawned {
+  const config = configFile ? ["-c", configFile] : [];
+  const child = spawn(binary, [...config, "-a", HOST, "-p", String(port), "-js", "-sd", storeDir], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -347,7 +353,7 @@ export async function startNatsServer(options: StartNatsServerOptions): Promise<
         if (mode === "restart") await waitForPortFree(port, deadline);
         else if (!(await canBind(HOST, port))) throw new NatsPortInUseError(`port ${port} on ${HOST} is already in use`, "");
         const lock = await acquireStoreLock(storeDir, port, deadline);
-        const s = spawnServer(binary, port, storeDir);
+        const s = spawnServer(binary, port, storeDir, options.configFile);
         last = s;
         void s.exited.then(() => lock.release());
         await waitUntilReady(s, port, deadline);
