@@ -3,7 +3,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { db } from "@/server/db/client";
-import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
+import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from "@/server/domain-errors";
 import { FlowHasProblemsError } from "@/server/flows/flow-errors";
 
 export async function createTRPCContext(opts: { headers: Headers }) {
@@ -38,9 +38,12 @@ const domainErrors = t.middleware(async ({ next }) => {
     if (cause instanceof NotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
     if (cause instanceof ConflictError) throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
     // Publishing refused: the draft's state, not this request's input, is what must change.
-    if (cause instanceof FlowHasProblemsError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
+    if (cause instanceof UnprocessableError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
     if (cause instanceof InvalidInputError) {
-      throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause: issuesAsZodError(cause.issues) });
+      // Field issues travel twice: as fieldErrors for forms, and in the message for toasts and API callers.
+      const details = cause.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+      const message = details ? `${cause.message} ${details}` : cause.message;
+      throw new TRPCError({ code: "BAD_REQUEST", message, cause: issuesAsZodError(cause.issues) });
     }
   }
   return result;

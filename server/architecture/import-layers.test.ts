@@ -11,7 +11,9 @@ const root = path.resolve(import.meta.dirname, "../..");
 /** Top to bottom. Folders in one layer do not import each other (checked too). */
 const layers: string[][] = [
   ["api", "http-api", "app-startup", "testing"],
-  ["runtime", "history"],
+  // The web app's read models and requests (redrive, discard) tell workers through the runtime's notifier.
+  ["history"],
+  ["runtime"],
   ["flows"],
   ["nodes"],
   ["connectors", "channels", "assets", "auth"],
