@@ -26,7 +26,8 @@ describe("detached runs", () => {
     const { receiver } = fixture;
     const prisma = fixture.database.prisma;
     receiver.stall = (body) => body.sku === "SKU-SLOW" && body.seq === 1;
-    await fixture.deployFlow(stockToReceiverFlow(receiver.url));
+    // The stalled call must outlast the inline budget, not its own timeout.
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url, { timeoutMs: 60_000 }));
     await fixture.startWorkerInProcess({ inlineBudgetMs: 100 });
     await fixture.publish(interleavedStockEvents(["SKU-SLOW", "SKU-FAST"], 3));
 
@@ -40,9 +41,8 @@ describe("detached runs", () => {
     const detached = queue[0]!;
     expect(detached.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now()); // no far-future placeholder
     expect((await prisma.run.findUniqueOrThrow({ where: { id: detached.runId } })).status).toBe("held");
-    // The stream holds the six events; the batch that detached the slow run committed past them all.
-    const committed = await prisma.partition.aggregate({ _max: { cursor: true } });
-    expect(committed._max.cursor).toBe(6n);
+    // The stream holds the six events; the batches committed past them all.
+    await waitUntil(async () => (await prisma.partition.aggregate({ _max: { cursor: true } }))._max.cursor === 6n, 10_000, "cursor past every event");
     expect(receiver.stalled).toBe(1);
     expect(receiver.effectsByKey().get("SKU-SLOW")).toBeUndefined();
 
@@ -59,7 +59,7 @@ describe("detached runs", () => {
     const { receiver } = fixture;
     const prisma = fixture.database.prisma;
     receiver.stall = (body) => body.seq === 1;
-    await fixture.deployFlow(stockToReceiverFlow(receiver.url));
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url, { timeoutMs: 60_000 }));
     const first = await fixture.startWorkerProcess();
     await fixture.publish(interleavedStockEvents(["SKU-CRASH"], 3));
     // The worker process has the default 2 s inline budget.

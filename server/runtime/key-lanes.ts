@@ -5,7 +5,8 @@ import { missingFlowResult, storedEvent } from "./outcome-rows";
 import type { OutcomeRows } from "./outcome-writer";
 import { redriveDeadLetter, requestedRedrives, type FlowRunner } from "./redrive";
 import type { FlowRunResult, StepRecord } from "./run-flow";
-import { heldRows, type DeadLetterRow, type KeyEffect } from "./run-outcomes";
+import { heldRows, refusedHeldRows, refusedRedriveRows, type DeadLetterRow, type KeyEffect } from "./run-outcomes";
+import { isDataError } from "./db-retry";
 
 // The key-lane scheduler of one partition. Per (flow, ordering key) it knows whether anything is
 // waiting (events in the key's durable queue, HeldEvent; an open dead letter under the hold
@@ -98,6 +99,13 @@ export class KeyLanes {
     const head = state.held === 0 && state.deadLetterId === undefined;
     state.held++;
     return head;
+  }
+
+  /** Takes back noteQueued() for an event whose queued row was never written. */
+  forgetQueued(flowId: string, orderingKey: string, key: string, heads: Map<string, number>) {
+    const state = this.state(flowId, orderingKey);
+    state.held = Math.max(0, state.held - 1);
+    if (state.held === 0) heads.delete(key);
   }
 
   /** A batch dead-lettered an event of this key: under the hold policy the key waits for the letter. */
@@ -230,8 +238,14 @@ export class KeyLanes {
   private async lane(state: KeyState, redrive?: DeadLetterRow) {
     const { db, partition } = this.ctx;
     if (redrive) {
-      const { rows, ok } = await redriveDeadLetter(redrive, this.ctx.catalog, this.ctx.runFlow);
-      await this.ctx.commit(rows);
+      const { rows, ok, attempt } = await redriveDeadLetter(redrive, this.ctx.catalog, this.ctx.runFlow);
+      try {
+        await this.ctx.commit(rows);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        await this.ctx.commit(refusedRedriveRows(redrive, attempt, new Date(), error));
+        return;
+      }
       if (!ok) return;
       if (state.deadLetterId === redrive.id) state.deadLetterId = undefined;
     }
@@ -265,8 +279,15 @@ export class KeyLanes {
 
   private async settle(row: Parameters<typeof heldRows>[0], result: FlowRunResult, attempt: number): Promise<KeyEffect> {
     const { rows, effect } = heldRows(row, result, attempt, new Date(), this.ctx.maxRetryAgeMs);
-    await this.ctx.commit(rows);
-    return effect;
+    try {
+      await this.ctx.commit(rows);
+      return effect;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      const refused = refusedHeldRows(row, attempt, new Date(), error);
+      await this.ctx.commit(refused.rows);
+      return refused.effect;
+    }
   }
 
   /** Applies a settled head's effect to its key; "continue" when the lane may run the next event. */
