@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@/server/db/generated/client";
 import type { FlowCatalog } from "./flow-catalog";
 import { LostLeaseError } from "./partition-leases";
-import { missingFlowResult, storedEvent } from "./outcome-rows";
+import { crashLoopResult, missingFlowResult, storedEvent, workerDeaths } from "./outcome-rows";
 import type { OutcomeRows } from "./outcome-writer";
 import { redriveDeadLetter, requestedRedrives, type FlowRunner } from "./redrive";
 import type { FlowRunResult, StepRecord } from "./run-flow";
@@ -45,6 +45,8 @@ export function keyOf(flowId: string, orderingKey: string) {
 }
 
 const MAX_LANES = 256;
+/** A detached event whose worker died this many times is dead-lettered instead of run again. */
+export const MAX_WORKER_DEATHS = 3;
 
 export class KeyLanes {
   private readonly keys = new Map<string, KeyState>();
@@ -264,8 +266,21 @@ export class KeyLanes {
         state.nextDue = row.nextAttemptAt.getTime();
         return;
       }
-      const flow = await this.ctx.catalog.version(row.flowId, row.flowVersion);
       const attempt = row.attempts + 1;
+      if (row.state === "detached") {
+        // Nobody here is running it (its own run keeps the key busy), so the worker that was
+        // running it died. Count that before trying again: an event that kills every worker
+        // that runs it must not take the partition down forever.
+        const deaths = workerDeaths(row.errors) + 1;
+        if (deaths >= MAX_WORKER_DEATHS) {
+          if (this.applyEffect(state, await this.settle(row, crashLoopResult(deaths), attempt)) !== "continue") return;
+          continue;
+        }
+        const errors = [...((row.errors as unknown[]) ?? []), { at: new Date().toISOString(), error: "the worker running this event died before it finished", transient: true, attempt, workerDied: true }];
+        await this.ctx.commit({ heldUpdates: [{ id: row.id, errors }] });
+        row.errors = errors as typeof row.errors;
+      }
+      const flow = await this.ctx.catalog.version(row.flowId, row.flowVersion);
       const { event, traceparent } = storedEvent(row);
       const result: FlowRunResult = flow
         ? await this.ctx.runFlow({

@@ -51,6 +51,8 @@ export interface AttemptRecord {
   nodeId?: string;
   attempt: number;
   redrive?: true;
+  /** The worker running this try died (found by the next owner of the partition). */
+  workerDied?: true;
 }
 
 export const MAX_RECORDED_ERROR = 2_000;
@@ -140,6 +142,16 @@ export function missingFlowResult(flowId: string, version: number): FailedRun {
 /** The result for an event whose outcome the database refused to store (a data error). */
 export function refusedByDatabase(error: Error & { code: string }): FailedRun {
   return permanentFailure(`the database refused to store this event's outcome: ${error.message} (SQLSTATE ${error.code})`);
+}
+
+/** The result for an event that keeps killing the worker that runs it (a crash loop). */
+export function crashLoopResult(deaths: number): FailedRun {
+  return permanentFailure(`worker died while running this event ${deaths} times`);
+}
+
+/** How many times a worker died while running a queued event, from its recorded tries. */
+export function workerDeaths(errors: unknown): number {
+  return Array.isArray(errors) ? errors.filter((e) => (e as AttemptRecord | null)?.workerDied === true).length : 0;
 }
 
 /**
