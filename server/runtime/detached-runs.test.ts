@@ -26,7 +26,8 @@ describe("detached runs", () => {
     const { receiver } = fixture;
     const prisma = fixture.database.prisma;
     receiver.stall = (body) => body.sku === "SKU-SLOW" && body.seq === 1;
-    await fixture.deployFlow(stockToReceiverFlow(receiver.url));
+    // The stalled call must outlast the inline budget, not its own timeout.
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url, { timeoutMs: 60_000 }));
     await fixture.startWorkerInProcess({ inlineBudgetMs: 100 });
     await fixture.publish(interleavedStockEvents(["SKU-SLOW", "SKU-FAST"], 3));
 
@@ -40,9 +41,8 @@ describe("detached runs", () => {
     const detached = queue[0]!;
     expect(detached.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now()); // no far-future placeholder
     expect((await prisma.run.findUniqueOrThrow({ where: { id: detached.runId } })).status).toBe("held");
-    // The stream holds the six events; the batch that detached the slow run committed past them all.
-    const committed = await prisma.partition.aggregate({ _max: { cursor: true } });
-    expect(committed._max.cursor).toBe(6n);
+    // The stream holds the six events; the batches committed past them all.
+    await waitUntil(async () => (await prisma.partition.aggregate({ _max: { cursor: true } }))._max.cursor === 6n, 10_000, "cursor past every event");
     expect(receiver.stalled).toBe(1);
     expect(receiver.effectsByKey().get("SKU-SLOW")).toBeUndefined();
 
@@ -59,7 +59,7 @@ describe("detached runs", () => {
     const { receiver } = fixture;
     const prisma = fixture.database.prisma;
     receiver.stall = (body) => body.seq === 1;
-    await fixture.deployFlow(stockToReceiverFlow(receiver.url));
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url, { timeoutMs: 60_000 }));
     const first = await fixture.startWorkerProcess();
     await fixture.publish(interleavedStockEvents(["SKU-CRASH"], 3));
     // The worker process has the default 2 s inline budget.
@@ -75,4 +75,34 @@ describe("detached runs", () => {
     expect(receiver.requests).toBe(4); // seq 1 twice: the dead worker's try and the new owner's
     await waitUntil(async () => (await prisma.heldEvent.count()) === 0, 10_000, "queue drained");
   }, 90_000);
+
+  it("dead-letters an event that killed the worker running it three times, and its key moves on", async () => {
+    fixture = await startRuntimeFixture({ partitions: 1 });
+    const { receiver } = fixture;
+    const prisma = fixture.database.prisma;
+    // The stalled call stands for an event that crashes its worker: each worker is killed while running it.
+    receiver.stall = (body) => body.seq === 1;
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url, { timeoutMs: 60_000, orderingPolicy: "skip" }));
+    await fixture.publish(interleavedStockEvents(["SKU-LOOP"], 3));
+    for (let death = 1; death <= 3; death++) {
+      const worker = await fixture.startWorkerProcess();
+      await receiver.waitFor(() => receiver.stalled === death, 60_000, `try ${death} of the deadly event`);
+      await waitUntil(async () => (await prisma.heldEvent.count({ where: { state: "detached" } })) === 1, 30_000, "the event detached");
+      await worker.kill("SIGKILL");
+    }
+    await fixture.startWorkerProcess();
+    await waitUntil(async () => (await prisma.deadLetter.count()) === 1, 60_000, "the crash loop dead-lettered");
+    const deadLetter = await prisma.deadLetter.findFirstOrThrow();
+    expect(deadLetter.error).toBe("worker died while running this event 3 times");
+    expect((deadLetter.event as { data: { quantity: number } }).data.quantity).toBe(1);
+    expect(deadLetter.attempts).toEqual([
+      expect.objectContaining({ workerDied: true }),
+      expect.objectContaining({ workerDied: true }),
+      expect.objectContaining({ error: "worker died while running this event 3 times", transient: false }),
+    ]);
+    expect(receiver.stalled).toBe(3); // the fourth owner did not run it again
+    receiver.releaseStalled();
+    await receiver.waitFor(() => (receiver.effectsByKey().get("SKU-LOOP") ?? []).filter((seq) => seq > 1).length === 2, 30_000, "the key's later events");
+    expect(receiver.effectsByKey().get("SKU-LOOP")!.filter((seq) => seq > 1)).toEqual([2, 3]);
+  }, 240_000);
 });

@@ -1,11 +1,12 @@
 import type { PrismaClient } from "@/server/db/generated/client";
 import type { FlowCatalog } from "./flow-catalog";
 import { LostLeaseError } from "./partition-leases";
-import { missingFlowResult, storedEvent } from "./outcome-rows";
+import { crashLoopResult, missingFlowResult, storedEvent, workerDeaths } from "./outcome-rows";
 import type { OutcomeRows } from "./outcome-writer";
 import { redriveDeadLetter, requestedRedrives, type FlowRunner } from "./redrive";
 import type { FlowRunResult, StepRecord } from "./run-flow";
-import { heldRows, type DeadLetterRow, type KeyEffect } from "./run-outcomes";
+import { heldRows, refusedHeldRows, refusedRedriveRows, type DeadLetterRow, type KeyEffect } from "./run-outcomes";
+import { isDataError } from "./db-retry";
 
 // The key-lane scheduler of one partition. Per (flow, ordering key) it knows whether anything is
 // waiting (events in the key's durable queue, HeldEvent; an open dead letter under the hold
@@ -44,6 +45,8 @@ export function keyOf(flowId: string, orderingKey: string) {
 }
 
 const MAX_LANES = 256;
+/** A detached event whose worker died this many times is dead-lettered instead of run again. */
+export const MAX_WORKER_DEATHS = 3;
 
 export class KeyLanes {
   private readonly keys = new Map<string, KeyState>();
@@ -98,6 +101,13 @@ export class KeyLanes {
     const head = state.held === 0 && state.deadLetterId === undefined;
     state.held++;
     return head;
+  }
+
+  /** Takes back noteQueued() for an event whose queued row was never written. */
+  forgetQueued(flowId: string, orderingKey: string, key: string, heads: Map<string, number>) {
+    const state = this.state(flowId, orderingKey);
+    state.held = Math.max(0, state.held - 1);
+    if (state.held === 0) heads.delete(key);
   }
 
   /** A batch dead-lettered an event of this key: under the hold policy the key waits for the letter. */
@@ -230,8 +240,14 @@ export class KeyLanes {
   private async lane(state: KeyState, redrive?: DeadLetterRow) {
     const { db, partition } = this.ctx;
     if (redrive) {
-      const { rows, ok } = await redriveDeadLetter(redrive, this.ctx.catalog, this.ctx.runFlow);
-      await this.ctx.commit(rows);
+      const { rows, ok, attempt } = await redriveDeadLetter(redrive, this.ctx.catalog, this.ctx.runFlow);
+      try {
+        await this.ctx.commit(rows);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        await this.ctx.commit(refusedRedriveRows(redrive, attempt, new Date(), error));
+        return;
+      }
       if (!ok) return;
       if (state.deadLetterId === redrive.id) state.deadLetterId = undefined;
     }
@@ -250,8 +266,21 @@ export class KeyLanes {
         state.nextDue = row.nextAttemptAt.getTime();
         return;
       }
-      const flow = await this.ctx.catalog.version(row.flowId, row.flowVersion);
       const attempt = row.attempts + 1;
+      if (row.state === "detached") {
+        // Nobody here is running it (its own run keeps the key busy), so the worker that was
+        // running it died. Count that before trying again: an event that kills every worker
+        // that runs it must not take the partition down forever.
+        const deaths = workerDeaths(row.errors) + 1;
+        if (deaths >= MAX_WORKER_DEATHS) {
+          if (this.applyEffect(state, await this.settle(row, crashLoopResult(deaths), attempt)) !== "continue") return;
+          continue;
+        }
+        const errors = [...((row.errors as unknown[]) ?? []), { at: new Date().toISOString(), error: "the worker running this event died before it finished", transient: true, attempt, workerDied: true }];
+        await this.ctx.commit({ heldUpdates: [{ id: row.id, errors }] });
+        row.errors = errors as typeof row.errors;
+      }
+      const flow = await this.ctx.catalog.version(row.flowId, row.flowVersion);
       const { event, traceparent } = storedEvent(row);
       const result: FlowRunResult = flow
         ? await this.ctx.runFlow({
@@ -265,8 +294,15 @@ export class KeyLanes {
 
   private async settle(row: Parameters<typeof heldRows>[0], result: FlowRunResult, attempt: number): Promise<KeyEffect> {
     const { rows, effect } = heldRows(row, result, attempt, new Date(), this.ctx.maxRetryAgeMs);
-    await this.ctx.commit(rows);
-    return effect;
+    try {
+      await this.ctx.commit(rows);
+      return effect;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      const refused = refusedHeldRows(row, attempt, new Date(), error);
+      await this.ctx.commit(refused.rows);
+      return refused.effect;
+    }
   }
 
   /** Applies a settled head's effect to its key; "continue" when the lane may run the next event. */

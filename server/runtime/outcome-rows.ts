@@ -51,6 +51,8 @@ export interface AttemptRecord {
   nodeId?: string;
   attempt: number;
   redrive?: true;
+  /** The worker running this try died (found by the next owner of the partition). */
+  workerDied?: true;
 }
 
 export const MAX_RECORDED_ERROR = 2_000;
@@ -123,11 +125,44 @@ export function mergeSteps(previous: unknown, next: StepRecord[]): StepRecord[] 
   return [...before.filter((s) => !ids.has(s.nodeId)), ...next];
 }
 
-/** The result for a held event or dead letter whose flow version was deleted: nothing can run it. */
-export function missingFlowResult(flowId: string, version: number): FailedRun {
+/** A failure that no retry can fix, not caused by a node (`failedNodeId` ""). */
+function permanentFailure(message: string): FailedRun {
   return {
     status: "failed", steps: [], failedNodeId: "",
-    error: { message: `flow ${flowId} version ${version} no longer exists`, transient: false, systemDown: false },
+    error: { message, transient: false, systemDown: false },
     retryPolicy: { attempts: 1, initialBackoffMs: 1000, maxBackoffMs: 1000, jitter: 0 } as RetryPolicy,
   };
+}
+
+/** The result for a held event or dead letter whose flow version was deleted: nothing can run it. */
+export function missingFlowResult(flowId: string, version: number): FailedRun {
+  return permanentFailure(`flow ${flowId} version ${version} no longer exists`);
+}
+
+/** The result for an event whose outcome the database refused to store (a data error). */
+export function refusedByDatabase(error: Error & { code: string }): FailedRun {
+  return permanentFailure(`the database refused to store this event's outcome: ${error.message} (SQLSTATE ${error.code})`);
+}
+
+/** The result for an event that keeps killing the worker that runs it (a crash loop). */
+export function crashLoopResult(deaths: number): FailedRun {
+  return permanentFailure(`worker died while running this event ${deaths} times`);
+}
+
+/** How many times a worker died while running a queued event, from its recorded tries. */
+export function workerDeaths(errors: unknown): number {
+  return Array.isArray(errors) ? errors.filter((e) => (e as AttemptRecord | null)?.workerDied === true).length : 0;
+}
+
+/**
+ * A copy Postgres can store: text and jsonb cannot hold U+0000, the usual reason a row is refused,
+ * so it becomes U+FFFD (the replacement character) in every string and key.
+ */
+export function storable<T>(value: T): T {
+  if (typeof value === "string") return value.replaceAll("\u0000", "\uFFFD") as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value && typeof value === "object" && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
+  }
+  return value;
 }

@@ -6,15 +6,15 @@ import type { Pool } from "pg";
 import type { PrismaClient } from "@/server/db/generated/client";
 import type { ExecutionServices } from "@/server/nodes/define-executor";
 import { consumeInBatches, readEventMessage } from "./batch-intake";
-import { withDbRetry } from "./db-retry";
+import { isDataError, withDbRetry } from "./db-retry";
 import type { CatalogFlow, FlowCatalog } from "./flow-catalog";
 import { KeyLanes, keyOf } from "./key-lanes";
 import type { Lease } from "./partition-leases";
-import type { RuntimeEvent, RunTarget } from "./outcome-rows";
+import { storable, type RuntimeEvent, type RunTarget } from "./outcome-rows";
 import { commitOutcome, processedPairs, type OutcomeRows } from "./outcome-writer";
 import type { FlowRunner } from "./redrive";
 import { runFlow, type FlowRunResult } from "./run-flow";
-import { inlineRows, queuedRows, type InlineRows } from "./run-outcomes";
+import { inlineRows, queuedRows, refusedInlineRows, type InlineRows } from "./run-outcomes";
 import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./stream-layout";
 
 // One owned partition of the event stream. New events arrive in batches (batch-intake.ts) from a
@@ -57,6 +57,8 @@ interface BatchOutcome {
   newHeads: Map<string, number>;
   /** Inline runs that were too slow: finished by their lane once the detached head is committed. */
   detached: { item: WorkItem; runId: string; running: Promise<FlowRunResult> }[];
+  /** Each event's share of `rows`, in batch order: what is committed one by one if the database refuses the batch. */
+  parts: { item: WorkItem; target: RunTarget; started: Date; rows: InlineRows }[];
 }
 
 export class PartitionProcessor {
@@ -145,7 +147,7 @@ export class PartitionProcessor {
   private async processBatch(msgs: JsMsg[]) {
     const fresh = msgs.filter((m) => BigInt(m.seq) > this.lease.cursor);
     const lastSeq = BigInt(msgs[msgs.length - 1]!.seq);
-    const outcome: BatchOutcome = { rows: { runs: [], processed: [], held: [], deadLetters: [] }, newHeads: new Map(), detached: [] };
+    const outcome: BatchOutcome = { rows: { runs: [], processed: [], held: [], deadLetters: [] }, newHeads: new Map(), detached: [], parts: [] };
 
     const items: WorkItem[] = [];
     for (const msg of fresh) {
@@ -168,7 +170,12 @@ export class PartitionProcessor {
     }
     await Promise.all([...groups.values()].map((group) => this.processGroup(group, outcome)));
 
-    await this.commit({ ...outcome.rows, cursor: lastSeq });
+    try {
+      await this.commit({ ...outcome.rows, cursor: lastSeq });
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      await this.commitEventByEvent(outcome, lastSeq);
+    }
     msgs[msgs.length - 1]!.ack();
     this.lanes.headsCommitted(outcome.newHeads);
     for (const d of outcome.detached) this.lanes.detach(d.item.flow.flowId, d.item.event.event.subject, d.runId, d.running);
@@ -187,7 +194,7 @@ export class PartitionProcessor {
       const target: RunTarget = { flowId: flow.flowId, flowVersion: flow.version, runId: randomUUID(), partition: this.partition };
       const started = new Date();
       if (this.lanes.isBlocked(flow.flowId, event.event.subject)) {
-        this.add(item, outcome, queuedRows(target, event, started, "queued"));
+        this.add(item, target, started, outcome, queuedRows(target, event, started, "queued"));
         continue;
       }
       const state = this.lanes.state(flow.flowId, event.event.subject);
@@ -204,19 +211,20 @@ export class PartitionProcessor {
       if (result === "slow") {
         // Keep the batch moving: the event becomes its key's detached head; the run's outcome
         // settles it when it ends. Later events of the key queue up behind it.
-        this.add(item, outcome, queuedRows(target, event, started, "detached"));
+        this.add(item, target, started, outcome, queuedRows(target, event, started, "detached"));
         outcome.detached.push({ item, runId: target.runId, running });
         continue;
       }
       state.busy--;
-      this.add(item, outcome, inlineRows(target, event, started, new Date(), result, this.deps.maxRetryAgeMs));
+      this.add(item, target, started, outcome, inlineRows(target, event, started, new Date(), result, this.deps.maxRetryAgeMs));
       this.lanes.forgetIfIdle(flow.flowId, event.event.subject);
     }
   }
 
-  private add(item: WorkItem, outcome: BatchOutcome, rows: InlineRows) {
+  private add(item: WorkItem, target: RunTarget, started: Date, outcome: BatchOutcome, rows: InlineRows) {
     const { flowId } = item.flow;
     const { subject } = item.event.event;
+    outcome.parts.push({ item, target, started, rows });
     outcome.rows.runs.push(rows.run);
     if (rows.held) {
       if (this.lanes.noteQueued(flowId, subject)) outcome.newHeads.set(item.key, rows.held.nextAttemptAt.getTime());
@@ -226,6 +234,34 @@ export class PartitionProcessor {
       outcome.rows.deadLetters.push(rows.deadLetter);
       this.lanes.noteDeadLetter(flowId, subject, rows.deadLetter.id);
     }
+  }
+
+  /**
+   * The database refused the batch as data (a row it cannot store): commits it event by event so
+   * that only the events whose rows are refused are dead-lettered, with the database's message,
+   * and the partition moves on. Rare, so the extra round trips do not matter.
+   */
+  private async commitEventByEvent(outcome: BatchOutcome, lastSeq: bigint) {
+    const processed = new Set<string>();
+    for (const { item, target, started, rows } of outcome.parts) {
+      const pair = `${item.event.event.id}\u0000${item.flow.flowId}`;
+      const record = processed.has(pair) ? [] : [{ eventId: item.event.event.id, flowId: item.flow.flowId }];
+      processed.add(pair);
+      const own = { runs: [rows.run], processed: record, held: rows.held ? [rows.held] : [], deadLetters: rows.deadLetter ? [rows.deadLetter] : [] };
+      try {
+        await this.commit(own);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        this.deps.log(`partition ${this.partition}: the database refused the outcome of event ${item.event.event.id}; dead-lettering it`, error.message);
+        const refused = refusedInlineRows(target, item.event, started, new Date(), error);
+        await this.commit({ runs: [refused.run], processed: storable(record), deadLetters: [refused.deadLetter!] });
+        const { flowId } = item.flow;
+        const { subject } = item.event.event;
+        if (rows.held) this.lanes.forgetQueued(flowId, subject, item.key, outcome.newHeads);
+        this.lanes.noteDeadLetter(flowId, subject, refused.deadLetter!.id);
+      }
+    }
+    await this.commit({ cursor: lastSeq });
   }
 
   private fail(error: unknown) {

@@ -18,7 +18,7 @@ export function requestedRedrives(db: PrismaClient, partition: number, take = 20
 }
 
 /** Runs a dead letter again; returns the rows that record it and whether it went through. */
-export async function redriveDeadLetter(dl: DeadLetterRow, catalog: FlowCatalog, run: FlowRunner): Promise<{ rows: OutcomeRows; ok: boolean }> {
+export async function redriveDeadLetter(dl: DeadLetterRow, catalog: FlowCatalog, run: FlowRunner): Promise<{ rows: OutcomeRows; ok: boolean; attempt: number }> {
   const flow = await catalog.version(dl.flowId, dl.flowVersion);
   const attempt = ((dl.attempts as unknown[]) ?? []).length + 1;
   const { event, traceparent } = storedEvent(dl);
@@ -28,5 +28,5 @@ export async function redriveDeadLetter(dl: DeadLetterRow, catalog: FlowCatalog,
         attempt, completedSteps: dl.steps as unknown as StepRecord[],
       })
     : missingFlowResult(dl.flowId, dl.flowVersion);
-  return redriveRows(dl, result, attempt, new Date());
+  return { ...redriveRows(dl, result, attempt, new Date()), attempt };
 }

@@ -1,7 +1,7 @@
 import type { Prisma } from "@/server/db/generated/client";
 import type { OutcomeRows } from "./outcome-writer";
 import {
-  attemptRecord, completedSteps, deadLetterRow, heldRow, mergeSteps, recordedError, runRow, storedEvent,
+  attemptRecord, completedSteps, deadLetterRow, heldRow, mergeSteps, recordedError, refusedByDatabase, runRow, storable, storedEvent,
   type AttemptRecord, type DeadLetterInsert, type HeldInsert, type HeldState, type RunInsert, type RunTarget, type RuntimeEvent,
 } from "./outcome-rows";
 import { decideRetry } from "./retry-decision";
@@ -138,6 +138,51 @@ export function redriveRows(dl: DeadLetterRow, result: FlowRunResult, attempt: n
         deadLetterId: dl.id, status: "open", attempts: [...previous, attemptRecord(result, attempt, now, { redrive: true })],
         error: error ?? "the flow suspended during a redrive", run: { attempts: attempt, error },
       },
+    },
+  };
+}
+
+// When the database refuses a row as data (see db-retry.ts), writing it again would fail forever
+// and stall the partition or the key. The event is dead-lettered instead, with the database's
+// message, a storable copy of the event and no step records (they may hold what was refused).
+
+/** Replaces an event's rows of a batch with a dead letter and a dead-lettered run. */
+export function refusedInlineRows(target: RunTarget, e: RuntimeEvent, startedAt: Date, now: Date, error: Error & { code: string }): InlineRows {
+  const result = refusedByDatabase(error);
+  const event = storable(e);
+  const deadLetter = deadLetterRow(target, event, result, [attemptRecord(result, 1, now)], []);
+  return {
+    run: runRow(target, event, startedAt, { status: "dead-lettered", attempts: 1, steps: [], error: result.error.message, finishedAt: now }),
+    deadLetter,
+    effect: { kind: "dead-lettered", deadLetterId: deadLetter.id },
+  };
+}
+
+/** Settles a queue head whose rows were refused: dead-lettered, its run finished as such. */
+export function refusedHeldRows(row: HeldRow, attempt: number, now: Date, error: Error & { code: string }): { rows: OutcomeRows; effect: KeyEffect } {
+  const result = refusedByDatabase(error);
+  const target: RunTarget = { flowId: row.flowId, flowVersion: row.flowVersion, runId: row.runId, partition: row.partition };
+  const errors = [...((row.errors as unknown as AttemptRecord[]) ?? []), attemptRecord(result, attempt, now)];
+  const deadLetter = deadLetterRow(target, storable(storedEvent(row)), result, storable(errors), []);
+  return {
+    rows: {
+      heldDeletes: [row.id],
+      deadLetters: [deadLetter],
+      runUpdates: [{ id: row.runId, status: "dead-lettered", attempts: Math.max(attempt, 1), finishedAt: now, error: recordedError(result.error.message), steps: [] }],
+    },
+    effect: { kind: "dead-lettered", deadLetterId: deadLetter.id },
+  };
+}
+
+/** A redrive whose rows were refused: the letter is open again with the database's message. */
+export function refusedRedriveRows(dl: DeadLetterRow, attempt: number, now: Date, error: Error & { code: string }): OutcomeRows {
+  const result = refusedByDatabase(error);
+  const previous = (dl.attempts as unknown as AttemptRecord[]) ?? [];
+  const message = recordedError(result.error.message);
+  return {
+    redrive: {
+      deadLetterId: dl.id, status: "open", attempts: [...previous, attemptRecord(result, attempt, now, { redrive: true })],
+      error: message, run: { attempts: attempt, error: message },
     },
   };
 }

@@ -22,6 +22,8 @@ export class RecordingReceiver {
   poison: (body: Delivery["body"]) => boolean = () => false;
   /** Bodies whose request is left unanswered until `releaseStalled()` (a slow outside system). */
   stall: (body: Delivery["body"]) => boolean = () => false;
+  /** Answers a request itself instead of the usual handling (return undefined for the usual). */
+  respond: (body: Delivery["body"]) => { status: number; json: unknown } | undefined = () => undefined;
   /** Requests answered late because of `stall`, counted when they arrive. */
   stalled = 0;
   private release?: Promise<void>;
@@ -78,6 +80,11 @@ export class RecordingReceiver {
       this.stalled++;
       this.notify();
       await released;
+    }
+    const answer = this.respond(body);
+    if (answer) {
+      res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.json));
+      return;
     }
     if (this.poison(body)) {
       res.writeHead(422, { "content-type": "application/json" }).end(JSON.stringify({ error: `sku ${body.sku} is not sellable` }));

@@ -133,7 +133,7 @@ export async function startRuntimeFixture(options: { partitions?: number } = {})
 }
 
 /** trigger:stock.changed → POST {sku, seq} to the receiver, with a quick retry policy for tests. */
-export function stockToReceiverFlow(receiverUrl: string, opts: { name?: string; orderingPolicy?: "hold" | "skip"; attempts?: number } = {}): FlowDocument {
+export function stockToReceiverFlow(receiverUrl: string, opts: { name?: string; orderingPolicy?: "hold" | "skip"; attempts?: number; timeoutMs?: number } = {}): FlowDocument {
   return {
     schemaVersion: 1,
     name: opts.name ?? "Stock to receiver",
@@ -145,7 +145,7 @@ export function stockToReceiverFlow(receiverUrl: string, opts: { name?: string; 
           method: "POST",
           url: `${receiverUrl}/stock`,
           body: '{"sku": event.subject, "seq": event.data.quantity}',
-          timeoutMs: 2000,
+          timeoutMs: opts.timeoutMs ?? 2000,
           retry: { attempts: opts.attempts ?? 6, initialBackoffMs: 20, maxBackoffMs: 200, jitter: 0.2 },
         },
       },
