@@ -129,7 +129,7 @@ const orderFulfilment: FlowTemplate = {
       config: {
         method: "POST",
         url: "https://crm.example.com/api/orders",
-        body: '{\n  "orderId": event.data.orderId,\n  "customer": event.data.customer,\n  "currency": event.data.currency,\n  "total": $sum(event.data.lines.(quantity * price))\n}',
+        jsonBody: '{\n  "orderId": event.data.orderId,\n  "customer": event.data.customer,\n  "currency": event.data.currency,\n  "total": $sum(event.data.lines.(quantity * price))\n}',
       },
       after: ["order_placed"],
     },
@@ -139,7 +139,7 @@ const orderFulfilment: FlowTemplate = {
       config: {
         method: "POST",
         url: "https://shipping.example.com/api/shipments",
-        body: '{\n  "reference": event.data.orderId,\n  "recipient": event.data.customer.name,\n  "items": [event.data.lines.{"sku": sku, "quantity": quantity}]\n}',
+        jsonBody: '{\n  "reference": event.data.orderId,\n  "recipient": event.data.customer.name,\n  "items": [event.data.lines.{"sku": sku, "quantity": quantity}]\n}',
       },
       after: ["order_placed"],
     },
@@ -149,7 +149,7 @@ const orderFulfilment: FlowTemplate = {
       config: {
         method: "POST",
         url: "https://erp.example.com/api/inventory/adjustments",
-        body: '{\n  "reference": event.data.orderId,\n  "adjustments": [event.data.lines.{"sku": sku, "delta": -quantity}]\n}',
+        jsonBody: '{\n  "reference": event.data.orderId,\n  "adjustments": [event.data.lines.{"sku": sku, "delta": -quantity}]\n}',
       },
       after: ["order_placed"],
     },

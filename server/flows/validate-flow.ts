@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { checkExpressionSyntax } from "../expressions/evaluate-expression";
 import { checkTemplateSyntax } from "../expressions/render-template";
 import { formatFieldPath, visitConfigFields, type ReferenceKind } from "../nodes/config-fields";
-import { handlesOf, isTrigger, type AnyNodeDefinition } from "../nodes/define-node";
+import { handlesOf, isTrigger, upgradeConfig, type AnyNodeDefinition } from "../nodes/define-node";
 import { nodeRegistry, type NodeRegistry } from "../nodes/registry";
 import { FLOW_SCHEMA_VERSION, flowDocumentSchema, type FlowDocument, type FlowEdge, type FlowNode } from "./flow-document";
 
@@ -153,7 +153,7 @@ function checkNode(node: FlowNode, definition: AnyNodeDefinition | undefined, pr
     return null;
   }
 
-  const parsed = definition.config.safeParse(node.config);
+  const parsed = definition.config.safeParse(upgradeConfig(definition, node.version, node.config));
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = formatFieldPath(issue.path);

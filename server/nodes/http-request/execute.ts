@@ -76,8 +76,8 @@ export const httpRequestExecutor = defineExecutor(httpRequestNode, async (contex
   }
 
   let body: string | undefined;
-  if (config.method !== "GET" && config.method !== "DELETE" && config.body.trim() !== "") {
-    const value = await evaluateExpression(config.body, expressionContext);
+  if (config.method !== "GET" && config.method !== "DELETE" && config.jsonBody.trim() !== "") {
+    const value = await evaluateExpression(config.jsonBody, expressionContext);
     if (value !== undefined) body = JSON.stringify(value);
   }
 
