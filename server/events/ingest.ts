@@ -15,7 +15,7 @@ import {
 } from "./event-schema-registry";
 import { cloudEventSchema, traceparentSchema, type CloudEvent } from "./event-types";
 
-// Event ingest (SPEC §2.1, §3): validate every event, then store it in JetStream and answer only
+// Event ingest (docs/guarantees.md §1, docs/architecture.md): validate every event, then store it in JetStream and answer only
 // after the PubAck. The event id becomes Nats-Msg-Id, so JetStream's duplicate window turns a
 // re-sent event into a "duplicate" answer instead of a second message.
 

@@ -8,7 +8,7 @@ import { transformNode } from "../nodes/transform/definition";
 import { translateNode } from "../nodes/translate/definition";
 import { FLOW_SCHEMA_VERSION, type FlowDocument, type FlowEdge, type FlowNode } from "./flow-document";
 
-// The four examples of the seed document as ready-made flows (SPEC §1). Browser-safe.
+// The four examples of the seed document as ready-made flows (see the README). Browser-safe.
 //
 // They validate with no problems: channels and credentials are referenced by readable ids
 // ("webshop", "amazon", "deepl") that the user sees on each node and can change. Whether those

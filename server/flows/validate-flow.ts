@@ -6,7 +6,7 @@ import { handlesOf, isTrigger, upgradeConfig, type AnyNodeDefinition } from "../
 import { nodeRegistry, type NodeRegistry } from "../nodes/registry";
 import { FLOW_SCHEMA_VERSION, flowDocumentSchema, type FlowDocument, type FlowEdge, type FlowNode } from "./flow-document";
 
-// The one check of a flow (STYLE.md): the save mutation shows its problems, publish refuses a
+// The one check of a flow (docs/architecture.md): the save mutation shows its problems, publish refuses a
 // flow with any, and the runtime re-checks what it loads. Browser-safe, so the editor runs it on
 // every change. Every node problem names the node by label and id, because that is what people
 // see on the canvas.

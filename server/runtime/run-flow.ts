@@ -89,7 +89,7 @@ export const MAX_RECORDED_BYTES = 16 * 1024;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
- * Stable across retries, redrives and workers, so the receiving system can drop repeats (SPEC §2.3).
+ * Stable across retries, redrives and workers, so the receiving system can drop repeats (docs/guarantees.md §3).
  * Event ids may be 256 characters; receivers commonly cap keys at 255, so long ones are hashed.
  */
 export function defaultIdempotencyKey(eventId: string, flowId: string, flowVersion: number, nodeId: string): string {

@@ -82,7 +82,7 @@ export const httpRequestExecutor = defineExecutor(httpRequestNode, async (contex
   }
 
   // Set after the configured headers: the idempotency key and trace context are the runtime's
-  // promise (SPEC §2.3, §2.6) and a flow cannot switch them off by accident.
+  // promise (docs/guarantees.md §3, §6) and a flow cannot switch them off by accident.
   headers["idempotency-key"] = context.idempotencyKey;
   if (context.traceparent) headers.traceparent = context.traceparent;
   if (body !== undefined) headers["content-type"] ??= "application/json";

@@ -8,7 +8,7 @@ import { formatFieldPath } from "@/server/nodes/config-fields";
 import type { AnyNodeDefinition } from "@/server/nodes/define-node";
 import { ExpressionInput } from "./expression-input";
 
-// The settings form of a node, generated from the JSON Schema of its zod `config` (STYLE.md §3):
+// The settings form of a node, generated from the JSON Schema of its zod `config` (docs/architecture.md):
 // field metadata (`title`, `description`, `expression`, `template`, `multiline`, `reference`,
 // `placeholder`) picks the editor, and the same zod schema validates what is typed.
 

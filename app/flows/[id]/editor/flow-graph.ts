@@ -3,7 +3,7 @@ import { FLOW_SCHEMA_VERSION, type FlowDocument, type FlowSettings } from "@/ser
 import { defaultConfig, upgradeConfig } from "@/server/nodes/define-node";
 import { getNodeDefinition } from "@/server/nodes/registry";
 
-// The editor's graph is React Flow's nodes and edges; the flow document (SPEC §3) is what gets
+// The editor's graph is React Flow's nodes and edges; the flow document (docs/architecture.md) is what gets
 // saved. These functions are the only place the two shapes meet.
 
 /** What every step carries. The shape of `config` is given by the node definition of `kind`. */
