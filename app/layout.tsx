@@ -8,6 +8,7 @@ import { TopBar } from "./components/top-bar";
 export const metadata: Metadata = {
   title: "Syncline",
   description: "Event-driven product data flows with per-key order, deduplication and a redrivable dead-letter queue.",
+  icons: { icon: { url: "/favicon.svg", type: "image/svg+xml" } },
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -1,4 +1,4 @@
-// Editor figures (SPEC §4): frame rate while panning and zooming a generated 500-node flow, and
+// Editor figures (the README's "Performance" section): frame rate while panning and zooming a generated 500-node flow, and
 // the gzipped JavaScript the editor route loads. Measured in real Chromium against the real app.
 import { gzipSync } from "node:zlib";
 import { chromium } from "@playwright/test";

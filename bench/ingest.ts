@@ -1,4 +1,4 @@
-// HTTP ingest figures (SPEC §4: ≥ 5,000 events/s as single-event requests, ≥ 30,000 events/s
+// HTTP ingest figures (target: ≥ 5,000 events/s as single-event requests, ≥ 30,000 events/s
 // batched): POST /api/events against the real app, which answers 202 only after JetStream stored
 // every event. Loopback only; the load generator shares the machine with the app, so it is kept
 // cheap: node:http with a keep-alive agent. Measured on the 2-core reference machine against

@@ -1,4 +1,4 @@
-// Run history figure (SPEC §4: list query p95 ≤ 50 ms with 1 M runs stored). Seeds the bench's own
+// Run history figure (target: list query p95 ≤ 50 ms with 1 M runs stored). Seeds the bench's own
 // database with a realistic million runs in one INSERT … SELECT, then times listRuns — the code
 // behind the runs page, GET /api/runs and tRPC — for the queries the UI actually sends.
 import { performance } from "node:perf_hooks";

@@ -1,4 +1,4 @@
-// `npm run bench`: measures SPEC §4's figures on this machine, prints them as a table and writes
+// `npm run bench`: measures the figures of the README's "Performance" section on this machine, prints them as a table and writes
 // bench/results/latest.json. Needs a production build (`npm run build`), Postgres and NATS.
 // BENCH_SOAK_SECONDS (default 30) sets the sustained-load phase of the worker memory figure.
 import { spawn } from "node:child_process";
@@ -90,7 +90,7 @@ function printRows(rows: Row[]) {
 async function main() {
   if (!existsSync(".next/BUILD_ID")) throw new Error("No production build: run `npm run build` first.");
   const rows: Row[] = [];
-  const results: Record<string, unknown> = { measuredAt: new Date().toISOString(), machine: "2 cores (see ../shared/ENVIRONMENT.md)" };
+  const results: Record<string, unknown> = { measuredAt: new Date().toISOString(), machine: "2 cores" };
 
   console.log("runtime: raw JetStream baseline, throughput, latency, worker memory…");
   const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS ?? 30);

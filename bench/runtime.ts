@@ -1,4 +1,4 @@
-// Runtime figures (SPEC §4): throughput of the JetStream runtime with order, dedup and run
+// Runtime figures (the README's "Performance" section): throughput of the JetStream runtime with order, dedup and run
 // history on, against raw JetStream measured in the same run on the same server; publish → first
 // action latency at a fixed offered rate; worker memory under load.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -78,7 +78,7 @@ export async function measureRawJetStream(nc: NatsConnection, prefix: string, me
 }
 
 /**
- * SPEC §4's throughput workload is a 1-node flow (the trigger); the latency figure needs an action
+ * the README's "Performance" section's throughput workload is a 1-node flow (the trigger); the latency figure needs an action
  * after it, so that flow listens to its own event type and adds a transform.
  */
 function benchFlows(): FlowDocument[] {
@@ -203,7 +203,7 @@ export async function measureRuntime(opts: {
     await waitForRuns(opts.db, latencyEvents + events, 300_000);
     const eventsPerSec = Math.round(events / ((performance.now() - started) / 1000));
 
-    // Sustained load for the memory figure (BENCH_SOAK_SECONDS=600 for SPEC's 10 minutes).
+    // Sustained load for the memory figure (BENCH_SOAK_SECONDS=600 for the 10-minute soak).
     const soakSeconds = opts.soakSeconds ?? 30;
     const soakEnd = performance.now() + soakSeconds * 1000;
     let i = events;

@@ -17,7 +17,7 @@ export function TopBar() {
   return (
     <header className="topbar">
       <Link href="/" className="brand" aria-label="Syncline home">
-        <span aria-hidden>⟿</span> Syncline
+        <img src="/favicon.svg" alt="" width={20} height={20} /> Syncline
       </Link>
       <nav aria-label="Main">
         {links.map((link) => (

@@ -1,6 +1,7 @@
 // No `import "server-only"`: importable by tests and tools as well as the route.
 import type { NatsConnection } from "@nats-io/transport-node";
 import { assetEtag, contentTypeForKey, isValidAssetKey, openAssetStore } from "./asset-store";
+import { withDeadline } from "@/server/nats/deadline";
 
 // GET /api/assets/<key>: serves a stored image variant. Keys are content-addressed, so a key's
 // bytes never change and browsers and CDNs may keep them for a year without asking again.
@@ -25,13 +26,6 @@ function problem(status: number, message: string, headers: Record<string, string
   return Response.json({ error: { message } }, { status, headers: { "Cache-Control": "no-store", ...headers } });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Whether an If-None-Match header value matches the ETag (weak comparison, `*` included). */
 function matchesEtag(header: string | null, etag: string): boolean {
@@ -64,9 +58,9 @@ export function createAssetRoute(deps: AssetRouteDeps) {
     let store;
     let info;
     try {
-      const nc = await withTimeout(deps.nats(), timeoutMs, "NATS");
-      store = await withTimeout(openAssetStore(nc, deps.prefix(), { create: false }), timeoutMs, "NATS");
-      info = store ? await withTimeout(store.info(key), timeoutMs, "The NATS object store") : null;
+      const nc = await withDeadline(deps.nats(), timeoutMs, `NATS did not answer within ${timeoutMs} ms`);
+      store = await withDeadline(openAssetStore(nc, deps.prefix(), { create: false }), timeoutMs, `NATS did not answer within ${timeoutMs} ms`);
+      info = store ? await withDeadline(store.info(key), timeoutMs, `The NATS object store did not answer within ${timeoutMs} ms`) : null;
     } catch (error) {
       console.warn(`[syncline] GET /api/assets/${key}: NATS is unavailable:`, error instanceof Error ? error.message : error);
       return problem(503, "Asset storage (NATS) is not reachable right now; try again shortly.", { "Retry-After": "5" });
@@ -86,7 +80,7 @@ export function createAssetRoute(deps: AssetRouteDeps) {
 
     let result;
     try {
-      result = await withTimeout(store.get(key), timeoutMs, "The NATS object store");
+      result = await withDeadline(store.get(key), timeoutMs, `The NATS object store did not answer within ${timeoutMs} ms`);
     } catch {
       return problem(503, "Asset storage (NATS) is not reachable right now; try again shortly.", { "Retry-After": "5" });
     }

@@ -223,8 +223,20 @@ describe("applyMigrations", () => {
     try {
       await holder.query("SELECT pg_advisory_lock(72707369)");
       await expect(applyMigrations(url, { lockTimeoutMs: 300 })).rejects.toThrow(/advisory lock 72707369/);
-      const waiting = applyMigrations(url, { lockTimeoutMs: 10_000 });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      let settled = false;
+      const waiting = applyMigrations(url, { lockTimeoutMs: 10_000 }).finally(() => {
+        settled = true;
+      });
+      // Wait until the migrator's own session has asked for the lock: then it is really waiting.
+      for (;;) {
+        const { rows } = await holder.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_try_advisory_lock%'`,
+        );
+        if (rows[0]!.n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(settled).toBe(false);
       await holder.query("SELECT pg_advisory_unlock(72707369)");
       expect((await waiting).applied.length).toBeGreaterThan(0);
     } finally {

@@ -4,7 +4,7 @@ import { db, type PrismaClient } from "@/server/db/client";
 import { getBuiltInEventType, systemEventTypes, type CloudEvent } from "./event-types";
 import { fieldPathsOf, type FieldPath } from "./field-paths";
 
-// The schema registry (SPEC §3): which `data` each event type accepts. Built-in types are zod
+// The schema registry (docs/architecture.md): which `data` each event type accepts. Built-in types are zod
 // schemas in code; custom types are JSON Schemas registered in the UI (table EventType). Ingest
 // asks on every event, so custom types are held in memory for a few seconds instead of being read
 // from the database each time; a type registered in another process shows up within that TTL.

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { fieldPathsOf, type FieldPath } from "./field-paths";
 
-// The schema registry's built-in half (SPEC §3): the CloudEvents envelope and a zod schema per
+// The schema registry's built-in half (docs/architecture.md): the CloudEvents envelope and a zod schema per
 // built-in event type. Browser-safe: the editor uses the same schemas for completion and for the
 // test-event button, the ingest endpoint for its 400s.
 

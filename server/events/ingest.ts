@@ -6,6 +6,7 @@ import { z } from "zod";
 import { env } from "@/server/env";
 import { InvalidInputError } from "@/server/domain-errors";
 import { sharedNats } from "@/server/nats/connection";
+import { isJetStreamUnavailable, isPayloadTooLarge } from "@/server/nats/nats-errors";
 import { ensureEventsStream, eventSubject, eventsStreamName, type StreamLayout } from "@/server/runtime/stream-layout";
 import {
   eventSchemaRegistry,
@@ -14,7 +15,7 @@ import {
 } from "./event-schema-registry";
 import { cloudEventSchema, traceparentSchema, type CloudEvent } from "./event-types";
 
-// Event ingest (SPEC §2.1, §3): validate every event, then store it in JetStream and answer only
+// Event ingest (docs/guarantees.md §1, docs/architecture.md): validate every event, then store it in JetStream and answer only
 // after the PubAck. The event id becomes Nats-Msg-Id, so JetStream's duplicate window turns a
 // re-sent event into a "duplicate" answer instead of a second message.
 
@@ -194,7 +195,7 @@ export async function ingestEvents(events: unknown[], options: IngestOptions = {
     // No responders on an events subject means no stream listens there: it was deleted (or the
     // NATS store was wiped) since we ensured it. Recreate it once and retry what failed; what
     // succeeded stays stored, and a client retrying the whole request gets "duplicate" for those.
-    if (attempt === 0 && settled.every((o) => o.status === "fulfilled" || isNoResponders(o.reason))) {
+    if (attempt === 0 && settled.every((o) => o.status === "fulfilled" || isJetStreamUnavailable(o.reason))) {
       forgetStream(nc, layout);
       await ensureStream(nc, layout);
       pending = failed;
@@ -248,22 +249,10 @@ function describe(error: unknown): string {
 }
 
 function unavailable(what: string, error: unknown): IngestUnavailableError {
-  const reason = isNoResponders(error)
+  const reason = isJetStreamUnavailable(error)
     ? "JetStream is not available (no responders: is nats-server running with -js?)"
     : describe(error);
   return new IngestUnavailableError(`${what}: ${reason}. The events were not stored; retry shortly.`, { cause: error });
-}
-
-function isNoResponders(error: unknown): boolean {
-  const e = error as { name?: string; message?: string; cause?: unknown } | undefined;
-  if (!e) return false;
-  if (e.name === "JetStreamNotEnabled" || e.name === "NoRespondersError") return true;
-  if (typeof (e as { isNoResponders?: unknown }).isNoResponders === "function" && (e as { isNoResponders(): boolean }).isNoResponders()) return true;
-  return e.cause !== undefined && e.cause !== error && isNoResponders(e.cause);
-}
-
-function isPayloadTooLarge(error: unknown): boolean {
-  return error instanceof Error && /max_payload/i.test(error.message);
 }
 
 // Whether a connection is currently connected, learnt from its status events. A disconnected

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// The flow document (SPEC §3): what import/export exchange and what each flow version stores.
+// The flow document (docs/architecture.md): what import/export exchange and what each flow version stores.
 // Browser-safe: the editor parses with the same schema the server does.
 
 export const FLOW_SCHEMA_VERSION = 1;

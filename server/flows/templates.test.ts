@@ -51,13 +51,13 @@ describe("flow templates", () => {
     const calls = nodes.filter((n) => n.kind === "action:http-request");
     expect(calls.map((n) => n.id)).toEqual(["update_crm", "notify_shipping", "update_inventory"]);
     const event = builtInEventTypes["order.placed"].example as { data: Record<string, unknown> };
-    const bodies = await Promise.all(calls.map((n) => evaluateExpression(n.config.body as string, { event, steps: {} })));
+    const bodies = await Promise.all(calls.map((n) => evaluateExpression(n.config.jsonBody as string, { event, steps: {} })));
     expect(bodies[0]).toMatchObject({ orderId: "ORDER-20260312-0042", total: 114.95 });
     expect(bodies[1]).toMatchObject({ items: [{ sku: "SKU-1001", quantity: 1 }, { sku: "SKU-2002", quantity: 2 }] });
     expect(bodies[2]).toMatchObject({ adjustments: [{ sku: "SKU-1001", delta: -1 }, { sku: "SKU-2002", delta: -2 }] });
     // A one-line order still sends lists.
     const single = { ...event, data: { ...event.data, lines: [{ sku: "X", quantity: 3, price: 1 }] } };
-    expect(await evaluateExpression(calls[2]!.config.body as string, { event: single, steps: {} })).toMatchObject({ adjustments: [{ sku: "X", delta: -3 }] });
+    expect(await evaluateExpression(calls[2]!.config.jsonBody as string, { event: single, steps: {} })).toMatchObject({ adjustments: [{ sku: "X", delta: -3 }] });
   });
 
   it("(d) works out the discount once and updates the price on every store", async () => {

@@ -8,7 +8,7 @@ import { transformNode } from "../nodes/transform/definition";
 import { translateNode } from "../nodes/translate/definition";
 import { FLOW_SCHEMA_VERSION, type FlowDocument, type FlowEdge, type FlowNode } from "./flow-document";
 
-// The four examples of the seed document as ready-made flows (SPEC §1). Browser-safe.
+// The four examples of the seed document as ready-made flows (see the README). Browser-safe.
 //
 // They validate with no problems: channels and credentials are referenced by readable ids
 // ("webshop", "amazon", "deepl") that the user sees on each node and can change. Whether those
@@ -129,7 +129,7 @@ const orderFulfilment: FlowTemplate = {
       config: {
         method: "POST",
         url: "https://crm.example.com/api/orders",
-        body: '{\n  "orderId": event.data.orderId,\n  "customer": event.data.customer,\n  "currency": event.data.currency,\n  "total": $sum(event.data.lines.(quantity * price))\n}',
+        jsonBody: '{\n  "orderId": event.data.orderId,\n  "customer": event.data.customer,\n  "currency": event.data.currency,\n  "total": $sum(event.data.lines.(quantity * price))\n}',
       },
       after: ["order_placed"],
     },
@@ -139,7 +139,7 @@ const orderFulfilment: FlowTemplate = {
       config: {
         method: "POST",
         url: "https://shipping.example.com/api/shipments",
-        body: '{\n  "reference": event.data.orderId,\n  "recipient": event.data.customer.name,\n  "items": [event.data.lines.{"sku": sku, "quantity": quantity}]\n}',
+        jsonBody: '{\n  "reference": event.data.orderId,\n  "recipient": event.data.customer.name,\n  "items": [event.data.lines.{"sku": sku, "quantity": quantity}]\n}',
       },
       after: ["order_placed"],
     },
@@ -149,7 +149,7 @@ const orderFulfilment: FlowTemplate = {
       config: {
         method: "POST",
         url: "https://erp.example.com/api/inventory/adjustments",
-        body: '{\n  "reference": event.data.orderId,\n  "adjustments": [event.data.lines.{"sku": sku, "delta": -quantity}]\n}',
+        jsonBody: '{\n  "reference": event.data.orderId,\n  "adjustments": [event.data.lines.{"sku": sku, "delta": -quantity}]\n}',
       },
       after: ["order_placed"],
     },

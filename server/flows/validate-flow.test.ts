@@ -18,7 +18,7 @@ function doc(nodes: FlowNode[], edges: FlowEdge[]): FlowDocument {
 }
 
 const trigger = node("trigger", "trigger:stock.changed");
-const http = (id: string, config: Record<string, unknown> = {}) => node(id, "action:http-request", config);
+const http = (id: string, config: Record<string, unknown> = {}) => node(id, "action:http-request", config, 2);
 
 function problems(document: unknown): FlowProblem[] {
   return validateFlow(document).problems;
@@ -51,11 +51,11 @@ describe("validateFlow", () => {
   });
 
   it("unsupported-version: a node version newer than the registry's", () => {
-    expect(problems(doc([trigger, node("notify", "action:http-request", {}, 2)], [edge("trigger", "notify")]))).toEqual([
+    expect(problems(doc([trigger, node("notify", "action:http-request", {}, 3)], [edge("trigger", "notify")]))).toEqual([
       {
         code: "unsupported-version",
         nodeId: "notify",
-        message: 'HTTP request "notify": saved with version 2 of this node type; this Syncline knows up to version 1',
+        message: 'HTTP request "notify": saved with version 3 of this node type; this Syncline knows up to version 2',
       },
     ]);
   });
@@ -106,7 +106,7 @@ describe("validateFlow", () => {
       doc(
         [
           node("trigger", "trigger:stock.changed", { filter: "event.data.quantity <=" }),
-          http("notify", { body: '{"sku": }', url: "https://example.com/{{ event.data.sku +  }}", headers: { "X-Sku": "{{ event.data.sku" } }),
+          http("notify", { jsonBody: '{"sku": }', url: "https://example.com/{{ event.data.sku +  }}", headers: { "X-Sku": "{{ event.data.sku" } }),
           node("webshop", "action:sync-channel", { channelId: "webshop", mapping: { price: "event.data.price *" } }),
         ],
         [edge("trigger", "notify"), edge("notify", "webshop")],
@@ -116,15 +116,15 @@ describe("validateFlow", () => {
       ["invalid-expression", "trigger", "filter"],
       ["invalid-expression", "notify", "url"],
       ["invalid-expression", "notify", 'headers["X-Sku"]'],
-      ["invalid-expression", "notify", "body"],
+      ["invalid-expression", "notify", "jsonBody"],
       ["invalid-expression", "webshop", "mapping.price"],
     ]);
     expect(found[3]).toEqual({
       code: "invalid-expression",
       nodeId: "notify",
-      field: "body",
+      field: "jsonBody",
       position: 9,
-      message: 'HTTP request "notify": body: The symbol "}" cannot be used as a unary operator (at position 9)',
+      message: 'HTTP request "notify": jsonBody: The symbol "}" cannot be used as a unary operator (at position 9)',
     });
   });
 

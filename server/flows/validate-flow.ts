@@ -2,11 +2,11 @@ import type { z } from "zod";
 import { checkExpressionSyntax } from "../expressions/evaluate-expression";
 import { checkTemplateSyntax } from "../expressions/render-template";
 import { formatFieldPath, visitConfigFields, type ReferenceKind } from "../nodes/config-fields";
-import { handlesOf, isTrigger, type AnyNodeDefinition } from "../nodes/define-node";
+import { handlesOf, isTrigger, upgradeConfig, type AnyNodeDefinition } from "../nodes/define-node";
 import { nodeRegistry, type NodeRegistry } from "../nodes/registry";
 import { FLOW_SCHEMA_VERSION, flowDocumentSchema, type FlowDocument, type FlowEdge, type FlowNode } from "./flow-document";
 
-// The one check of a flow (STYLE.md): the save mutation shows its problems, publish refuses a
+// The one check of a flow (docs/architecture.md): the save mutation shows its problems, publish refuses a
 // flow with any, and the runtime re-checks what it loads. Browser-safe, so the editor runs it on
 // every change. Every node problem names the node by label and id, because that is what people
 // see on the canvas.
@@ -153,7 +153,7 @@ function checkNode(node: FlowNode, definition: AnyNodeDefinition | undefined, pr
     return null;
   }
 
-  const parsed = definition.config.safeParse(node.config);
+  const parsed = definition.config.safeParse(upgradeConfig(definition, node.version, node.config));
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = formatFieldPath(issue.path);

@@ -13,6 +13,8 @@ import {
   startNatsServer,
   type NatsServerProcess,
 } from "./nats-server-process";
+import { withDeadline } from "./deadline";
+import { isJetStreamUnavailable, isNatsTimeout } from "./nats-errors";
 import { probeNatsPort } from "./probe";
 
 export const DEFAULT_NATS_HOST = "127.0.0.1";
@@ -168,14 +170,6 @@ export interface NatsHealth {
   error?: string;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? ` (${err.cause.message})` : "";
@@ -192,7 +186,7 @@ export async function natsStatus(nc: NatsConnection, timeoutMs = 2000): Promise<
   if (nc.isClosed()) return { ok: false, jetstream: false, ...version(), error: "NATS connection is closed" };
   const deadline = Date.now() + timeoutMs;
   try {
-    await withTimeout(
+    await withDeadline(
       nc.flush(),
       timeoutMs,
       `NATS did not answer within ${timeoutMs} ms (server down or the client is reconnecting)`,
@@ -204,13 +198,13 @@ export async function natsStatus(nc: NatsConnection, timeoutMs = 2000): Promise<
   try {
     // jetstreamManager() asks the server for the account's JetStream info, which fails unless
     // JetStream is enabled for this account: exactly the check we want.
-    await withTimeout(
+    await withDeadline(
       jetstreamManager(nc, { timeout: remaining }),
       remaining,
       `JetStream did not answer within ${timeoutMs} ms`,
     );
   } catch (err) {
-    const notEnabled = err instanceof Error && err.name === "JetStreamNotEnabled";
+    const notEnabled = isJetStreamUnavailable(err);
     const error = notEnabled ? "JetStream is not enabled on this NATS server (start nats-server with -js)" : describe(err);
     return { ok: false, jetstream: false, ...version(), error };
   }
@@ -228,8 +222,9 @@ export async function checkNats(url: string, timeoutMs = 2000, auth?: NatsAuthSe
       timeout: timeoutMs,
     });
   } catch (err) {
-    const timedOut = err instanceof Error && err.cause instanceof Error && err.cause.name === "TimeoutError";
-    const error = timedOut ? `cannot connect to NATS at ${redactUrl(url)}: no answer within ${timeoutMs} ms` : err instanceof Error ? err.message : String(err);
+    // openNats already words a refused or failed sign-in for the user; a timeout may hide in its cause.
+    const timedOut = isNatsTimeout(err) || (err instanceof Error && isNatsTimeout(err.cause));
+    const error = timedOut ? `cannot connect to NATS at ${redactUrl(url)}: no answer within ${timeoutMs} ms` : describe(err);
     return { ok: false, jetstream: false, error };
   }
   try {
@@ -282,7 +277,7 @@ export function sharedNats(): Promise<NatsConnection> {
 /** Health of the shared connection; never throws, so GET /api/health can always answer. */
 export async function sharedNatsStatus(timeoutMs = 2000): Promise<NatsHealth> {
   try {
-    const nc = await withTimeout(sharedNats(), timeoutMs, `no NATS connection within ${timeoutMs} ms`);
+    const nc = await withDeadline(sharedNats(), timeoutMs, `no NATS connection within ${timeoutMs} ms`);
     return await natsStatus(nc, timeoutMs);
   } catch (err) {
     return { ok: false, jetstream: false, error: describe(err) };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// The browser-safe half of a node type (STYLE.md): what the editor shows and what the runtime
+// The browser-safe half of a node type (docs/architecture.md): what the editor shows and what the runtime
 // validates against. The server-side executor lives next to it in `execute.ts` and is paired by
 // `kind`, never by position.
 
@@ -20,6 +20,12 @@ export interface NodeDefinition<Config extends z.ZodObject = z.ZodObject, Output
   kind: string;
   /** Bumped when `config` changes incompatibly; saved nodes carry the version they were made with. */
   version: number;
+  /**
+   * How a config saved with an older version becomes one of this version, keyed by the version it
+   * upgrades *from* (`1` turns a version-1 config into a version-2 one). Each step sits next to
+   * the older schema it reads; a version without a step was a compatible change.
+   */
+  upgrades?: Record<number, (config: unknown) => unknown>;
   label: string;
   description: string;
   /** A single emoji or short glyph shown on the node and in the palette. */
@@ -52,6 +58,20 @@ export function handlesOf(definition: AnyNodeDefinition, config: unknown): NodeH
   if (!definition.handles) return [DEFAULT_HANDLE];
   const parsed = definition.config.safeParse(config);
   return definition.handles(parsed.success ? parsed.data : (definition.config.parse({}) as never));
+}
+
+/**
+ * A saved node's config as the current version's schema expects it: every upgrade step from the
+ * node's version up to the definition's, in order. The editor, validateFlow and the runtime all
+ * read old nodes through this, so a flow saved years ago still validates and runs.
+ */
+export function upgradeConfig(definition: Pick<AnyNodeDefinition, "version" | "upgrades">, savedVersion: number, config: unknown): unknown {
+  let upgraded = config;
+  for (let version = savedVersion; version < definition.version; version++) {
+    const step = definition.upgrades?.[version];
+    if (step) upgraded = step(upgraded);
+  }
+  return upgraded;
 }
 
 /** The config a new node starts with: every field's default. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// SPEC §2.4: every node that talks to an outside system has its own retry policy. The runtime
+// docs/guarantees.md §4: every node that talks to an outside system has its own retry policy. The runtime
 // decides *whether* an error is retried (transient vs permanent); this decides *when*.
 
 export const retryPolicySchema = z

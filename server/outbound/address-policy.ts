@@ -2,7 +2,7 @@ import "server-only";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 
-// Which addresses outgoing HTTP may reach (SPEC §5: no SSRF through HTTP actions). Flow authors
+// Which addresses outgoing HTTP may reach (docs/guarantees.md §7: no SSRF through HTTP actions). Flow authors
 // choose URLs, so without this a flow could read cloud metadata (169.254.169.254), the database
 // port on localhost or an admin panel on the office network. Public addresses are fine; private,
 // loopback, link-local, multicast, unspecified and reserved ones only when the operator allows

@@ -4,7 +4,7 @@ import { AddressRefusedError, InvalidAllowlistError } from "./address-policy";
 import { RedirectError, RequestAbortedError, RequestTimeoutError, type OutboundResponse } from "./outbound-request";
 import { parseRetryAfter } from "./retry-after";
 
-// SPEC §2.4 for outgoing HTTP: whether a failed call is worth retrying, and whether the receiver
+// docs/guarantees.md §4 for outgoing HTTP: whether a failed call is worth retrying, and whether the receiver
 // looks down (then the runtime keeps retrying until it is back, up to the max retry age).
 //
 //   connection refused / reset, timeouts, DNS failures, 5xx  → transient, system down

@@ -1,4 +1,4 @@
-// How an executor tells the runtime what kind of failure it hit (SPEC §2.4). Anything else thrown
+// How an executor tells the runtime what kind of failure it hit (docs/guarantees.md §4). Anything else thrown
 // counts as permanent: retrying a bug does not fix it.
 
 /** Worth retrying: network errors, timeouts, 5xx, 429. */

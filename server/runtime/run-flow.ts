@@ -5,7 +5,7 @@ import { ExpressionError } from "../expressions/evaluate-expression";
 import type { FlowDocument, FlowEdge, FlowNode } from "../flows/flow-document";
 import { formatFieldPath, visitConfigFields } from "../nodes/config-fields";
 import type { ExecutionResult, ExecutionServices, NodeExecutor } from "../nodes/define-executor";
-import { DEFAULT_HANDLE, isTrigger, type AnyNodeDefinition } from "../nodes/define-node";
+import { DEFAULT_HANDLE, isTrigger, upgradeConfig, type AnyNodeDefinition } from "../nodes/define-node";
 import { PermanentError, SuspendUntil, TransientError } from "@/server/outbound/execution-errors";
 import { executorRegistry, type ExecutorRegistry } from "../nodes/executors";
 import { retryPolicyOf, type RetryPolicy } from "../nodes/retry-policy";
@@ -89,7 +89,7 @@ export const MAX_RECORDED_BYTES = 16 * 1024;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
- * Stable across retries, redrives and workers, so the receiving system can drop repeats (SPEC §2.3).
+ * Stable across retries, redrives and workers, so the receiving system can drop repeats (docs/guarantees.md §3).
  * Event ids may be 256 characters; receivers commonly cap keys at 255, so long ones are hashed.
  */
 export function defaultIdempotencyKey(eventId: string, flowId: string, flowVersion: number, nodeId: string): string {
@@ -316,7 +316,7 @@ export async function runFlow(input: RunFlowInput): Promise<FlowRunResult> {
     if (!executor) {
       return fail({ message: `this Syncline cannot run "${node.kind}" nodes yet (no executor for the kind)`, transient: false, systemDown: false });
     }
-    const parsed = executor.definition.config.safeParse(node.config);
+    const parsed = executor.definition.config.safeParse(upgradeConfig(executor.definition, node.version, node.config));
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = formatFieldPath(issue.path);

@@ -13,7 +13,7 @@ import {
 } from "@/server/events/event-schema-registry";
 import { builtInEventTypes, eventDataFieldPaths, eventTypeNameSchema } from "@/server/events/event-types";
 
-// The schema registry's custom half (SPEC §3): event types people register in the UI, each with
+// The schema registry's custom half (docs/architecture.md): event types people register in the UI, each with
 // a JSON Schema of its `data` and an example that must satisfy it. The type name is the key and
 // cannot be renamed, because flows (trigger:custom-event) refer to it by name.
 

@@ -7,7 +7,7 @@ import { parseRetryAfter } from "@/server/outbound/retry-after";
 
 // One JSON call to a content provider (DeepL, LibreTranslate, an OpenAI-compatible API), always
 // through `sendRequest` so the SSRF rules, the allow-list and the time limit apply. Failures come
-// back as the runtime's retry decisions (SPEC §2.4), named after the provider and carrying the
+// back as the runtime's retry decisions (docs/guarantees.md §4), named after the provider and carrying the
 // provider's own message:
 //
 //   connection refused / reset, timeouts, 5xx → transient, system down

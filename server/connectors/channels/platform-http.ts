@@ -6,7 +6,7 @@ import type { ConnectorTransport } from "./types";
 
 // Every connector call goes through sendRequest (SSRF policy, deadline, size limit) and the shared
 // failure classification, with one channel-specific rule: a channel that answers 429 is treated
-// like one that is down (SPEC §2, issue 4): the runtime holds the flow's updates for it in order
+// like one that is down (docs/guarantees.md §4): the runtime holds the flow's updates for it in order
 // instead of spending the node's attempts, waiting at least the Retry-After it sent.
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

@@ -6,9 +6,24 @@ import { retryPolicyField } from "../retry-policy";
 // RFC 9110 token characters.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/**
+ * Version 1 called the JSON body `body`, which read as "the raw request body"; version 2 names it
+ * `jsonBody` because its result is always sent as JSON. Kept to upgrade flows saved with version 1.
+ */
+export const httpRequestConfigV1 = z.looseObject({ body: z.string().optional() });
+
+function upgradeFromV1(config: unknown): unknown {
+  const parsed = httpRequestConfigV1.safeParse(config);
+  // Not even an object: let the current schema report it.
+  if (!parsed.success) return config;
+  const { body, ...rest } = parsed.data;
+  return body === undefined ? rest : { ...rest, jsonBody: body };
+}
+
 export const httpRequestNode = defineNode({
   kind: "action:http-request",
-  version: 1,
+  version: 2,
+  upgrades: { 1: upgradeFromV1 },
   label: "HTTP request",
   description: "Calls any HTTP API, e.g. a CRM, a shipping provider or an ERP.",
   icon: "🌍",
@@ -34,8 +49,8 @@ export const httpRequestNode = defineNode({
       })
       .default({})
       .meta({ title: "Headers", description: "Extra request headers; values may contain {{ expressions }}." }),
-    body: expressionField('{"sku": event.data.sku}', {
-      title: "Body",
+    jsonBody: expressionField('{"sku": event.data.sku}', {
+      title: "JSON body",
       description: "A JSONata expression whose result is sent as JSON (not sent for GET and DELETE).",
       multiline: true,
     }),

@@ -103,7 +103,7 @@ describe("action:http-request", () => {
         method: "PUT",
         url: `${base}/products/{{ event.data.sku }}/{{ "a/b c" }}`,
         headers: { "X-Api-Key": "k-{{ event.data.currency }}", Host: "evil.example" },
-        body: '{"sku": event.data.sku, "title": steps.prepare.title, "price": event.data.price}',
+        jsonBody: '{"sku": event.data.sku, "title": steps.prepare.title, "price": event.data.price}',
       }),
     );
 

@@ -76,13 +76,13 @@ export const httpRequestExecutor = defineExecutor(httpRequestNode, async (contex
   }
 
   let body: string | undefined;
-  if (config.method !== "GET" && config.method !== "DELETE" && config.body.trim() !== "") {
-    const value = await evaluateExpression(config.body, expressionContext);
+  if (config.method !== "GET" && config.method !== "DELETE" && config.jsonBody.trim() !== "") {
+    const value = await evaluateExpression(config.jsonBody, expressionContext);
     if (value !== undefined) body = JSON.stringify(value);
   }
 
   // Set after the configured headers: the idempotency key and trace context are the runtime's
-  // promise (SPEC §2.3, §2.6) and a flow cannot switch them off by accident.
+  // promise (docs/guarantees.md §3, §6) and a flow cannot switch them off by accident.
   headers["idempotency-key"] = context.idempotencyKey;
   if (context.traceparent) headers.traceparent = context.traceparent;
   if (body !== undefined) headers["content-type"] ??= "application/json";

@@ -15,7 +15,7 @@ import { syncChannelNode } from "./definition";
 // channel's product / price / stock data (standard mapping, then the node's field mapping), lets
 // the channel's connector apply it, and records the channel's health. Outage signs come back from
 // the connector as TransientError({ systemDown }): the runtime then holds this flow's updates for
-// the channel, in order, until it answers again (SPEC §2).
+// the channel, in order, until it answers again (docs/guarantees.md §2).
 
 /** Where the executor finds channels and credentials and records health; the stores by default. */
 export interface ChannelDirectory {

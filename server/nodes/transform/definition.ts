@@ -3,7 +3,7 @@ import { expressionField } from "../config-fields";
 import { defineNode } from "../define-node";
 
 // No retry policy: a transform calls no outside system, so a failure is the same on every try
-// and goes to the dead-letter queue at once (SPEC §2.4, permanent errors).
+// and goes to the dead-letter queue at once (docs/guarantees.md §4, permanent errors).
 export const transformNode = defineNode({
   kind: "action:transform",
   version: 1,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { cloudEventSchemaFor, scheduleTickDataSchema } from "../../events/event-types";
 import { templateField } from "../config-fields";
 import { defineNode } from "../define-node";
-import { parseCron } from "./cron";
+import { checkCron } from "./cron";
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -26,8 +26,8 @@ export const scheduleTrigger = defineNode({
       .string()
       .trim()
       .superRefine((cron, ctx) => {
-        const parsed = parseCron(cron);
-        if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+        const checked = checkCron(cron);
+        if (!checked.ok) ctx.addIssue({ code: "custom", message: checked.message });
       })
       .default("0 * * * *")
       .meta({

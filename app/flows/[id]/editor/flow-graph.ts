@@ -1,9 +1,9 @@
 import type { Edge, Node, XYPosition } from "@xyflow/react";
 import { FLOW_SCHEMA_VERSION, type FlowDocument, type FlowSettings } from "@/server/flows/flow-document";
-import { defaultConfig } from "@/server/nodes/define-node";
+import { defaultConfig, upgradeConfig } from "@/server/nodes/define-node";
 import { getNodeDefinition } from "@/server/nodes/registry";
 
-// The editor's graph is React Flow's nodes and edges; the flow document (SPEC §3) is what gets
+// The editor's graph is React Flow's nodes and edges; the flow document (docs/architecture.md) is what gets
 // saved. These functions are the only place the two shapes meet.
 
 /** What every step carries. The shape of `config` is given by the node definition of `kind`. */
@@ -28,12 +28,19 @@ export function nodeTypeOf(kind: string): AppNode["type"] {
   return kind.startsWith("trigger:") ? "trigger" : "action";
 }
 
+/** A saved node as the canvas holds it; an older version's config is upgraded, so the form edits the current schema. */
 export function toAppNode(node: { id: string; kind: string; version: number; config: Record<string, unknown>; position: XYPosition }): AppNode {
+  const definition = getNodeDefinition(node.kind);
+  const outdated = definition !== undefined && node.version < definition.version;
   return {
     id: node.id,
     type: nodeTypeOf(node.kind),
     position: { x: node.position.x, y: node.position.y },
-    data: { kind: node.kind, version: node.version, config: node.config },
+    data: {
+      kind: node.kind,
+      version: outdated ? definition!.version : node.version,
+      config: outdated ? (upgradeConfig(definition!, node.version, node.config) as Record<string, unknown>) : node.config,
+    },
   } as AppNode;
 }
 
