@@ -1,6 +1,7 @@
 import "server-only";
 import Ajv2020 from "ajv/dist/2020";
 import AjvDraft07, { type ErrorObject, type ValidateFunction } from "ajv";
+import type { RegExpEngine } from "ajv/dist/types";
 import addFormats from "ajv-formats";
 import { RE2JS } from "re2js";
 
@@ -32,7 +33,12 @@ export function linearPatternProblem(pattern: string): string | null {
   }
 }
 
-function linearRegExp(pattern: string): { test: (input: string) => boolean; toString: () => string } {
+const linearRegExp: RegExpEngine = Object.assign(linearRegExpFor, {
+  // Only used when ajv writes standalone validation code, which Syncline does not.
+  code: "linearRegExp",
+});
+
+function linearRegExpFor(pattern: string): { test: (input: string) => boolean; toString: () => string } {
   const compiled = RE2JS.compile(RE2JS.translateRegExp(pattern));
   return {
     test: (input) => input.length <= MAX_PATTERN_INPUT_LENGTH && compiled.matcher(input).find(),
