@@ -13,6 +13,7 @@ import {
   type EventSchemaRegistry,
 } from "./event-schema-registry";
 import { cloudEventSchema, traceparentSchema, type CloudEvent } from "./event-types";
+import { safeInputSchema } from "@/server/validation/unsafe-input";
 
 // Event ingest (SPEC §2.1, §3): validate every event, then store it in JetStream and answer only
 // after the PubAck. The event id becomes Nats-Msg-Id, so JetStream's duplicate window turns a
@@ -89,8 +90,9 @@ export function newTraceparent(): string {
 }
 
 // Header values cannot hold line breaks and nats.js trims them, so an id or subject with either
-// would be stored under a different Nats-Msg-Id or ordering key than the body says.
-const envelopeSchema = cloudEventSchema.superRefine((event, ctx) => {
+// would be stored under a different Nats-Msg-Id or ordering key than the body says. NUL and
+// unpaired surrogates anywhere are refused first: the worker could not store such an event.
+const envelopeSchema = safeInputSchema.pipe(cloudEventSchema).superRefine((event, ctx) => {
   for (const key of ["id", "subject"] as const) {
     const value = event[key];
     if (value !== value.trim() || /[\r\n]/.test(value)) {
@@ -358,6 +360,8 @@ const BATCH_TYPE = "application/cloudevents-batch+json";
 export interface EventsRequestOptions extends Omit<IngestOptions, "traceparent" | "indexIssues"> {
   /** Default SYNCLINE_MAX_EVENT_BYTES. */
   maxBytes?: number;
+  /** Default SYNCLINE_MAX_BATCH_EVENTS. */
+  maxBatchEvents?: number;
 }
 
 /**
@@ -380,6 +384,12 @@ export async function handleEventsRequest(request: Request, options: EventsReque
   if (batch) {
     if (!Array.isArray(body)) throw new ApiError(400, "A batch is a JSON array of events.", [{ path: "", message: "expected an array of events" }]);
     if (body.length === 0) throw new ApiError(400, "The batch is empty.", [{ path: "", message: "a batch needs at least one event" }]);
+    const maxEvents = options.maxBatchEvents ?? env().SYNCLINE_MAX_BATCH_EVENTS;
+    if (body.length > maxEvents) {
+      throw new ApiError(413, `The batch has ${body.length} events; the limit is ${maxEvents} per request (SYNCLINE_MAX_BATCH_EVENTS).`, [
+        { path: "", message: `at most ${maxEvents} events per batch` },
+      ]);
+    }
     events = body;
   } else {
     if (Array.isArray(body)) {
