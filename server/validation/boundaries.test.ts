@@ -96,6 +96,18 @@ describe("HTTP boundaries", () => {
   });
 });
 
+describe("unsupported methods", () => {
+  it("answer 405 with a body in the error shape and an Allow header, on every route (none takes PUT)", async () => {
+    for (const entry of routes.values()) {
+      if (entry.pattern.startsWith("/api/trpc")) continue;
+      const put = await callRoute(entry, "PUT", { body: "{}" });
+      expect(put.status, entry.pattern).toBe(405);
+      expect(put.headers.get("allow"), entry.pattern).toMatch(/GET|POST/);
+      expect(((await put.json()) as { error: { message: string } }).error.message, entry.pattern).toMatch(/^This endpoint accepts (GET|POST)/);
+    }
+  });
+});
+
 describe("tRPC boundaries", () => {
   it("refuses NUL and surrogates in any procedure's input, with field errors", async () => {
     const caller = callerFor(database.prisma);

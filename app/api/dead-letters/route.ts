@@ -2,6 +2,7 @@ import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http/api-response";
 import { parseQuery } from "@/server/runtime/run-history";
 import { deadLetterListQuerySchema, listDeadLetters } from "@/server/runtime/dead-letter-store";
+import { methodNotAllowed } from "@/server/http/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -11,3 +12,5 @@ export const GET = apiRoute(async (request) => {
   const page = await listDeadLetters(db(), { flowId: query.flow, subject: query.subject, status: query.status, limit: query.limit, cursor: query.cursor });
   return jsonResponse(page);
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");

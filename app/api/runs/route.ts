@@ -1,6 +1,7 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http/api-response";
 import { listRuns, parseQuery, runListQuerySchema } from "@/server/runtime/run-history";
+import { methodNotAllowed } from "@/server/http/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -10,3 +11,5 @@ export const GET = apiRoute(async (request) => {
   const page = await listRuns(db(), { flowId: query.flow, subject: query.subject, status: query.status, limit: query.limit, cursor: query.cursor });
   return jsonResponse(page);
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
