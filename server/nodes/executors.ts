@@ -19,6 +19,11 @@ import { productUpdatedExecutor } from "./trigger-product-updated/execute";
 import { scheduleExecutor } from "./trigger-schedule/execute";
 import { stockChangedExecutor } from "./trigger-stock-changed/execute";
 import { webhookExecutor } from "./trigger-webhook/execute";
+import { sharedExpressionSandbox } from "../expressions/expression-sandbox";
+
+// Only the runtime loads executors: start the expression threads now, so their start-up is not
+// paid inside the first event's run (where it would count against the run's inline budget).
+sharedExpressionSandbox().warmUp();
 
 // The runtime's half of the node registry (STYLE.md): executors are paired with the browser-safe
 // definitions by `kind`. A kind without an executor is a node the editor offers but this worker
