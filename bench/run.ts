@@ -11,6 +11,7 @@ import { measureRuntime } from "./runtime";
 import { measureIngest } from "./ingest";
 import { measureRunHistory } from "./run-history";
 import { connectNats } from "../server/nats/connection";
+import { measureExpressions } from "./expressions";
 import { jetstreamManager } from "@nats-io/jetstream";
 
 const port = Number(process.env.BENCH_PORT ?? 3300);
@@ -111,6 +112,15 @@ async function main() {
     [`runtime, 1-node flow, ${runtime.keys} keys, order+dedup+history`, `${runtime.eventsPerSec} events/s (${runtime.ratioToRawPipeline} × raw)`, "≥ 10,000/s and ≥ 0.5 × raw"],
     [`latency publish → first action @ ${runtime.latency.offeredPerSec}/s`, `p50 ${runtime.latency.p50Ms} ms, p99 ${runtime.latency.p99Ms} ms`, "p50 ≤ 5 ms, p99 ≤ 25 ms"],
     [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB`, "≤ 200 MB, flat"],
+  );
+
+  console.log("expressions: sandbox per-call cost next to direct evaluation…");
+  const expressions = await measureExpressions();
+  results.expressions = expressions;
+  rows.push(
+    ["expression, direct evaluation (baseline)", `${expressions.directUsPerCall} µs/call`, "baseline"],
+    ["expression in the sandbox, one at a time", `${expressions.sandboxUsPerCall} µs/call (+${expressions.overheadUsPerCall} µs)`, "small next to a step's I/O"],
+    ["expression in the sandbox, 32 in flight", `${expressions.sandboxConcurrentUsPerCall} µs/call`, "—"],
   );
 
   printRows(rows);

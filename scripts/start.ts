@@ -10,6 +10,7 @@ import { startEmbeddedPostgres } from "../server/db/embedded-postgres";
 import { checkNats, resolveNatsUrl } from "../server/nats/connection";
 import { applyMigrations } from "../server/db/migrations";
 import { localSecretKey } from "../server/credentials/secret-box";
+import { superviseProcess } from "./worker-supervisor";
 
 const dev = process.argv.includes("--dev");
 
@@ -57,22 +58,30 @@ async function main() {
   const web = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.PORT)], { stdio: "inherit", env: childEnv });
   children.push(web);
   // The runtime worker beside the web app; run more with `npm run worker` on other machines.
-  const worker = spawn(process.execPath, ["--conditions=react-server", path.resolve("scripts/run-worker.mjs")], { stdio: "inherit", env: childEnv });
-  children.push(worker);
+  // Supervised: a crashing worker is restarted with backoff while the web app keeps serving.
+  const worker = superviseProcess({
+    name: "worker",
+    command: process.execPath,
+    args: ["--conditions=react-server", path.resolve("scripts/run-worker.mjs")],
+    env: childEnv,
+  });
   console.log(`[syncline] Open http://localhost:${config.PORT}`);
 
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    const workerStopped = worker.stop();
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
     await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once("exit", r)) : undefined)));
+    await workerStopped;
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error("[syncline] cleanup failed:", error));
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
-  for (const child of children) child.on("exit", (code) => void stop(code ?? 1));
+  // The web app is the product: when it stops, everything stops.
+  web.on("exit", (code) => void stop(code ?? 1));
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv) {

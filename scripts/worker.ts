@@ -7,12 +7,16 @@ import { connectNats, resolveNatsUrl } from "../server/nats/connection";
 import { Worker } from "../server/runtime/worker";
 import { secretKeyFromEnv } from "../server/credentials/secret-box";
 import pg from "pg";
+import { sharedExpressionSandbox } from "../server/expressions/expression-sandbox";
 
 async function main() {
   const config = parseEnv(process.env);
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
   secretKeyFromEnv(); // refuses to start in production without SYNCLINE_SECRET_KEY
   await applyMigrations(config.DATABASE_URL);
+  // Expression threads start now, not inside the first event's run (where start-up would count
+  // against the run's inline budget).
+  sharedExpressionSandbox().warmUp();
   const db = createPrismaClient(config.DATABASE_URL);
   // One connection per partition batch in flight, plus room for lanes and lookups.
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: Math.min(40, config.SYNCLINE_PARTITIONS + 8) });

@@ -42,6 +42,8 @@ const envSchema = z.object({
   SYNCLINE_MAX_RETRY_AGE_MS: z.coerce.number().int().min(1000).default(24 * 3600_000),
   /** Largest accepted request body of POST /api/events, in bytes. */
   SYNCLINE_MAX_EVENT_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  /** Most events in one batch request of POST /api/events. */
+  SYNCLINE_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).default(1_000),
   /**
    * Hosts or CIDR ranges HTTP actions may reach although they are private or loopback
    * (comma-separated, e.g. `127.0.0.1,10.0.0.0/8,erp.internal`). Empty: only public addresses.

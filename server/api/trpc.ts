@@ -5,6 +5,8 @@ import { z, ZodError } from "zod";
 import { db } from "@/server/db/client";
 import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from "@/server/domain-errors";
 import { FlowHasProblemsError } from "@/server/flows/flow-errors";
+import { refuseUnsafeTrpcInput } from "./input-safety-middleware";
+import { internalErrorMessage, reportInternalError } from "./internal-error-report";
 
 export async function createTRPCContext(opts: { headers: Headers }) {
   return { db: db(), headers: opts.headers };
@@ -13,8 +15,13 @@ export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;
 
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, path }) {
     const cause = error.cause;
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      const errorId = reportInternalError(error, path);
+      const { stack: _stack, ...data } = shape.data;
+      return { ...shape, message: internalErrorMessage(errorId), data: { ...data, errorId, zodError: null, problems: null } };
+    }
     return {
       ...shape,
       data: {
@@ -60,4 +67,4 @@ export const createCallerFactory = t.createCallerFactory;
  * The UI's procedures. Syncline is self-hosted for one team; the UI is as open as the network it
  * is served on (see README "Security"), while the automation HTTP API requires an API key.
  */
-export const publicProcedure = t.procedure.use(domainErrors);
+export const publicProcedure = t.procedure.use(refuseUnsafeTrpcInput).use(domainErrors);

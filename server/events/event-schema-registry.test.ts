@@ -8,6 +8,7 @@ import {
   SchemaRegistryUnavailableError,
   schemaIssues,
 } from "./event-schema-registry";
+import { MAX_PATTERN_INPUT_LENGTH } from "./json-schema-validator";
 
 // The schema registry against a real database: built-in types never touch it, custom types are
 // read once per TTL, and JSON Schemas are checked precisely enough to point at the broken keyword.
@@ -72,12 +73,51 @@ describe("compileJsonSchema", () => {
     }
   });
 
-  it("refuses keywords it cannot enforce rather than accepting everything", () => {
-    for (const schema of [{ if: { type: "string" }, then: { minLength: 2 } }, { $ref: "#/$defs/missing" }, { not: { type: "string" } }]) {
-      const compiled = compileJsonSchema(schema);
-      expect(compiled.ok, JSON.stringify(schema)).toBe(false);
-      if (!compiled.ok) expect(compiled.issues[0]?.message).toMatch(/cannot be used/);
-    }
+  it("enforces if/then and not, and refuses a schema whose $ref cannot be resolved", () => {
+    const conditional = compileJsonSchema({ type: "object", if: { properties: { kind: { const: "box" } } }, then: { required: ["size"] }, not: { required: ["forbidden"] } });
+    expect(conditional.ok).toBe(true);
+    if (!conditional.ok) return;
+    expect(schemaIssues(conditional.schema, { kind: "box", size: 2 }, "data")).toEqual([]);
+    expect(schemaIssues(conditional.schema, { kind: "box" }, "data")).toEqual(expect.arrayContaining([{ path: "data.size", message: "required" }]));
+    expect(schemaIssues(conditional.schema, { kind: "bag", forbidden: 1 }, "data")).not.toEqual([]);
+    const missing = compileJsonSchema({ $ref: "#/$defs/missing" });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.issues[0]?.message).toMatch(/cannot be used/);
+  });
+
+  it("checks oneOf as exactly one, not as anyOf", () => {
+    const compiled = compileJsonSchema({ oneOf: [{ type: "integer" }, { type: "number", minimum: 0 }] });
+    expect(compiled.ok).toBe(true);
+    if (!compiled.ok) return;
+    expect(schemaIssues(compiled.schema, -1, "data")).toEqual([]);
+    expect(schemaIssues(compiled.schema, 0.5, "data")).toEqual([]);
+    // 3 matches both branches: valid under anyOf, invalid under oneOf.
+    expect(schemaIssues(compiled.schema, 3, "data")).toEqual(expect.arrayContaining([{ path: "data", message: "must match exactly one schema in oneOf" }]));
+  });
+
+  it("matches patterns in linear time: a catastrophic pattern answers at once", () => {
+    const compiled = compileJsonSchema({ type: "object", properties: { sku: { type: "string", pattern: "^(a|a)+$" } } });
+    expect(compiled.ok).toBe(true);
+    if (!compiled.ok) return;
+    // A backtracking engine needs 2^40 steps for this; the test would time out.
+    expect(schemaIssues(compiled.schema, { sku: `${"a".repeat(40)}!` }, "data")).toEqual([{ path: "data.sku", message: "must match the pattern ^(a|a)+$" }]);
+    expect(schemaIssues(compiled.schema, { sku: "aaaa" }, "data")).toEqual([]);
+  });
+
+  it("does not test strings beyond the cap against a pattern, and says so", () => {
+    const compiled = compileJsonSchema({ type: "object", properties: { note: { type: "string", pattern: "^a*$" } } });
+    expect(compiled.ok).toBe(true);
+    if (!compiled.ok) return;
+    expect(schemaIssues(compiled.schema, { note: "a".repeat(MAX_PATTERN_INPUT_LENGTH) }, "data")).toEqual([]);
+    expect(schemaIssues(compiled.schema, { note: "a".repeat(MAX_PATTERN_INPUT_LENGTH + 1) }, "data")).toEqual([
+      { path: "data.note", message: "is 10,001 characters long; at most 10,000 can be checked against the pattern ^a*$" },
+    ]);
+  });
+
+  it("refuses patterns that need a backtracking engine when the schema is registered", () => {
+    const compiled = compileJsonSchema({ type: "string", pattern: "^(a)\\1$" });
+    expect(compiled.ok).toBe(false);
+    if (!compiled.ok) expect(compiled.issues).toEqual([{ path: "pattern", message: expect.stringMatching(/not a supported regular expression.*backreferences/) }]);
   });
 
   it("enforces `required` names missing from `properties` and object keywords without `type`", () => {

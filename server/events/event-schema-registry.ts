@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db, type PrismaClient } from "@/server/db/client";
 import { getBuiltInEventType, systemEventTypes, type CloudEvent } from "./event-types";
 import { fieldPathsOf, type FieldPath } from "./field-paths";
+import { compileJsonSchemaValidator, jsonSchemaIssues, linearPatternProblem } from "./json-schema-validator";
 
 // The schema registry (docs/architecture.md): which `data` each event type accepts. Built-in types are zod
 // schemas in code; custom types are JSON Schemas registered in the UI (table EventType). Ingest
@@ -47,7 +48,15 @@ export function schemaIssues(schema: z.ZodType, value: unknown, prefix: string):
 // ---------------------------------------------------------------------------------------------
 // JSON Schema → zod
 
-export type CompiledSchema = { ok: true; schema: z.ZodType } | { ok: false; issues: SchemaIssue[] };
+export type CompiledSchema =
+  | {
+      ok: true;
+      /** Validates with ajv (see json-schema-validator.ts); a zod schema so built-in and custom types share schemaIssues. */
+      schema: z.ZodType;
+      /** Completion paths (`event.data.…`); empty when the schema is too dynamic to list them. */
+      fields: FieldPath[];
+    }
+  | { ok: false; issues: SchemaIssue[] };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -95,9 +104,8 @@ function checkShape(node: unknown, path: string[], issues: SchemaIssue[], depth:
       continue;
     }
     for (const [name, child] of Object.entries(map)) {
-      if (key === "patternProperties" && !compilesAsRegExp(name)) {
-        issues.push({ path: joinPath("", [...path, key, name]), message: "is not a valid regular expression" });
-      }
+      const problem = key === "patternProperties" ? linearPatternProblem(name) : null;
+      if (problem) issues.push({ path: joinPath("", [...path, key, name]), message: problem });
       checkShape(child, [...path, key, name], issues, depth + 1);
     }
   }
@@ -141,25 +149,15 @@ function checkShape(node: unknown, path: string[], issues: SchemaIssue[], depth:
     if (node[key] !== undefined && typeof node[key] !== "string") issues.push({ path: at(key), message: "must be a string" });
   }
   if (typeof node.pattern === "string") {
-    if (!compilesAsRegExp(node.pattern)) issues.push({ path: at("pattern"), message: "is not a valid regular expression" });
+    const problem = linearPatternProblem(node.pattern);
+    if (problem) issues.push({ path: at("pattern"), message: problem });
   } else if (node.pattern !== undefined) {
     issues.push({ path: at("pattern"), message: "must be a regular expression (string)" });
   }
 }
 
-function compilesAsRegExp(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// Two places where z.fromJSONSchema disagrees with JSON Schema and would accept invalid data:
-// a `required` name that is not listed under `properties` is not enforced, and object or array
-// keywords without a `type` are ignored. Rewriting the schema closes both gaps; the second one
-// means "properties" without "type" demands an object, which is what event data authors mean.
+// Completion only: z.fromJSONSchema gives the field paths. It ignores a `required` name missing
+// from `properties` and object keywords without `type`; the rewrite lists those fields too.
 function normalize(node: Json, depth = 0): Json {
   if (!isObject(node) || depth > MAX_DEPTH) return node;
   const out: JsonObject = {};
@@ -192,30 +190,31 @@ function normalize(node: Json, depth = 0): Json {
 }
 
 /**
- * Turns a registered JSON Schema (draft 2020-12; draft-07 accepted) into a zod schema, or says
- * precisely what is wrong with it. Not supported: `if`/`then`/`else`, `not` (other than `{}`),
- * `dependent*`, `unevaluated*` and remote `$ref`s; `oneOf` is checked like `anyOf`.
+ * Checks a registered JSON Schema (draft 2020-12; draft-07 when its `$schema` says so) and
+ * compiles it with ajv, or says precisely what is wrong with it. Remote `$ref`s are not fetched.
  */
 export function compileJsonSchema(jsonSchema: unknown): CompiledSchema {
   const issues: SchemaIssue[] = [];
   checkShape(jsonSchema, [], issues, 0);
   if (issues.length > 0) return { ok: false, issues };
+  let validate: ReturnType<typeof compileJsonSchemaValidator>;
   try {
-    // A private registry per schema: fromJSONSchema stores unknown keywords (and `$id`s, which
-    // must be unique) as metadata, and the global registry would collect them from every compile.
-    const schema = z.fromJSONSchema(normalize(jsonSchema as Json) as z.core.JSONSchema.JSONSchema, { registry: z.registry() });
-    // Some problems (an unresolvable local $ref inside a lazy branch) only show on first use.
-    schema.safeParse(null);
-    return { ok: true, schema };
+    validate = compileJsonSchemaValidator(jsonSchema);
   } catch (error) {
     return { ok: false, issues: [{ path: "", message: `cannot be used: ${(error as Error).message}` }] };
   }
+  const schema = z.unknown().superRefine((value, ctx) => {
+    for (const issue of jsonSchemaIssues(validate, value)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+  });
+  return { ok: true, schema, fields: customFieldPaths(jsonSchema) };
 }
 
-/** Completion paths (`event.data.…`) of a compiled custom schema. */
-export function customFieldPaths(schema: z.ZodType): FieldPath[] {
+function customFieldPaths(jsonSchema: unknown): FieldPath[] {
   try {
-    return fieldPathsOf(schema, "event.data");
+    // A private registry per schema: fromJSONSchema stores unknown keywords (and `$id`s, which
+    // must be unique) as metadata, and the global registry would collect them from every compile.
+    const zodSchema = z.fromJSONSchema(normalize(jsonSchema as Json) as z.core.JSONSchema.JSONSchema, { registry: z.registry() });
+    return fieldPathsOf(zodSchema, "event.data");
   } catch {
     return [];
   }

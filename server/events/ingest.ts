@@ -14,6 +14,7 @@ import {
   type EventSchemaRegistry,
 } from "./event-schema-registry";
 import { cloudEventSchema, traceparentSchema, type CloudEvent } from "./event-types";
+import { safeInputSchema } from "@/server/validation/unsafe-input";
 
 // Event ingest (docs/guarantees.md §1, docs/architecture.md): validate every event, then store it in JetStream and answer only
 // after the PubAck. The event id becomes Nats-Msg-Id, so JetStream's duplicate window turns a
@@ -94,8 +95,9 @@ export function newTraceparent(): string {
 }
 
 // Header values cannot hold line breaks and nats.js trims them, so an id or subject with either
-// would be stored under a different Nats-Msg-Id or ordering key than the body says.
-const envelopeSchema = cloudEventSchema.superRefine((event, ctx) => {
+// would be stored under a different Nats-Msg-Id or ordering key than the body says. NUL and
+// unpaired surrogates anywhere are refused first: the worker could not store such an event.
+const envelopeSchema = safeInputSchema.pipe(cloudEventSchema).superRefine((event, ctx) => {
   for (const key of ["id", "subject"] as const) {
     const value = event[key];
     if (value !== value.trim() || /[\r\n]/.test(value)) {

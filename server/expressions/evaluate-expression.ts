@@ -1,8 +1,10 @@
 import jsonata from "jsonata";
+import { sharedExpressionSandbox } from "./expression-sandbox";
 
 // Expressions are JSONata: a query language with no access to JavaScript, the network or the
-// file system, so user-written expressions can run in the browser (preview) and in the worker
-// alike. The guardrails below keep one runaway expression from stalling a worker.
+// file system. The editor checks their syntax in the browser; the runtime evaluates them in the
+// expression sandbox (a warm pool of worker threads with a heap limit and a hard deadline, see
+// expression-sandbox.ts), so one runaway expression fails its step instead of stalling a worker.
 
 /** What an expression sees: the triggering event and the outputs of earlier steps by node id. */
 export interface ExpressionContext {
@@ -17,7 +19,7 @@ export interface ExpressionSyntaxProblem {
 }
 
 export interface EvaluateOptions {
-  /** Evaluation gives up after this long; JSONata checks between steps. Default 1,000 ms. */
+  /** The sandbox stops the evaluation after this long, even inside one step. Default 1,000 ms. */
   timeoutMs?: number;
 }
 
@@ -40,8 +42,8 @@ const MAX_STACK_DEPTH = 500;
 const MAX_SEQUENCE_LENGTH = 100_000;
 const MAX_EXPRESSION_LENGTH = 10_000;
 
-// The worker evaluates the same few expressions for every event: compiling once per text saves
-// a parse per event. Bounded, oldest first out, so a flood of distinct expressions cannot grow it.
+// The editor checks the same few expressions on every keystroke: compiling once per text saves a
+// parse. Bounded, oldest first out, so a flood of distinct expressions cannot grow it.
 const CACHE_LIMIT = 1_000;
 const compiled = new Map<string, { timeoutMs: number; expression: jsonata.Expression }>();
 
@@ -97,32 +99,20 @@ export function checkExpressionSyntax(expression: string): ExpressionSyntaxProbl
 }
 
 /**
- * Evaluates a JSONata expression against `{ event, steps }`. Returns plain JSON values
- * (`undefined` when nothing matched) and throws `ExpressionError` on syntax or evaluation errors.
+ * Evaluates a JSONata expression against `{ event, steps }` in the expression sandbox. Returns
+ * plain JSON values (`undefined` when nothing matched) and throws `ExpressionError` on syntax or
+ * evaluation errors, including a stopped evaluation ("Expression exceeded 1 s and was stopped").
  */
 export async function evaluateExpression(expression: string, context: ExpressionContext, options: EvaluateOptions = {}): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (expression.trim() === "") throw new ExpressionError("Expression is empty", 0, undefined, expression);
-  const compiledExpression = compile(expression, timeoutMs);
-  try {
-    return toPlainValue(await compiledExpression.evaluate({ event: context.event, steps: context.steps }));
-  } catch (error) {
-    throw toExpressionError(error, expression);
-  }
-}
-
-// JSONata marks result arrays with extra properties (`sequence`, `keepSingleton`) and may return
-// functions; step outputs are stored as JSON and compared in tests, so strip all of that here.
-function toPlainValue(value: unknown): unknown {
-  if (typeof value === "function") return undefined;
-  if (Array.isArray(value)) return value.map(toPlainValue).filter((item) => item !== undefined);
-  if (value !== null && typeof value === "object") {
-    const plain: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      const converted = toPlainValue(item);
-      if (converted !== undefined) plain[key] = converted;
-    }
-    return plain;
-  }
-  return value;
+  // Parsed here first: a syntax error is reported without a round trip, and the cache is shared
+  // with the syntax check.
+  compile(expression, timeoutMs);
+  const outcome = await sharedExpressionSandbox().evaluate(expression, { event: context.event, steps: context.steps }, timeoutMs);
+  if (outcome.ok) return outcome.value;
+  const { message, position, code } = outcome.error;
+  // JSONata's own between-steps timeout and the sandbox's deadline mean the same thing to a user.
+  if (code === "D1012") throw new ExpressionError(`Expression exceeded ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`} and was stopped`, 0, code, expression);
+  throw new ExpressionError(message, position, code, expression);
 }

@@ -3,6 +3,7 @@ import { z, type ZodType } from "zod";
 import { db } from "@/server/db/client";
 import { authenticateBearer } from "@/server/auth/api-keys";
 import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from "@/server/domain-errors";
+import { safeInputSchema, unsafeInputIssues } from "@/server/validation/unsafe-input";
 
 // The automation HTTP API's shared plumbing: one error shape, Bearer auth, bounded JSON bodies,
 // and domain errors mapped to status codes, so no user input ever turns into a 500.
@@ -48,7 +49,7 @@ export async function readJsonBody<S extends ZodType>(request: Request, schema: 
   } catch (error) {
     throw new ApiError(400, `The body is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = schema.safeParse(value);
+  const parsed = safeInputSchema.pipe(schema).safeParse(value);
   if (!parsed.success) throw new ApiError(400, "The body does not match the expected shape.", zodIssues(parsed.error));
   return parsed.data;
 }
@@ -74,6 +75,38 @@ async function readTextBounded(request: Request, maxBytes: number): Promise<stri
 type Handler<P> = (request: Request, context: { params: P; apiKeyId: string }) => Promise<Response>;
 
 /**
+ * Route parameters and the query string, checked like bodies (a NUL in `?subject=` would reach
+ * Postgres). A malformed percent-escape arrives undecoded, e.g. `%E0%A4%A`: refused here too.
+ */
+function checkParamsAndQuery(request: Request, params: unknown): void {
+  const issues: ApiIssue[] = [];
+  for (const [key, value] of Object.entries((params ?? {}) as Record<string, unknown>)) {
+    for (const issue of unsafeInputIssues(value)) issues.push({ path: ["params", key, ...issue.path].join("."), message: issue.message });
+  }
+  let url: URL | null = null;
+  try {
+    url = new URL(request.url);
+  } catch {
+    // Next has parsed this URL already; nothing to check beyond what it accepted.
+  }
+  if (url) {
+    for (const [key, value] of url.searchParams) {
+      for (const text of [key, value]) {
+        for (const issue of unsafeInputIssues(text)) issues.push({ path: ["query", key].join("."), message: issue.message });
+      }
+    }
+    for (const segment of url.pathname.split("/")) {
+      try {
+        decodeURIComponent(segment);
+      } catch {
+        issues.push({ path: "path", message: `"${segment}" is not a valid percent-encoded path segment` });
+      }
+    }
+  }
+  if (issues.length > 0) throw new ApiError(400, "The URL contains characters that cannot be used.", issues);
+}
+
+/**
  * Wraps a route handler: requires a valid Bearer API key (401 otherwise), turns ApiError and
  * domain errors into their status codes, and logs anything unexpected as a 500.
  */
@@ -86,7 +119,9 @@ export function apiRoute<P = Record<string, never>>(handler: Handler<P>) {
           "WWW-Authenticate": 'Bearer realm="syncline"',
         });
       }
-      return await handler(request, { params: await context.params, apiKeyId });
+      const params = await context.params;
+      checkParamsAndQuery(request, params);
+      return await handler(request, { params, apiKeyId });
     } catch (error) {
       return errorToResponse(error);
     }

@@ -19,6 +19,8 @@ const BATCH_TYPE = "application/cloudevents-batch+json";
 export interface EventsRequestOptions extends Omit<IngestOptions, "traceparent" | "indexIssues"> {
   /** Default SYNCLINE_MAX_EVENT_BYTES. */
   maxBytes?: number;
+  /** Default SYNCLINE_MAX_BATCH_EVENTS. */
+  maxBatchEvents?: number;
 }
 
 /**
@@ -41,6 +43,12 @@ export async function handleEventsRequest(request: Request, options: EventsReque
   if (batch) {
     if (!Array.isArray(body)) throw new ApiError(400, "A batch is a JSON array of events.", [{ path: "", message: "expected an array of events" }]);
     if (body.length === 0) throw new ApiError(400, "The batch is empty.", [{ path: "", message: "a batch needs at least one event" }]);
+    const maxEvents = options.maxBatchEvents ?? env().SYNCLINE_MAX_BATCH_EVENTS;
+    if (body.length > maxEvents) {
+      throw new ApiError(413, `The batch has ${body.length} events; the limit is ${maxEvents} per request (SYNCLINE_MAX_BATCH_EVENTS).`, [
+        { path: "", message: `at most ${maxEvents} events per batch` },
+      ]);
+    }
     events = body;
   } else {
     if (Array.isArray(body)) {

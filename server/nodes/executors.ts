@@ -14,6 +14,11 @@ import { transformExecutor } from "./transform/execute";
 import { translateExecutor } from "./translate/execute";
 import { scheduleExecutor } from "./trigger-schedule/execute";
 import { webhookExecutor } from "./trigger-webhook/execute";
+import { sharedExpressionSandbox } from "../expressions/expression-sandbox";
+
+// Only the runtime loads executors: start the expression threads now, so their start-up is not
+// paid inside the first event's run (where it would count against the run's inline budget).
+sharedExpressionSandbox().warmUp();
 
 // The runtime's half of the node registry (see docs/architecture.md): executors are paired with the
 // browser-safe definitions by `kind`, never by position. This is a second import list only because

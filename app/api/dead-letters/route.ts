@@ -2,6 +2,7 @@ import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
 import { parseQuery } from "@/server/http-api/query-params";
 import { deadLetterListQuerySchema, listDeadLetters } from "@/server/history/dead-letter-store";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -11,3 +12,5 @@ export const GET = apiRoute(async (request) => {
   const page = await listDeadLetters(db(), { flowId: query.flow, subject: query.subject, status: query.status, limit: query.limit, cursor: query.cursor });
   return jsonResponse(page);
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");

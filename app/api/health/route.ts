@@ -1,4 +1,5 @@
 import { health } from "@/server/http-api/health";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -7,3 +8,5 @@ export async function GET() {
   const report = await health();
   return Response.json(report, { status: report.status === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store" } });
 }
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");

@@ -2,6 +2,7 @@ import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
 import { keyTimeline, timelineQuerySchema } from "@/server/history/run-history";
 import { parseQuery } from "@/server/http-api/query-params";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -10,3 +11,5 @@ export const GET = apiRoute(async (request) => {
   const query = parseQuery(request.url, timelineQuerySchema);
   return jsonResponse(await keyTimeline(db(), query.subject, { limit: query.limit }));
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");

@@ -6,7 +6,6 @@ import { Prisma, type EventType, type PrismaClient } from "@/server/db/generated
 import {
   compileJsonSchema,
   customExampleEvent,
-  customFieldPaths,
   eventSchemaRegistry,
   reservedEventTypeReason,
   schemaIssues,
@@ -80,7 +79,7 @@ function present(row: EventType) {
     /** The example as a complete CloudEvent, as the test-event button sends it. */
     exampleEvent: customExampleEvent(row.type, row.example),
     /** Paths inside `event.data` for completion; empty when the stored schema no longer compiles. */
-    fields: compiled.ok ? customFieldPaths(compiled.schema) : [],
+    fields: compiled.ok ? compiled.fields : [],
     schemaProblems: compiled.ok ? [] : compiled.issues,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

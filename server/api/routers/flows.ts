@@ -21,7 +21,12 @@ export const flowsRouter = createTRPCRouter({
   ),
 
   create: publicProcedure
-    .input(z.object({ name: flowName.optional(), templateId: z.string().optional() }))
+    .input(
+      z.object({
+        name: flowName.optional(),
+        templateId: z.string().refine((id) => flowTemplates.some((t) => t.id === id), "unknown template: choose one of the listed templates").optional(),
+      }),
+    )
     .mutation(({ ctx, input }) => flowStore.createFlowFromTemplate(ctx.db, input)),
 
   import: publicProcedure

@@ -1,6 +1,7 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
 import { discardDeadLetter, getDeadLetter } from "@/server/history/dead-letter-store";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -12,3 +13,5 @@ export const DELETE = apiRoute<{ id: string }>(async (_request, { params }) => {
   await discardDeadLetter(db(), params.id);
   return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
 });
+
+export const { POST, PUT, PATCH } = methodNotAllowed("GET", "DELETE");

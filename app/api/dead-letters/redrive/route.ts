@@ -1,6 +1,7 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse, readJsonBody } from "@/server/http-api/api-response";
 import { bulkRedriveSchema, requestRedriveMany } from "@/server/history/dead-letter-store";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -11,3 +12,5 @@ export const POST = apiRoute(async (request) => {
   // 202: the owning workers do the redrive; this only records that it was asked for.
   return jsonResponse(result, 202);
 });
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

@@ -3,6 +3,7 @@ import { apiRoute, jsonResponse, readJsonBody } from "@/server/http-api/api-resp
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { createFlow } from "@/server/flows/flow-store";
 import { validateFlow } from "@/server/flows/validate-flow";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -13,3 +14,5 @@ export const POST = apiRoute(async (request) => {
   const { problems } = validateFlow(document);
   return jsonResponse({ id, problems }, 201, { Location: `/api/flows/${id}/export` });
 });
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

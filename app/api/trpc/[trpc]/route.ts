@@ -10,9 +10,7 @@ function handler(req: Request) {
     req,
     router: appRouter,
     createContext: () => createTRPCContext({ headers: req.headers }),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
-    },
+    // INTERNAL_SERVER_ERROR details are logged with a correlation id by the error formatter (server/api/trpc.ts).
   });
 }
 

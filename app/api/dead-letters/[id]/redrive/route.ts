@@ -2,6 +2,7 @@ import { env } from "@/server/env";
 import { db } from "@/server/db/client";
 import { ApiError, apiRoute, jsonResponse, readJsonBody } from "@/server/http-api/api-response";
 import { redriveBodySchema, requestRedrive } from "@/server/history/dead-letter-store";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -52,3 +53,5 @@ async function readOptionalBody(request: Request) {
 }
 
 const BLANK = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

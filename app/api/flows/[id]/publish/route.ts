@@ -2,6 +2,7 @@ import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
 import { publishFlow } from "@/server/flows/flow-store";
 import { notifyFlowsChanged } from "@/server/runtime/worker-notifier";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -11,3 +12,5 @@ export const POST = apiRoute<{ id: string }>(async (_request, { params }) => {
   void notifyFlowsChanged();
   return jsonResponse({ id: params.id, version });
 });
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
