@@ -22,7 +22,7 @@ const layers: string[][] = [
   ["events"],
   ["outbound"],
   ["db", "nats"],
-  ["env", "domain-errors"],
+  ["env", "domain-errors", "validation"],
 ];
 
 /**
