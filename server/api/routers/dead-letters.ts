@@ -12,6 +12,27 @@ import {
   requestRedrive,
   requestRedriveMany,
 } from "@/server/runtime/dead-letter-store";
+import { env } from "@/server/env";
+import { eventsStreamName } from "@/server/runtime/stream-layout";
+import {
+  editedEventIssues,
+  inboxDetail,
+  inboxFilterSchema,
+  listInbox,
+  listResolved,
+  openDeadLetterCount,
+  redriveOne,
+  redriveOneSchema,
+} from "@/server/history/dead-letter-inbox";
+import {
+  bulkRedriveInputSchema,
+  bulkRedriveProgress,
+  discardManyInputSchema,
+  discardMany,
+  previewBulkRedrive,
+  progressInputSchema,
+  startBulkRedrive,
+} from "@/server/history/dead-letter-bulk-redrive";
 
 const deadLetterId = z.object({ id: z.string().min(1).max(200) });
 
@@ -35,4 +56,35 @@ export const deadLettersRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => requestRedriveMany(ctx.db, input)),
 
   discard: historyProcedure.input(deadLetterId).mutation(({ ctx, input }) => discardDeadLetter(ctx.db, input.id)),
+
+  // The inbox page (server/history/dead-letter-inbox.ts, dead-letter-bulk-redrive.ts).
+  inbox: historyProcedure.input(inboxFilterSchema).query(({ ctx, input }) => listInbox(ctx.db, input)),
+
+  resolved: historyProcedure
+    .input(z.object({ flowId: flowIdParam.optional(), subject: subjectParam.optional() }))
+    .query(({ ctx, input }) => listResolved(ctx.db, input)),
+
+  openCount: historyProcedure.query(({ ctx }) => openDeadLetterCount(ctx.db)),
+
+  detail: historyProcedure
+    .input(deadLetterId)
+    .query(({ ctx, input }) => inboxDetail(ctx.db, input.id, eventsStreamName({ prefix: env().SYNCLINE_PREFIX }))),
+
+  /** Field issues of an edited event (empty: it can be sent), checked as the person types. */
+  checkEdit: historyProcedure
+    .input(deadLetterId.extend({ event: z.unknown() }))
+    .query(async ({ ctx, input }) => {
+      const row = await ctx.db.deadLetter.findUnique({ where: { id: input.id }, select: { event: true } });
+      return row ? editedEventIssues(ctx.db, row.event, input.event) : [{ path: "", message: "this dead letter no longer exists" }];
+    }),
+
+  redriveOne: historyProcedure.input(redriveOneSchema).mutation(({ ctx, input }) => redriveOne(ctx.db, input)),
+
+  previewBulkRedrive: historyProcedure.input(bulkRedriveInputSchema).mutation(({ ctx, input }) => previewBulkRedrive(ctx.db, input)),
+
+  startBulkRedrive: historyProcedure.input(bulkRedriveInputSchema).mutation(({ ctx, input }) => startBulkRedrive(ctx.db, input)),
+
+  bulkProgress: historyProcedure.input(progressInputSchema).query(({ ctx, input }) => bulkRedriveProgress(ctx.db, input.ids)),
+
+  discardMany: historyProcedure.input(discardManyInputSchema).mutation(({ ctx, input }) => discardMany(ctx.db, input.ids)),
 });
