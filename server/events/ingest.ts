@@ -13,6 +13,7 @@ import {
   type EventSchemaRegistry,
 } from "./event-schema-registry";
 import { cloudEventSchema, traceparentSchema, type CloudEvent } from "./event-types";
+import { countIngested } from "@/server/monitoring/ingest-counter";
 
 // Event ingest (SPEC §2.1, §3): validate every event, then store it in JetStream and answer only
 // after the PubAck. The event id becomes Nats-Msg-Id, so JetStream's duplicate window turns a
@@ -198,6 +199,7 @@ export async function ingestEvents(events: unknown[], options: IngestOptions = {
     }
     throw unavailable("NATS did not confirm the events", firstError);
   }
+  countIngested(prepared.map((p, index) => ({ type: p.event.type, duplicate: acks[index]?.duplicate === true })));
   return prepared.map((p, index) => ({ id: p.event.id, status: acks[index]?.duplicate ? "duplicate" : "accepted" }));
 }
 
