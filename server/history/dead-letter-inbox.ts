@@ -5,6 +5,7 @@ import { cloudEventSchema } from "@/server/events/event-types";
 import { createEventSchemaRegistry } from "@/server/events/event-schema-registry";
 import { ApiError, zodIssues, type ApiIssue } from "@/server/http/api-response";
 import { flowIdParam, flowNames, subjectParam } from "@/server/runtime/run-history";
+import { errorClasses, errorClassOf, type ErrorClass } from "./error-classes";
 import { getDeadLetter, requestRedrive, type DeadLetterStoreOptions, type DeadLetterSummary } from "@/server/runtime/dead-letter-store";
 
 // The read model behind the dead-letter inbox page: open letters grouped by (flow, key) with the
@@ -15,32 +16,6 @@ type Db = PrismaClient;
 
 /** Open letters the inbox loads at once; a backlog larger than this is narrowed with the filters. */
 export const INBOX_LIMIT = 1000;
-
-export const errorClasses = ["client-error", "server-error", "timeout", "network", "invalid-data", "other"] as const;
-export type ErrorClass = (typeof errorClasses)[number];
-export const errorClassLabels: Record<ErrorClass, string> = {
-  "client-error": "Refused by the system (4xx)",
-  "server-error": "System error (5xx)",
-  timeout: "Timed out",
-  network: "Could not connect",
-  "invalid-data": "Invalid data or config",
-  other: "Other",
-};
-
-/**
- * Groups a letter's last error the way an operator triages: the outside system refused it (fix
- * the payload), it broke (redrive later), or our side could not use the data. Derived from the
- * message so old letters classify too.
- */
-export function errorClassOf(error: string): ErrorClass {
-  const status = /\b(?:HTTP|status)\s*(\d{3})\b/i.exec(error)?.[1];
-  if (status?.startsWith("4")) return "client-error";
-  if (status?.startsWith("5")) return "server-error";
-  if (/timed? ?out|timeout|ETIMEDOUT/i.test(error)) return "timeout";
-  if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|socket|network|fetch failed|connect/i.test(error)) return "network";
-  if (/schema|invalid|required|expected|expression|config|not allowed/i.test(error)) return "invalid-data";
-  return "other";
-}
 
 export const ageFilters = ["1h", "24h", "7d", "older"] as const;
 const ageBoundsMs: Record<(typeof ageFilters)[number], [number, number]> = {
