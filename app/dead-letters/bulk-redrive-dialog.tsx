@@ -122,7 +122,7 @@ export function BulkRedriveDialog({ selection, description, onClose }: { selecti
                 {preview.calls.length === 0 ? "No calls to outside systems." : `Calls: ${preview.calls.map((c) => `${c.count} to ${c.system}`).join(", ")}`}
                 {preview.heldCalls > 0 ? `, then up to ${preview.heldCalls} for the events held behind them` : ""}.
               </div>
-              <div style={{ maxHeight: 280, overflow: "auto", border: "1px solid var(--border)", borderRadius: 8 }}>
+              <div tabIndex={0} role="region" aria-label="Per-event changes" style={{ maxHeight: 280, overflow: "auto", border: "1px solid var(--border)", borderRadius: 8 }}>
                 <table className="table" aria-label="Preview">
                   <thead><tr><th>Key</th><th>Event</th><th>Change to the data</th><th>Outcome</th></tr></thead>
                   <tbody>

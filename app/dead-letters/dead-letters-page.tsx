@@ -50,7 +50,7 @@ function GroupCard({ group, selected, toggle, toggleAll, onOpen }: {
       <header className="card-body" style={{ display: "flex", alignItems: "center", gap: 12, borderBottom: "1px solid var(--border)", flexWrap: "wrap" }}>
         <input type="checkbox" aria-label={`Select all of ${group.orderingKey} in ${flow}`} checked={all} onChange={(e) => toggleAll(ids, e.target.checked)} />
         <h2 style={{ fontSize: 15 }}>
-          <Link href={`/keys/${encodeURIComponent(group.orderingKey)}`}>{group.orderingKey}</Link> <span className="muted">in</span> {flow}
+          <Link href={`/keys/${encodeURIComponent(group.orderingKey)}`} style={{ textDecoration: "underline" }}>{group.orderingKey}</Link> <span className="muted">in</span> {flow}
         </h2>
         <span className="badge badge-danger" data-testid="group-count">{group.letters.length} dead {group.letters.length === 1 ? "letter" : "letters"}</span>
         <span style={{ flex: 1 }} />

@@ -49,7 +49,7 @@ function Body({ data }: { data: Dashboard }) {
 
   return (
     <>
-      <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(150px, 1fr))", gap: 12 }}>
+      <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(132px, 1fr))", gap: 12 }}>
         <Stat label="Events in (avg / s)" value={eventRate.toFixed(2)} testId="stat-throughput" />
         <Stat label="Runs" value={String(series.totals.runs)} testId="stat-runs" />
         <Stat label="Failed runs" value={String(failed)} testId="stat-failed" tone={failed ? "danger" : undefined} />

@@ -190,7 +190,7 @@ function toAttempt(raw: unknown, steps: unknown[]): Attempt {
     typeof a.durationMs === "number" ? a.durationMs
       : step && typeof step.startedAt === "string" && typeof step.finishedAt === "string" ? Date.parse(step.finishedAt) - Date.parse(step.startedAt)
         : null;
-  const code = typeof a.statusCode === "number" ? a.statusCode : Number(/\b(?:HTTP|status)\s*(\d{3})\b/i.exec(error)?.[1] ?? NaN);
+  const code = typeof a.statusCode === "number" ? a.statusCode : Number(/\b(?:HTTP|status|answered)\s*(\d{3})\b/i.exec(error)?.[1] ?? NaN);
   return {
     at: typeof a.at === "string" ? a.at : null,
     error,

@@ -18,7 +18,7 @@ export const errorClassLabels: Record<ErrorClass, string> = {
  * message so old letters classify too.
  */
 export function errorClassOf(error: string): ErrorClass {
-  const status = /\b(?:HTTP|status)\s*(\d{3})\b/i.exec(error)?.[1];
+  const status = /\b(?:HTTP|status|answered)\s*(\d{3})\b/i.exec(error)?.[1];
   if (status?.startsWith("4")) return "client-error";
   if (status?.startsWith("5")) return "server-error";
   if (/timed? ?out|timeout|ETIMEDOUT/i.test(error)) return "timeout";
