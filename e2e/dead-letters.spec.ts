@@ -36,7 +36,7 @@ async function shoot(page: Page, name: string) {
 
 
 test("a poison event waits in the inbox with its held events; a fixed payload is redriven and the key's events arrive in order", async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   const suffix = Math.random().toString(36).slice(2, 8);
   const sku = `SKU-DL-${suffix}`;
 
@@ -53,9 +53,9 @@ test("a poison event waits in the inbox with its held events; a fixed payload is
   await sendStock(page.request, [1, 2, 3, 4, 5].map((q) => ({ id: `dl-${suffix}-${q}`, sku, quantity: q })));
 
   const group = page.getByTestId("dead-letter-group").filter({ hasText: sku });
-  await expect(group).toBeVisible({ timeout: 30_000 });
+  await expect(group).toBeVisible({ timeout: 90_000 });
   await expect(group.getByTestId("group-count")).toHaveText("1 dead letter");
-  await expect(group.getByTestId("held-count")).toContainText(`${sku} in ${flowName}: 3 events waiting behind this dead letter`, { timeout: 30_000 });
+  await expect(group.getByTestId("held-count")).toContainText(`${sku} in ${flowName}: 3 events waiting behind this dead letter`, { timeout: 60_000 });
   await expect(page.getByTestId("dead-letter-count")).toHaveText(/^[1-9]\d*$/, { timeout: 15_000 });
   expect(receiver.effectsByKey().get(sku)).toEqual([1]);
   await shoot(page, "dead-letters-full");
@@ -81,17 +81,17 @@ test("a poison event waits in the inbox with its held events; a fixed payload is
   };
   // Invalid: the schema says quantity is an integer.
   await replacePayload({ sku, quantity: "twenty" });
-  await expect(dialog.getByTestId("field-error")).toContainText("data.quantity");
+  await expect(dialog.getByTestId("field-error")).toContainText("data.quantity", { timeout: 20_000 });
   await expect(dialog.getByRole("button", { name: "Redrive edited event" })).toBeDisabled();
   await shoot(page, "dead-letter-field-error");
   // Fixed.
   await replacePayload({ sku, quantity: 20 });
-  await expect(dialog.getByTestId("edit-valid")).toBeVisible();
+  await expect(dialog.getByTestId("edit-valid")).toBeVisible({ timeout: 20_000 });
   await expect(dialog.getByTestId("field-error")).toHaveCount(0);
   await dialog.getByRole("button", { name: "Redrive edited event" }).click();
   await expect(dialog).toBeHidden();
 
-  await receiver.waitFor(() => (receiver.effectsByKey().get(sku) ?? []).length === 5, 30_000, "the redrive and the held events");
+  await receiver.waitFor(() => (receiver.effectsByKey().get(sku) ?? []).length === 5, 90_000, "the redrive and the held events");
   expect(receiver.effectsByKey().get(sku)).toEqual([1, 20, 3, 4, 5]);
   await expect(group).toBeHidden({ timeout: 15_000 });
 
@@ -100,7 +100,7 @@ test("a poison event waits in the inbox with its held events; a fixed payload is
 });
 
 test("bulk redrive by filter with a transform: preview, progress, result, and each key in order", async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   const suffix = Math.random().toString(36).slice(2, 8);
   const skus = [`SKU-BULK-A-${suffix}`, `SKU-BULK-B-${suffix}`];
   // Under 100 is refused: every event is dead-lettered until the transform lifts it.
@@ -113,7 +113,7 @@ test("bulk redrive by filter with a transform: preview, progress, result, and ea
   await page.goto(`/dead-letters`);
   await page.getByLabel("Flow").selectOption({ label: flowName });
   await expect(page).toHaveURL(new RegExp(`flowId=${flowId}`));
-  await expect(page.getByTestId("dead-letter-row")).toHaveCount(6, { timeout: 30_000 });
+  await expect(page.getByTestId("dead-letter-row")).toHaveCount(6, { timeout: 90_000 });
   await expect(page.getByTestId("dead-letter-group")).toHaveCount(2);
 
   await page.getByRole("button", { name: "Redrive all matching…" }).click();
@@ -130,7 +130,7 @@ test("bulk redrive by filter with a transform: preview, progress, result, and ea
 
   await dialog.getByRole("button", { name: "Redrive 6" }).click();
   await expect(dialog.getByRole("progressbar", { name: "Bulk redrive progress" })).toBeVisible();
-  await expect(dialog.getByTestId("bulk-result")).toHaveText("Redriven: 6 · Failed again: 0 · Skipped: 0", { timeout: 60_000 });
+  await expect(dialog.getByTestId("bulk-result")).toHaveText("Redriven: 6 · Failed again: 0 · Skipped: 0", { timeout: 120_000 });
   await expect(dialog.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "100");
   await shoot(page, "bulk-result");
   for (const sku of skus) expect(receiver.effectsByKey().get(sku)).toEqual([101, 102, 103]);

@@ -96,13 +96,20 @@ export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => v
   const current = text ?? original;
   const parsed = parseJson(current);
   const edited = text !== null && text !== original;
-  const debounced = useDebounced(edited && parsed.ok ? parsed.value : undefined, 300);
+  // Checked on the server (the schema of a custom type lives there) once typing pauses. Compared
+  // as text: a parsed object is a new value on every render.
+  const settledText = useDebounced(current, 300);
+  const settled = parseJson(settledText);
   const check = useQuery({
-    ...trpc.deadLetters.checkEdit.queryOptions({ id, event: debounced }),
-    enabled: edited && parsed.ok && debounced !== undefined,
+    ...trpc.deadLetters.checkEdit.queryOptions({ id, event: settled.ok ? settled.value : null }),
+    enabled: edited && settled.ok && settledText !== original,
   });
-  const issues = !parsed.ok ? [{ path: "", message: parsed.message }] : edited ? (check.data ?? []) : [];
-  const checking = edited && parsed.ok && (debounced !== parsed.value || check.isFetching);
+  const checking = edited && parsed.ok && (settledText !== current || check.isFetching || (!check.data && !check.isError));
+  const issues = !parsed.ok
+    ? [{ path: "", message: parsed.message }]
+    : edited && !checking
+      ? check.isError ? [{ path: "", message: `Could not check the event: ${errorMessage(check.error)}` }] : (check.data ?? [])
+      : [];
 
   const redrive = useMutation(
     trpc.deadLetters.redriveOne.mutationOptions({

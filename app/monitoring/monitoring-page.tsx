@@ -60,7 +60,7 @@ function Body({ data }: { data: Dashboard }) {
         <Stat label="Held events" value={String(held)} testId="stat-held" tone={held ? "warning" : undefined} />
       </div>
 
-      <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(420px, 1fr))", gap: 16 }}>
+      <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(max(420px, calc(50% - 8px)), 1fr))", gap: 16 }}>
         <ChartFrame title="Events in per second, by type" summary={`${series.totals.events} events`}>
           {series.eventsPerSecond.series.length === 0 ? <p className="muted">No events in this window.</p> : (
             <StackedAreaChart rows={series.eventsPerSecond.points.map((p) => ({ t: p.t, ...p.values }))} series={series.eventsPerSecond.series} unit="/s" />
@@ -97,7 +97,7 @@ function Body({ data }: { data: Dashboard }) {
         </div>
       </section>
 
-      <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(420px, 1fr))", gap: 16 }}>
+      <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(max(420px, calc(50% - 8px)), 1fr))", gap: 16 }}>
         <section className="card" aria-label="Workers">
           <div className="card-body"><h2 style={{ fontSize: 14 }}>Workers</h2></div>
           {runtime.workers.length === 0 ? <p className="card-body muted" style={{ margin: 0 }}>No worker has sent a heartbeat in the last hour: events wait in the stream.</p> : (
