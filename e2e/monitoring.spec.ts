@@ -29,7 +29,8 @@ test("the dashboard shows throughput, runs and healthy partitions after a burst,
   test.setTimeout(300_000);
   await page.goto("/monitoring");
   await expect(page.getByRole("heading", { name: "Monitoring", level: 1 })).toBeVisible();
-  await expect(page.getByTestId("stat-runs")).toBeVisible();
+  // The first load waits for NATS and the database; on a loaded machine that can take a while.
+  await expect(page.getByTestId("stat-runs")).toBeVisible({ timeout: 60_000 });
   await shoot(page, "monitoring-before");
   const axe = await new AxeBuilder({ page }).analyze();
   expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
