@@ -2,11 +2,13 @@
 import { useEffect, useId, useRef, type ReactNode } from "react";
 
 /** A modal dialog: focus moves in, Escape closes, the title names it for screen readers. */
-export function Dialog({ title, onClose, children, actions }: {
+export function Dialog({ title, onClose, children, actions, width }: {
   title: string;
   onClose: () => void;
   children?: ReactNode;
   actions?: ReactNode;
+  /** CSS width for dialogs that show more than a small form (default 480 px). */
+  width?: string;
 }) {
   const titleId = useId();
   const ref = useRef<HTMLDivElement>(null);
@@ -23,7 +25,7 @@ export function Dialog({ title, onClose, children, actions }: {
   }, []);
   return (
     <div className="dialog-backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) onCloseRef.current(); }}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref}>
+      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref} style={width ? { width } : undefined}>
         <h2 id={titleId}>{title}</h2>
         {children}
         {actions && <div className="dialog-actions">{actions}</div>}

@@ -1,6 +1,8 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/app/trpc-client";
 
 const links = [
   { href: "/", label: "Flows", match: (p: string) => p === "/" || p.startsWith("/flows") },
@@ -11,6 +13,18 @@ const links = [
   { href: "/channels", label: "Channels", match: (p: string) => p.startsWith("/channels") },
   { href: "/settings", label: "Settings", match: (p: string) => p.startsWith("/settings") },
 ];
+
+/** The open dead-letter count next to "Dead letters": people should not have to look to know. */
+function OpenDeadLetters() {
+  const trpc = useTRPC();
+  const count = useQuery({ ...trpc.deadLetters.openCount.queryOptions(), refetchInterval: 10_000 });
+  if (!count.data) return null;
+  return (
+    <span className="badge badge-danger" data-testid="dead-letter-count" style={{ marginLeft: 6 }} aria-label={`${count.data} open`}>
+      {count.data > 999 ? "999+" : count.data}
+    </span>
+  );
+}
 
 export function TopBar() {
   const pathname = usePathname() ?? "/";
@@ -23,6 +37,7 @@ export function TopBar() {
         {links.map((link) => (
           <Link key={link.href} href={link.href} aria-current={link.match(pathname) ? "page" : undefined}>
             {link.label}
+            {link.href === "/dead-letters" && <OpenDeadLetters />}
           </Link>
         ))}
       </nav>

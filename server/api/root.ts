@@ -7,6 +7,7 @@ import { deadLettersRouter } from "@/server/api/routers/dead-letters";
 import { eventTypesRouter } from "@/server/api/routers/event-types";
 import { credentialsRouter } from "@/server/api/routers/credentials";
 import { channelsRouter } from "@/server/api/routers/channels";
+import { monitoringRouter } from "@/server/api/routers/monitoring";
 
 export const appRouter = createTRPCRouter({
   flows: flowsRouter,
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   eventTypes: eventTypesRouter,
   credentials: credentialsRouter,
   channels: channelsRouter,
+  monitoring: monitoringRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -15,6 +15,7 @@ import {
 } from "./event-schema-registry";
 import { cloudEventSchema, traceparentSchema, type CloudEvent } from "./event-types";
 import { safeInputSchema } from "@/server/validation/unsafe-input";
+import { countIngested } from "@/server/monitoring/ingest-counter";
 
 // Event ingest (docs/guarantees.md §1, docs/architecture.md): validate every event, then store it in JetStream and answer only
 // after the PubAck. The event id becomes Nats-Msg-Id, so JetStream's duplicate window turns a
@@ -205,6 +206,7 @@ export async function ingestEvents(events: unknown[], options: IngestOptions = {
     }
     throw unavailable("NATS did not confirm the events", firstError);
   }
+  countIngested(prepared.map((p, index) => ({ type: p.event.type, duplicate: acks[index]?.duplicate === true })));
   return prepared.map((p, index) => ({ id: p.event.id, status: acks[index]?.duplicate ? "duplicate" : "accepted" }));
 }
 

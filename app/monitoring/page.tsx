@@ -1,0 +1,8 @@
+import type { Metadata } from "next";
+import { MonitoringPage } from "./monitoring-page";
+
+export const metadata: Metadata = { title: "Monitoring · Syncline" };
+
+export default function Page() {
+  return <MonitoringPage />;
+}

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Run_finishedAt_idx" ON "Run"("finishedAt");
