@@ -11,6 +11,9 @@ export interface RunInsert {
   id: string; flowId: string; flowVersion: number; eventId: string; eventType: string; orderingKey: string;
   status: string; attempts: number; traceId: string; sequence: bigint; startedAt: Date; finishedAt: Date | null;
   error: string | null; steps: unknown;
+  // Read-model fields for run history (search, run detail); see server/history/.
+  businessKeys: string[]; event: unknown; headers: unknown; stream: string; partition: number; deliveryCount: number;
+  worker: string; errors: unknown;
 }
 export interface HeldInsert {
   partition: number; flowId: string; flowVersion: number; orderingKey: string; eventId: string; event: unknown;
@@ -50,11 +53,17 @@ export async function commitBatchRows(pool: Pool, owner: string, lease: Lease, c
        WHERE "partition" = $1 AND owner = $2 AND epoch = $3 RETURNING 1)`,
   ];
   if (runs.length) {
-    ctes.push(`runs AS (INSERT INTO "Run" (id, "flowId", "flowVersion", "eventId", "eventType", "orderingKey", status, attempts, "traceId", sequence, "startedAt", "finishedAt", error, steps)
-       SELECT * FROM unnest(${p(col(runs, "id"))}::text[], ${p(col(runs, "flowId"))}::text[], ${p(col(runs, "flowVersion"))}::int[], ${p(col(runs, "eventId"))}::text[],
+    // unnest() cannot take a text[][] column, so businessKeys travel as one JSON array per run.
+    ctes.push(`runs AS (INSERT INTO "Run" (id, "flowId", "flowVersion", "eventId", "eventType", "orderingKey", status, attempts, "traceId", sequence, "startedAt", "finishedAt", error, steps,
+         "businessKeys", event, headers, stream, "partition", "deliveryCount", worker, errors)
+       SELECT id, f, v, e, et, k, s, a, tr, sq, sa, fa, er, st, ARRAY(SELECT jsonb_array_elements_text(bk)), ev, h, str, pa, dc, w, ers FROM unnest(${p(col(runs, "id"))}::text[], ${p(col(runs, "flowId"))}::text[], ${p(col(runs, "flowVersion"))}::int[], ${p(col(runs, "eventId"))}::text[],
          ${p(col(runs, "eventType"))}::text[], ${p(col(runs, "orderingKey"))}::text[], ${p(col(runs, "status"))}::text[], ${p(col(runs, "attempts"))}::int[],
          ${p(col(runs, "traceId"))}::text[], ${p(bigCol(runs, "sequence"))}::bigint[], ${p(col(runs, "startedAt").map(utc))}::timestamp[],
-         ${p(col(runs, "finishedAt").map(utc))}::timestamp[], ${p(col(runs, "error"))}::text[], ${p(jsonCol(runs, "steps"))}::jsonb[])
+         ${p(col(runs, "finishedAt").map(utc))}::timestamp[], ${p(col(runs, "error"))}::text[], ${p(jsonCol(runs, "steps"))}::jsonb[],
+         ${p(jsonCol(runs, "businessKeys"))}::jsonb[], ${p(jsonCol(runs, "event"))}::jsonb[], ${p(jsonCol(runs, "headers"))}::jsonb[],
+         ${p(col(runs, "stream"))}::text[], ${p(col(runs, "partition"))}::int[], ${p(col(runs, "deliveryCount"))}::int[],
+         ${p(col(runs, "worker"))}::text[], ${p(jsonCol(runs, "errors"))}::jsonb[])
+         AS t(id, f, v, e, et, k, s, a, tr, sq, sa, fa, er, st, bk, ev, h, str, pa, dc, w, ers)
        WHERE EXISTS (SELECT 1 FROM fence) RETURNING 1)`);
   }
   if (processed.length) {

@@ -12,6 +12,7 @@ import { runFlow, type FlowRunResult, type StepRecord } from "./run-flow";
 import type { CatalogFlow, FlowCatalog } from "./flow-catalog";
 import { fenceAndAdvance, LostLeaseError, type Lease } from "./partition-leases";
 import { commitBatchRows, processedPairs, type DeadLetterInsert, type HeldInsert, type RunInsert } from "./batch-writer";
+import { businessKeysOf } from "@/server/history/business-keys";
 import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./stream-layout";
 
 // One owned partition of the event stream. New events arrive in batches from a durable consumer
@@ -58,6 +59,8 @@ interface ParsedEvent {
   headers: Record<string, string>;
   sequence: bigint;
   traceparent: string;
+  /** JetStream's delivery count of the message (1 unless it was redelivered). */
+  deliveryCount?: number;
 }
 
 type RunRow = RunInsert;
@@ -229,7 +232,7 @@ export class PartitionProcessor {
       const headers: Record<string, string> = {};
       for (const [name, values] of msg.headers ?? []) headers[name] = values[0] ?? "";
       const traceparent = event.traceparent ?? headers.traceparent ?? `00-${randomUUID().replace(/-/g, "")}-${randomUUID().replace(/-/g, "").slice(0, 16)}-01`;
-      return { event, headers, sequence: BigInt(msg.seq), traceparent };
+      return { event, headers, sequence: BigInt(msg.seq), traceparent, deliveryCount: msg.info.deliveryCount };
     } catch (error) {
       this.deps.log(`partition ${this.partition}: skipping unreadable message ${msg.seq}`, error);
       return undefined;
@@ -331,6 +334,9 @@ export class PartitionProcessor {
       eventType: item.parsed.event.type, orderingKey: item.parsed.event.subject, status: r.status,
       attempts: r.attempts, traceId: traceIdOf(item.parsed.traceparent), sequence: item.parsed.sequence,
       startedAt, finishedAt: r.finished ? new Date() : null, error: r.error?.slice(0, MAX_RECORDED_ERROR) ?? null, steps: r.steps,
+      businessKeys: businessKeysOf(item.parsed.event), event: item.parsed.event, headers: item.parsed.headers,
+      stream: eventsStreamName(this.deps.layout), partition: this.partition, deliveryCount: item.parsed.deliveryCount ?? 1,
+      worker: this.deps.workerId, errors: [],
     };
   }
 
@@ -350,16 +356,16 @@ export class PartitionProcessor {
         if (this.shouldRetry(result, 1, now)) {
           const delay = this.retryDelay(result, 1);
           this.hold(item, runId, started, outcome, {
-            attempts: 1, nextAttemptAt: new Date(now.getTime() + delay), errors: [error], steps: completed(result.steps), firstFailedAt: now,
+            attempts: 1, nextAttemptAt: new Date(now.getTime() + delay), errors: withRetryAt([error], new Date(now.getTime() + delay)), steps: completed(result.steps), firstFailedAt: now,
           });
           // hold() wrote the run as "retrying"; keep the error on it.
           const run = outcome.runs.find((r) => r.id === runId);
-          if (run) { run.error = result.error.message.slice(0, MAX_RECORDED_ERROR); run.steps = result.steps; }
+          if (run) { run.error = result.error.message.slice(0, MAX_RECORDED_ERROR); run.steps = result.steps; run.errors = withRetryAt([error], new Date(now.getTime() + delay)); }
           return;
         }
         const dl = this.deadLetterRow(item.flow.flowId, item.flow.version, item.parsed, runId, result, [error]);
         outcome.deadLetters.push(dl);
-        outcome.runs.push(this.runRow(item, runId, started, { status: "dead-lettered", attempts: 1, steps: result.steps, error: result.error.message, finished: true }));
+        outcome.runs.push({ ...this.runRow(item, runId, started, { status: "dead-lettered", attempts: 1, steps: result.steps, error: result.error.message, finished: true }), errors: [error] });
         if (this.deps.catalog.policyOf(item.flow.flowId) === "hold") {
           this.state(item.flow.flowId, item.parsed.event.subject).deadLetterId = dl.id!;
         }
@@ -557,7 +563,7 @@ export class PartitionProcessor {
       await this.withDbRetry(() => db.$transaction(async (tx) => {
         await fenceAndAdvance(tx, workerId, this.lease);
         await tx.heldEvent.delete({ where: { id: row.id } });
-        await tx.run.update({ where: { id: row.runId }, data: { status: result.status, attempts: Math.max(attempt, 1), steps: json(mergeSteps(row.steps, result.steps)), finishedAt: now, error: null } });
+        await tx.run.update({ where: { id: row.runId }, data: { status: result.status, attempts: Math.max(attempt, 1), steps: json(mergeSteps(row.steps, result.steps)), finishedAt: now, error: null, worker: workerId, errors: json(row.errors) } });
       }));
       state.held--;
       return "continue";
@@ -579,8 +585,8 @@ export class PartitionProcessor {
       const nextAttemptAt = new Date(now.getTime() + delay);
       await this.withDbRetry(() => db.$transaction(async (tx) => {
         await fenceAndAdvance(tx, workerId, this.lease);
-        await tx.heldEvent.update({ where: { id: row.id }, data: { attempts: attempt, errors: json(errors), nextAttemptAt, firstFailedAt, steps: json(steps) } });
-        await tx.run.update({ where: { id: row.runId }, data: { status: "retrying", attempts: attempt, error: result.error.message.slice(0, MAX_RECORDED_ERROR), steps: json(mergeSteps(row.steps, result.steps)) } });
+        await tx.heldEvent.update({ where: { id: row.id }, data: { attempts: attempt, errors: json(withRetryAt(errors, nextAttemptAt)), nextAttemptAt, firstFailedAt, steps: json(steps) } });
+        await tx.run.update({ where: { id: row.runId }, data: { status: "retrying", attempts: attempt, error: result.error.message.slice(0, MAX_RECORDED_ERROR), steps: json(mergeSteps(row.steps, result.steps)), worker: workerId, errors: json(withRetryAt(errors, nextAttemptAt)) } });
       }));
       state.nextDue = nextAttemptAt.getTime();
       return "wait";
@@ -592,7 +598,7 @@ export class PartitionProcessor {
       await fenceAndAdvance(tx, workerId, this.lease);
       await tx.heldEvent.delete({ where: { id: row.id } });
       await tx.deadLetter.create({ data: { ...dl, event: json(dl.event), headers: json(dl.headers), attempts: json(dl.attempts), steps: json(dl.steps) } });
-      await tx.run.update({ where: { id: row.runId }, data: { status: "dead-lettered", attempts: attempt, finishedAt: now, error: result.error.message.slice(0, MAX_RECORDED_ERROR), steps: json(mergeSteps(row.steps, result.steps)) } });
+      await tx.run.update({ where: { id: row.runId }, data: { status: "dead-lettered", attempts: attempt, finishedAt: now, error: result.error.message.slice(0, MAX_RECORDED_ERROR), steps: json(mergeSteps(row.steps, result.steps)), worker: workerId, errors: json(errors) } });
     }));
     state.held--;
     if (this.deps.catalog.policyOf(row.flowId) === "hold") {
@@ -693,6 +699,12 @@ export class PartitionProcessor {
 
 function completed(steps: StepRecord[]): StepRecord[] {
   return steps.filter((s) => s.status === "succeeded" || s.status === "skipped" || s.status === "suspended");
+}
+
+/** The run keeps every failed attempt with when the next one was due, for its waterfall. */
+function withRetryAt(errors: unknown[], retryAt: Date): unknown[] {
+  const last = errors.at(-1);
+  return last && typeof last === "object" ? [...errors.slice(0, -1), { ...last, retryAt: retryAt.toISOString() }] : errors;
 }
 
 function mergeSteps(previous: unknown, next: StepRecord[]): StepRecord[] {
