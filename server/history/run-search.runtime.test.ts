@@ -4,6 +4,8 @@ import type { FlowDocument } from "@/server/flows/flow-document";
 import { startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture } from "@/server/runtime/testing/runtime-fixture";
 import { searchRuns } from "./run-search";
 import { getRunDetail } from "./run-detail";
+import { rerunRun } from "@/server/events/rerun-event";
+import { getFlow, publishFlow, saveDraft } from "@/server/flows/flow-store";
 
 // What the worker writes for run history, through real NATS and Postgres: business keys for the
 // search box, the event with its headers, the broker facts and every failed attempt.
@@ -88,5 +90,28 @@ describe("run history written by the worker", () => {
       expect(attempt.error).toMatch(/503|5\d\d/);
       expect(attempt.retryAt!.getTime()).toBeGreaterThanOrEqual(attempt.at.getTime());
     }
+  }, 60_000);
+
+  it("reruns a run through ingest with a new id, pinned to its version or the current published one", async () => {
+    const prisma = fixture.database.prisma;
+    await fixture.publish([{ specversion: "1.0", id: randomUUID(), source: "test", type: "stock.changed", subject: "SKU-RERUN", data: { sku: "SKU-RERUN", quantity: 9 } }]);
+    await waitUntil(async () => (await prisma.run.count({ where: { orderingKey: "SKU-RERUN", status: "succeeded" } })) === 1, "first run");
+    const [first] = (await searchRuns(prisma, { subject: "SKU-RERUN" })).runs;
+
+    const flow = await getFlow(prisma, stockFlow);
+    await saveDraft(prisma, { id: stockFlow, expectedRevision: flow.revision, document: { ...flow.document, name: "Stock v2" } });
+    await publishFlow(prisma, stockFlow);
+
+    const original = await rerunRun(prisma, first!.id, "original", { nats: async () => fixture.nc, layout: fixture.layout });
+    await waitUntil(async () => (await prisma.run.count({ where: { eventId: original.eventId, status: "succeeded" } })) === 1, "rerun on v1");
+    const published = await rerunRun(prisma, first!.id, "published", { nats: async () => fixture.nc, layout: fixture.layout });
+    await waitUntil(async () => (await prisma.run.count({ where: { eventId: published.eventId, status: "succeeded" } })) === 1, "rerun on v2");
+
+    const runs = (await searchRuns(prisma, { subject: "SKU-RERUN" })).runs;
+    expect(runs.map((r) => [r.eventId, r.flowVersion])).toEqual([[published.eventId, 2], [original.eventId, 1], [first!.eventId, 1]]);
+    // Only the pinned flow ran, and the receiver saw three calls with three idempotency keys.
+    expect(runs.every((r) => r.flowId === stockFlow)).toBe(true);
+    const calls = fixture.receiver.effects.filter((e) => e.body.sku === "SKU-RERUN");
+    expect(new Set(calls.map((c) => c.idempotencyKey)).size).toBe(3);
   }, 60_000);
 });

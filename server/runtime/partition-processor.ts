@@ -13,6 +13,7 @@ import type { CatalogFlow, FlowCatalog } from "./flow-catalog";
 import { fenceAndAdvance, LostLeaseError, type Lease } from "./partition-leases";
 import { commitBatchRows, processedPairs, type DeadLetterInsert, type HeldInsert, type RunInsert } from "./batch-writer";
 import { businessKeysOf } from "@/server/history/business-keys";
+import { rerunTargetOf } from "@/server/events/rerun-target";
 import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./stream-layout";
 
 // One owned partition of the event stream. New events arrive in batches from a durable consumer
@@ -248,7 +249,10 @@ export class PartitionProcessor {
     for (const msg of fresh) {
       const parsed = this.parse(msg);
       if (!parsed) continue;
-      for (const flow of this.deps.catalog.flowsFor(parsed.event.type)) {
+      // A rerun is pinned to one flow and version; every other event goes to the flows listening to its type.
+      const rerun = rerunTargetOf(parsed.event);
+      const pinned = rerun ? await this.deps.catalog.version(rerun.flowId, rerun.version) : undefined;
+      for (const flow of rerun ? (pinned ? [pinned] : []) : this.deps.catalog.flowsFor(parsed.event.type)) {
         items.push({ parsed, flow, key: keyOf(flow.flowId, parsed.event.subject) });
       }
     }
