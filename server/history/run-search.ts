@@ -25,21 +25,29 @@ export type RunKind = (typeof runKinds)[number];
 
 const isoDateTime = z.coerce.date({ error: "use a date and time such as 2026-05-01T12:00" });
 
+/** The filter fields, without paging: the live feed takes these. */
+export const runFilterFields = {
+  flowId: flowIdParam.optional(),
+  status: z.enum(runStatuses, { error: `choose one of ${runStatuses.join(", ")}` }).optional(),
+  subject: subjectParam.optional(),
+  eventType: z.string().trim().min(1).max(200).optional(),
+  /** A business key: an ordering key, a SKU or an order id (exact match). */
+  key: z.string().trim().min(1, "type a SKU, order id or ordering key").max(200, "a key has at most 200 characters").optional(),
+  from: isoDateTime.optional(),
+  to: isoDateTime.optional(),
+  kind: z.enum(runKinds).default("production"),
+};
+
+function timeRangeInOrder(f: { from?: Date; to?: Date }) {
+  return !f.from || !f.to || f.from <= f.to;
+}
+const timeRangeIssue = { path: ["to"], message: "the end of the time range is before its start" };
+
+export const runFilterSchema = z.object(runFilterFields).refine(timeRangeInOrder, timeRangeIssue);
 export const runSearchSchema = z
-  .object({
-    flowId: flowIdParam.optional(),
-    status: z.enum(runStatuses, { error: `choose one of ${runStatuses.join(", ")}` }).optional(),
-    subject: subjectParam.optional(),
-    eventType: z.string().trim().min(1).max(200).optional(),
-    /** A business key: an ordering key, a SKU or an order id (exact match). */
-    key: z.string().trim().min(1, "type a SKU, order id or ordering key").max(200, "a key has at most 200 characters").optional(),
-    from: isoDateTime.optional(),
-    to: isoDateTime.optional(),
-    kind: z.enum(runKinds).default("production"),
-    limit: limitParam,
-    cursor: cursorParam.optional(),
-  })
-  .refine((f) => !f.from || !f.to || f.from <= f.to, { path: ["to"], message: "the end of the time range is before its start" });
+  .object({ ...runFilterFields, limit: limitParam, cursor: cursorParam.optional() })
+  .refine(timeRangeInOrder, timeRangeIssue);
+export type RunFilter = z.input<typeof runFilterSchema>;
 export type RunSearch = z.input<typeof runSearchSchema>;
 
 export const runListItemSelect = {
@@ -77,7 +85,7 @@ export function toRunListItem(row: RunListRow, names: Map<string, string>): RunL
   };
 }
 
-export function runSearchWhere(filter: z.output<typeof runSearchSchema>): Prisma.RunWhereInput {
+export function runSearchWhere(filter: z.output<typeof runFilterSchema>): Prisma.RunWhereInput {
   const { flowId, status, subject, eventType, key, from, to, kind } = filter;
   return {
     ...(flowId !== undefined ? { flowId } : {}),
