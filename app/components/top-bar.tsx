@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { KeySearch } from "./key-search";
 
 const links = [
   { href: "/", label: "Flows", match: (p: string) => p === "/" || p.startsWith("/flows") },
@@ -26,6 +27,7 @@ export function TopBar() {
           </Link>
         ))}
       </nav>
+      <KeySearch />
     </header>
   );
 }
