@@ -39,7 +39,7 @@ export function JsonViewer({
   const tooBig = bytes > maxBytes && !showAll;
 
   return (
-    <section className="json-viewer" aria-label={label} data-testid={testId}>
+    <div className="json-viewer" role="group" aria-label={label} data-testid={testId}>
       <div className="json-viewer-bar">
         <span className="small muted">{label} · {formatBytes(bytes)}</span>
         <span style={{ flex: 1 }} />
@@ -62,7 +62,7 @@ export function JsonViewer({
           <JsonNode value={value} depth={0} expandDepth={expandDepth} />
         </div>
       )}
-    </section>
+    </div>
   );
 }
 

@@ -78,14 +78,14 @@ export function RunsPage() {
 
   const flowOptions = [{ value: "", label: "All flows" }, ...(flows.data ?? []).map((f) => ({ value: f.id, label: f.name }))];
   const fields: FilterField[] = [
-    { kind: "text", name: "key", label: "SKU, order or key", placeholder: "e.g. SKU-123", width: 190 },
-    { kind: "select", name: "flow", label: "Flow", options: flowOptions, width: 190 },
+    { kind: "text", name: "key", label: "SKU, order or key", placeholder: "e.g. SKU-123", width: 170 },
+    { kind: "select", name: "flow", label: "Flow", options: flowOptions, width: 170 },
     { kind: "select", name: "status", label: "Status", options: [{ value: "", label: "Any status" }, ...STATUSES.map((s) => ({ value: s, label: runStatusLabels[s]! }))], width: 150 },
-    { kind: "text", name: "subject", label: "Ordering key", placeholder: "exact key", width: 150 },
-    { kind: "text", name: "type", label: "Event type", placeholder: "e.g. stock.changed", width: 160 },
+    { kind: "text", name: "subject", label: "Ordering key", placeholder: "exact key", width: 130 },
+    { kind: "text", name: "type", label: "Event type", placeholder: "e.g. stock.changed", width: 140 },
     { kind: "datetime", name: "from", label: "From" },
     { kind: "datetime", name: "to", label: "To" },
-    { kind: "select", name: "kind", label: "Runs", options: [{ value: "", label: "Production" }, { value: "test", label: "Test runs" }, { value: "all", label: "Production and test" }], width: 170 },
+    { kind: "select", name: "kind", label: "Runs", options: [{ value: "", label: "Production" }, { value: "test", label: "Test runs" }, { value: "all", label: "Production and test" }], width: 150 },
   ];
   const filtered = FILTERS.some((f) => filters[f]);
 
@@ -112,7 +112,7 @@ export function RunsPage() {
             <div className="card-body"><ErrorState message={`Could not load runs: ${runs.error.message}`} onRetry={() => void runs.refetch()} /></div>
           ) : rows.length === 0 ? (
             filtered ? (
-              <EmptyState icon="🔍" title="No runs match these filters" action={<button className="btn" onClick={clear}>Clear filters</button>}>
+              <EmptyState icon="∅" title="No runs match these filters" action={<button className="btn" onClick={clear}>Clear filters</button>}>
                 {filters.key ? <>Nothing ran for “{filters.key}”. Keys match exactly, e.g. SKU-123 or an order id.</> : "Try a wider time range or another status."}
               </EmptyState>
             ) : (
@@ -147,7 +147,8 @@ function RunTable({ rows, hasMore, loadingMore, onLoadMore, onOpen }: {
   }, [hasMore, loadingMore, lastIndex, rows.length, onLoadMore]);
 
   return (
-    <div className="runs-table" role="table" aria-label="Runs" aria-rowcount={rows.length + 1}>
+    <div className="runs-table">
+    <div className="runs-grid" role="table" aria-label="Runs" aria-rowcount={rows.length + 1}>
       <div role="rowgroup">
         <div className="runs-row runs-head" role="row" aria-rowindex={1}>
           {["Status", "Flow", "Ordering key", "Event type", "Started", "Duration", "Attempts"].map((h) => (
@@ -156,7 +157,7 @@ function RunTable({ rows, hasMore, loadingMore, onLoadMore, onOpen }: {
         </div>
       </div>
       <div ref={scrollRef} className="runs-scroll" role="rowgroup" data-testid="runs-scroll" tabIndex={0} aria-label="Run rows">
-        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+        <div role="presentation" style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {items.map((item) => {
             const run = rows[item.index];
             if (!run) {
@@ -195,6 +196,7 @@ function RunTable({ rows, hasMore, loadingMore, onLoadMore, onOpen }: {
           })}
         </div>
       </div>
+    </div>
       <div className="runs-foot small muted" aria-live="polite">
         {rows.length.toLocaleString()} run{rows.length === 1 ? "" : "s"} loaded{hasMore ? " · scroll for more" : ""}
       </div>

@@ -6,6 +6,7 @@ import { useTRPC } from "@/app/trpc-client";
 import { RunStatusBadge, formatDuration } from "@/app/components/run-status";
 import { EmptyState, ErrorState, LoadingRows } from "@/app/components/states";
 import type { KeyTimeline, TimelineEntry } from "@/server/runtime/run-history";
+import "@/app/components/history-components.css";
 import "./key-timeline.css";
 
 // Everything that happened to one ordering key, grouped by event in publish order (stream
@@ -47,7 +48,7 @@ export function KeyTimelinePage({ orderingKey }: { orderingKey: string }) {
   return (
     <div className="page">
       <div className="page-inner">
-        <nav aria-label="Breadcrumb" className="small"><Link href="/runs">Runs</Link> / key</nav>
+        <nav aria-label="Breadcrumb" className="small breadcrumb"><Link href="/runs">Runs</Link> / key</nav>
         <div className="page-header">
           <div>
             <h1>Key <span className="mono key-title">{orderingKey}</span></h1>
@@ -63,7 +64,7 @@ export function KeyTimelinePage({ orderingKey }: { orderingKey: string }) {
           ) : timeline.isError ? (
             <div className="card-body"><ErrorState message={`Could not load the timeline: ${timeline.error.message}`} onRetry={() => void timeline.refetch()} /></div>
           ) : groups.length === 0 ? (
-            <EmptyState icon="🔑" title={`Nothing happened to “${orderingKey}” yet`}>
+            <EmptyState icon="∅" title={`Nothing happened to “${orderingKey}” yet`}>
               Ordering keys are the events’ <code>subject</code> and match exactly (SKU-123 is not sku-123).
               {otherRuns.length > 0 && " It does appear in other runs, listed below."}
             </EmptyState>

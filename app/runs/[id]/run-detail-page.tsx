@@ -14,6 +14,7 @@ import type { RunDetailView, RunStep } from "@/server/history/run-detail";
 import { buildWaterfall, type WaterfallBar } from "./run-waterfall";
 import { RunGraph, type NodeOutcome } from "./run-graph";
 import "../runs.css";
+import "@/app/components/history-components.css";
 import "./run-detail.css";
 
 const RECEIVED_AT_HEADER = "Syncline-Received-At";
@@ -33,7 +34,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
     return (
       <div className="page"><div className="page-inner">
         {run.error.data?.code === "NOT_FOUND" ? (
-          <div className="card"><EmptyState icon="🔍" title="Run not found" action={<Link className="btn" href="/runs">All runs</Link>}>No run has the id “{runId}”. It may have been removed by retention.</EmptyState></div>
+          <div className="card"><EmptyState icon="∅" title="Run not found" action={<Link className="btn" href="/runs">All runs</Link>}>No run has the id “{runId}”. It may have been removed by retention.</EmptyState></div>
         ) : (
           <ErrorState message={`Could not load the run: ${run.error.message}`} onRetry={() => void run.refetch()} />
         )}
@@ -45,7 +46,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
   return (
     <div className="page">
       <div className="page-inner run-detail">
-        <nav aria-label="Breadcrumb" className="small"><Link href="/runs">Runs</Link> / <span className="mono">{data.id.slice(0, 8)}</span></nav>
+        <nav aria-label="Breadcrumb" className="small breadcrumb"><Link href="/runs">Runs</Link> / <span className="mono">{data.id.slice(0, 8)}</span></nav>
         <div className="page-header">
           <div>
             <h1 style={{ display: "flex", alignItems: "center", gap: 10 }}>

@@ -47,7 +47,7 @@ export function buildWaterfall(run: {
   const firstFailure = run.failedAttempts.length ? t(run.failedAttempts[0]!.at) : NaN;
   const firstWork = Math.min(...[firstStep, firstFailure].filter(Number.isFinite));
   // Waiting behind an earlier event of the same key (or a delay) before any step ran.
-  if (Number.isFinite(firstWork) && firstWork - runStart > 5 && run.failedAttempts.length === 0) {
+  if (Number.isFinite(firstWork) && firstWork - runStart > 100 && run.failedAttempts.length === 0) {
     pre.push({ kind: "held", start: runStart, end: firstWork, label: "Held: waiting behind an earlier event of this key" });
   }
   if (pre.length) rows.push({ id: "event", label: "Event", bars: pre });
