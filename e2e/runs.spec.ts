@@ -68,6 +68,7 @@ async function screenshotAtWidths(page: Page, name: string) {
 }
 
 test("finds a SKU's runs from the top bar, opens one and reads its waterfall and a step's output", async ({ page }) => {
+  test.setTimeout(150_000);
   const flowName = `Stock summary ${randomUUID().slice(0, 6)}`;
   const flowId = await deployStockFlow(page.request, flowName);
   const sku = `SKU-${randomUUID().slice(0, 6)}`;
@@ -111,8 +112,7 @@ test("finds a SKU's runs from the top bar, opens one and reads its waterfall and
   await waterfall.getByRole("button", { name: /Step sum/ }).click();
   const step = page.getByTestId("step-panel");
   await expect(step.getByRole("heading", { name: "Step sum" })).toBeVisible();
-  await expect(step.getByTestId("step-output")).toContainText('"double"');
-  await expect(step.getByTestId("step-output")).toContainText("42");
+  await expect(step.getByTestId("step-output")).toContainText("double: 42");
   await screenshotAtWidths(page, "run-detail");
   await expectNoSeriousAxeViolations(page);
 
@@ -122,6 +122,7 @@ test("finds a SKU's runs from the top bar, opens one and reads its waterfall and
 });
 
 test("a new run appears without reload, and pausing holds the list still until resumed", async ({ page }) => {
+  test.setTimeout(120_000);
   const flowId = await deployStockFlow(page.request, `Live ${randomUUID().slice(0, 6)}`);
   const sku = `SKU-LIVE-${randomUUID().slice(0, 6)}`;
   await page.goto(`/runs?subject=${sku}&flow=${flowId}`);
@@ -145,6 +146,7 @@ test("a new run appears without reload, and pausing holds the list still until r
 });
 
 test("opens a key's timeline from the top-bar search box", async ({ page }) => {
+  test.setTimeout(120_000);
   const flowName = `Timeline ${randomUUID().slice(0, 6)}`;
   const flowId = await deployStockFlow(page.request, flowName);
   const sku = `SKU-T-${randomUUID().slice(0, 6)}`;
