@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { createPrismaClient } from "../server/db/create-client";
 import { listRuns, runStatuses, type RunListFilter } from "../server/history/run-history";
+import { searchRuns } from "../server/history/run-search";
 
 export interface RunHistoryOptions {
   /** Runs to store before measuring (default 1,000,000). */
@@ -24,6 +25,8 @@ export interface RunHistoryFigures {
   p99Ms: number;
   /** Each query kind of the mix with its own sample count and percentiles. */
   queries: string[];
+  /** The search box: searchRuns({ key }) for a hot SKU, a cold SKU, an order id and a miss. */
+  businessKeySearch: { p50Ms: number; p95Ms: number; p99Ms: number; queries: string[] };
 }
 
 const FLOWS = 50;
@@ -68,7 +71,7 @@ WITH s AS (
   FROM s
 )
 INSERT INTO "Run" ("id", "flowId", "flowVersion", "eventId", "eventType", "orderingKey", "status", "attempts",
-                   "traceId", "sequence", "startedAt", "finishedAt", "error", "steps")
+                   "traceId", "sequence", "startedAt", "finishedAt", "error", "steps", "businessKeys")
 SELECT
   gen_random_uuid()::text,
   flow_id,
@@ -89,7 +92,10 @@ SELECT
     jsonb_build_object('nodeId', 'n1', 'kind', 'action:http-request', 'status',
       CASE status WHEN 'succeeded' THEN 'succeeded' WHEN 'skipped' THEN 'skipped' ELSE 'failed' END, 'attempts', 1,
       'output', CASE WHEN status = 'succeeded' THEN jsonb_build_object('status', 200) END)
-  )
+  ),
+  -- What the worker stores: the ordering key, plus an order id on every tenth run (orders whose
+  -- lines carry the SKU), so the GIN index holds ~1.1 keys per run.
+  CASE WHEN i % 10 = 0 THEN ARRAY['ORDER-' || lpad(i::text, 8, '0'), subject] ELSE ARRAY[subject] END
 FROM t`;
 }
 
@@ -228,6 +234,33 @@ export async function measureRunHistory(databaseUrl: string, opts: RunHistoryOpt
       all.push(ms);
       byKind.get(kind.name)!.push(ms);
     }
+    // The business-key search box: exact keys through the GIN index on Run.businessKeys.
+    const searchKinds: { name: string; key: () => string }[] = [
+      { name: "hot SKU", key: () => anyKey(true) },
+      { name: "cold SKU", key: () => anyKey(false) },
+      { name: "order id", key: () => `ORDER-${String(10 * (1 + Math.floor(Math.random() * (stored / 10 - 1)))).padStart(8, "0")}` },
+      { name: "no match", key: () => `SKU-MISSING-${Math.floor(Math.random() * 1e6)}` },
+    ];
+    const search = async (kind: (typeof searchKinds)[number]) => {
+      const started = performance.now();
+      await searchRuns(db, { key: kind.key(), kind: "all" });
+      return performance.now() - started;
+    };
+    for (let pass = 0; pass < 3; pass++) for (const kind of searchKinds) await search(kind);
+    const searchAll: number[] = [];
+    const searchByKind = new Map<string, number[]>(searchKinds.map((k) => [k.name, []]));
+    for (let i = 0; i < samples; i++) {
+      const kind = searchKinds[i % searchKinds.length]!;
+      const ms = await search(kind);
+      searchAll.push(ms);
+      searchByKind.get(kind.name)!.push(ms);
+    }
+    searchAll.sort((a, b) => a - b);
+    const searchQueries = searchKinds.map((kind) => {
+      const times = searchByKind.get(kind.name)!.sort((a, b) => a - b);
+      return `${kind.name}: n=${times.length}, p50 ${round(percentile(times, 50))} ms, p95 ${round(percentile(times, 95))} ms, max ${round(times.at(-1) ?? NaN)} ms`;
+    });
+
     all.sort((a, b) => a - b);
     const queries = kinds.map((kind) => {
       const times = byKind.get(kind.name)!.sort((a, b) => a - b);
@@ -240,6 +273,12 @@ export async function measureRunHistory(databaseUrl: string, opts: RunHistoryOpt
       p95Ms: round(percentile(all, 95)),
       p99Ms: round(percentile(all, 99)),
       queries,
+      businessKeySearch: {
+        p50Ms: round(percentile(searchAll, 50)),
+        p95Ms: round(percentile(searchAll, 95)),
+        p99Ms: round(percentile(searchAll, 99)),
+        queries: searchQueries,
+      },
     };
   } finally {
     await db.$disconnect();

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/app/trpc-client";
+import { KeySearch } from "./key-search";
 
 const links = [
   { href: "/", label: "Flows", match: (p: string) => p === "/" || p.startsWith("/flows") },
@@ -41,6 +42,7 @@ export function TopBar() {
           </Link>
         ))}
       </nav>
+      <KeySearch />
     </header>
   );
 }

@@ -9,6 +9,7 @@ import { ConfirmDialog, FormDialog } from "@/app/components/dialog";
 import { EmptyState, ErrorState, LoadingRows } from "@/app/components/states";
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { NewFlowDialog } from "./new-flow-dialog";
+import { FlowRunSummary } from "./flow-run-summary";
 
 type FlowRow = { id: string; name: string; enabled: boolean; publishedVersion: number | null; problemCount: number; nodeCount: number; updatedAt: Date };
 
@@ -35,6 +36,9 @@ export function FlowsPage() {
   const importInput = useRef<HTMLInputElement>(null);
 
   const flows = useQuery(trpc.flows.list.queryOptions({ search: deferredSearch || undefined }));
+  const flowIds = (flows.data ?? []).map((f) => f.id);
+  const stats = useQuery({ ...trpc.runs.flowStats.queryOptions({ flowIds }), enabled: flowIds.length > 0, refetchInterval: 15_000 });
+  const statsByFlow = new Map((stats.data ?? []).map((s) => [s.flowId, s]));
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.flows.list.queryKey() });
   const onError = (error: unknown) => toast(errorMessage(error), "error");
 
@@ -119,7 +123,7 @@ export function FlowsPage() {
           ) : (
             <table className="table">
               <thead>
-                <tr><th>Name</th><th>Status</th><th>Published</th><th>Last edit</th><th style={{ width: 1 }}><span className="sr-only">Actions</span></th></tr>
+                <tr><th>Name</th><th>Status</th><th>Published</th><th>Activity</th><th>Last edit</th><th style={{ width: 1 }}><span className="sr-only">Actions</span></th></tr>
               </thead>
               <tbody>
                 {rows.map((flow) => (
@@ -145,6 +149,7 @@ export function FlowsPage() {
                       </label>
                     </td>
                     <td>{flow.publishedVersion ? <span className="badge badge-accent">v{flow.publishedVersion}</span> : <span className="muted">Draft only</span>}</td>
+                    <td><FlowRunSummary stats={statsByFlow.get(flow.id)} relativeTime={relativeTime} /></td>
                     <td className="muted" title={new Date(flow.updatedAt).toLocaleString()}>{relativeTime(flow.updatedAt)}</td>
                     <td style={{ whiteSpace: "nowrap" }}>
                       <button className="btn btn-sm btn-ghost" onClick={() => setRenaming(flow)} aria-label={`Rename ${flow.name}`}>Rename</button>
