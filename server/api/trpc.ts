@@ -6,6 +6,7 @@ import { db } from "@/server/db/client";
 import {
   FlowHasProblemsError,
   FlowNotFoundError,
+  FlowNotPublishedError,
   FlowVersionNotFoundError,
   RevisionConflictError,
 } from "@/server/flows/flow-errors";
@@ -40,6 +41,7 @@ const domainErrors = t.middleware(async ({ next }) => {
       throw new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
     }
     if (cause instanceof RevisionConflictError) throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
+    if (cause instanceof FlowNotPublishedError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
     if (cause instanceof FlowHasProblemsError) {
       throw new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
     }

@@ -36,3 +36,11 @@ export class FlowHasProblemsError extends Error {
     this.name = "FlowHasProblemsError";
   }
 }
+
+/** Only a published version runs: enabling a flow that has none would enable nothing. */
+export class FlowNotPublishedError extends Error {
+  constructor(readonly flowId: string) {
+    super("This flow has never been published, so there is nothing to run yet: publish it first, then enable it.");
+    this.name = "FlowNotPublishedError";
+  }
+}

@@ -5,6 +5,7 @@ import { authenticateBearer } from "@/server/auth/api-keys";
 import {
   FlowHasProblemsError,
   FlowNotFoundError,
+  FlowNotPublishedError,
   FlowVersionNotFoundError,
   RevisionConflictError,
 } from "@/server/flows/flow-errors";
@@ -101,7 +102,7 @@ export function apiRoute<P = Record<string, never>>(handler: Handler<P>) {
 export function errorToResponse(error: unknown): Response {
   if (error instanceof ApiError) return errorResponse(error.status, error.message, error.issues, error.headers);
   if (error instanceof FlowNotFoundError || error instanceof FlowVersionNotFoundError) return errorResponse(404, error.message);
-  if (error instanceof RevisionConflictError) return errorResponse(409, error.message);
+  if (error instanceof RevisionConflictError || error instanceof FlowNotPublishedError) return errorResponse(409, error.message);
   if (error instanceof FlowHasProblemsError) {
     return errorResponse(
       422,

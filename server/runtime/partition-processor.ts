@@ -13,6 +13,7 @@ import type { CatalogFlow, FlowCatalog } from "./flow-catalog";
 import { fenceAndAdvance, LostLeaseError, type Lease } from "./partition-leases";
 import { commitBatchRows, processedPairs, type DeadLetterInsert, type HeldInsert, type RunInsert } from "./batch-writer";
 import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./stream-layout";
+import { eventIsForFlow } from "@/server/events/system-events";
 
 // One owned partition of the event stream. New events arrive in batches from a durable consumer
 // that starts right after the partition's committed cursor. Per (flow, ordering key):
@@ -246,6 +247,7 @@ export class PartitionProcessor {
       const parsed = this.parse(msg);
       if (!parsed) continue;
       for (const flow of this.deps.catalog.flowsFor(parsed.event.type)) {
+        if (!eventIsForFlow(parsed.event, flow.flowId)) continue; // a webhook call or tick is for its own flow only
         items.push({ parsed, flow, key: keyOf(flow.flowId, parsed.event.subject) });
       }
     }

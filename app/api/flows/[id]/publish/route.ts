@@ -1,13 +1,19 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http/api-response";
-import { publishFlow } from "@/server/flows/flow-store";
+import { publishBodySchema, readOptionalBody } from "@/server/http/flow-enablement";
+import { publishFlow, setFlowEnabled } from "@/server/flows/flow-store";
 import { notifyFlowsChanged } from "@/server/runtime/control";
 
 export const dynamic = "force-dynamic";
 
-/** Publishes the current draft as the next version; 422 with the problems when it has any. */
-export const POST = apiRoute<{ id: string }>(async (_request, { params }) => {
+/**
+ * Publishes the current draft as the next version; 422 with the problems when it has any.
+ * `{"enable": true}` also enables the flow, so automation can deploy in one call.
+ */
+export const POST = apiRoute<{ id: string }>(async (request, { params }) => {
+  const body = await readOptionalBody(request, publishBodySchema);
   const { version } = await publishFlow(db(), params.id);
+  if (body.enable) await setFlowEnabled(db(), params.id, true);
   void notifyFlowsChanged();
-  return jsonResponse({ id: params.id, version });
+  return jsonResponse({ id: params.id, version, ...(body.enable ? { enabled: true } : {}) });
 });
