@@ -13,6 +13,7 @@ import {
 } from "./partition-leases";
 import { controlSubject, ensureEventsStream, type StreamLayout } from "./stream-layout";
 import { sweepRetention, type RetentionSettings } from "./retention";
+import { Scheduler } from "@/server/scheduler/scheduler";
 
 // A worker process: keeps a fair share of the partitions (leases in Postgres), runs a
 // PartitionProcessor for each, follows flow changes, and reports itself for GET /api/health.
@@ -45,6 +46,7 @@ export class Worker {
   private stopping = false;
   private ticking?: Promise<void>;
   private lastSweep = 0;
+  private scheduler?: Scheduler;
   private readonly log: (message: string, extra?: unknown) => void;
 
   constructor(private readonly options: WorkerOptions) {
@@ -77,6 +79,7 @@ export class Worker {
     }));
     await this.tick();
     this.scheduleTick();
+    (this.scheduler = new Scheduler({ db, nc, layout, log: this.log })).start();
     this.log(`${this.id} started; partitions ${this.partitions.join(",") || "none yet"}`);
   }
 
@@ -166,6 +169,7 @@ export class Worker {
     if (this.stopping) return;
     this.stopping = true;
     clearTimeout(this.timer);
+    await this.scheduler?.stop();
     await this.ticking?.catch(() => undefined);
     for (const sub of this.subs) sub.unsubscribe();
     await Promise.all(this.partitions.map((p) => this.drop(p, true)));
