@@ -19,7 +19,7 @@ export function cronProblem(expression: string, timezone = "UTC"): string | null
     return null;
   } catch (error) {
     const reason = (error as Error).message.replace(/^CronPattern:\s*/i, "");
-    return `not a cron expression croner understands (${reason}); use minute hour day month weekday, optionally with seconds first`;
+    return `not a valid cron expression (${reason}); use minute hour day month weekday, optionally with seconds first`;
   }
 }
 

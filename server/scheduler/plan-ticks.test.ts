@@ -40,8 +40,8 @@ describe("cron expressions", () => {
     expect(cronProblem("0 2 * * *")).toBeNull();
     expect(cronProblem("*/5 * * * * *")).toBeNull();
     expect(cronProblem("@hourly")).toBeNull();
-    expect(cronProblem("61 * * * *")).toMatch(/not a cron expression/);
-    expect(cronProblem("every day")).toMatch(/not a cron expression/);
+    expect(cronProblem("61 * * * *")).toMatch(/not a valid cron expression/);
+    expect(cronProblem("every day")).toMatch(/not a valid cron expression/);
     expect(cronProblem("")).toMatch(/enter a cron expression/);
   });
 
