@@ -12,6 +12,9 @@ import { trpcMutation } from "./trpc";
 
 const auth = { authorization: `Bearer ${E2E_API_KEY}` };
 
+// axe over the whole editor takes most of a minute on a busy 2-core machine.
+test.describe.configure({ timeout: 180_000 });
+
 async function expectNoSeriousA11yViolations(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
