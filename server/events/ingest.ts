@@ -15,7 +15,7 @@ import {
 } from "./event-schema-registry";
 import { cloudEventSchema, traceparentSchema, type CloudEvent } from "./event-types";
 import { safeInputSchema } from "@/server/validation/unsafe-input";
-import { countIngested } from "@/server/monitoring/ingest-counter";
+import { countIngested } from "@/server/events/ingest-counter";
 
 // Event ingest (docs/guarantees.md §1, docs/architecture.md): validate every event, then store it in JetStream and answer only
 // after the PubAck. The event id becomes Nats-Msg-Id, so JetStream's duplicate window turns a

@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@/server/db/generated/client";
-import { ApiError } from "@/server/http-api/api-response";
+import { ConflictError, NotFoundError } from "@/server/domain-errors";
 import { ingestEvents, type IngestOptions } from "./ingest";
 import { RERUN_FLOW, RERUN_OF, RERUN_VERSION } from "./rerun-target";
 
@@ -20,17 +20,17 @@ export async function rerunRun(
   options: IngestOptions = {},
 ): Promise<{ eventId: string; flowId: string; flowVersion: number }> {
   const run = await db.run.findUnique({ where: { id: runId }, select: { flowId: true, flowVersion: true, event: true } });
-  if (!run) throw new ApiError(404, `No run with id "${runId}".`);
+  if (!run) throw new NotFoundError(`No run with id "${runId}".`);
   const dead = run.event ? null : await db.deadLetter.findFirst({ where: { runId }, select: { event: true } });
   const original = (run.event ?? dead?.event) as Record<string, unknown> | null;
   if (!original || typeof original !== "object") {
-    throw new ApiError(409, "This run was recorded before Syncline kept events with runs, so it cannot be rerun.");
+    throw new ConflictError("This run was recorded before Syncline kept events with runs, so it cannot be rerun.");
   }
   let flowVersion = run.flowVersion;
   if (version === "published") {
     const flow = await db.flow.findUnique({ where: { id: run.flowId }, select: { publishedVersion: true } });
-    if (!flow) throw new ApiError(404, "The flow of this run was deleted.");
-    if (flow.publishedVersion === null) throw new ApiError(409, "The flow has no published version; publish it first or rerun with the version the run used.");
+    if (!flow) throw new NotFoundError("The flow of this run was deleted.");
+    if (flow.publishedVersion === null) throw new ConflictError("The flow has no published version; publish it first or rerun with the version the run used.");
     flowVersion = flow.publishedVersion;
   }
   // A fresh trace: the rerun is its own operation, linked to the original by synclinererunof.

@@ -42,3 +42,12 @@ export class FlowHasProblemsError extends UnprocessableError {
     this.name = "FlowHasProblemsError";
   }
 }
+
+/** Only a published version runs: enabling a flow that has none would enable nothing. */
+/** Enabling refused: there is no published version to run (HTTP 409, tRPC CONFLICT). */
+export class FlowNotPublishedError extends ConflictError {
+  constructor(readonly flowId: string) {
+    super("This flow has never been published, so there is nothing to run yet: publish it first, then enable it.");
+    this.name = "FlowNotPublishedError";
+  }
+}

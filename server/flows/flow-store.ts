@@ -4,7 +4,8 @@ import { Prisma } from "@/server/db/generated/client";
 import { flowDocumentSchema, emptyFlowDocument, type FlowDocument } from "./flow-document";
 import { validateFlow, type FlowProblem } from "./validate-flow";
 import { flowTemplates } from "./templates";
-import { FlowHasProblemsError, FlowNotFoundError, FlowVersionNotFoundError, RevisionConflictError } from "./flow-errors";
+import { checkReferences } from "./reference-checks";
+import { FlowHasProblemsError, FlowNotFoundError, FlowNotPublishedError, FlowVersionNotFoundError, RevisionConflictError } from "./flow-errors";
 
 // Everything that reads or writes flows goes through here, so the tRPC routers (the editor) and
 // the HTTP API (automation) behave the same way.
@@ -134,9 +135,13 @@ export async function deleteFlow(db: Db, id: string) {
   if (deleted.count === 0) throw new FlowNotFoundError(id);
 }
 
+/** Enabling needs a published version (FlowNotPublishedError otherwise); disabling always works. */
 export async function setFlowEnabled(db: Db, id: string, enabled: boolean) {
-  const updated = await db.flow.updateMany({ where: { id }, data: { enabled } });
-  if (updated.count === 0) throw new FlowNotFoundError(id);
+  // One statement, so a flow cannot be enabled between a check and the update.
+  const updated = await db.flow.updateMany({ where: enabled ? { id, publishedVersion: { not: null } } : { id }, data: { enabled } });
+  if (updated.count > 0) return;
+  if ((await db.flow.count({ where: { id } })) === 0) throw new FlowNotFoundError(id);
+  throw new FlowNotPublishedError(id);
 }
 
 /**
@@ -150,6 +155,8 @@ export async function publishFlow(db: Db, id: string): Promise<{ version: number
     if (!row) throw new FlowNotFoundError(id);
     const { document, problems } = validateFlow(row.draft);
     if (!document || problems.length > 0) throw new FlowHasProblemsError(problems);
+    const referenceProblems = await checkReferences(tx, id, document);
+    if (referenceProblems.length > 0) throw new FlowHasProblemsError(referenceProblems);
     const last = await tx.flowVersion.findFirst({ where: { flowId: id }, orderBy: { version: "desc" }, select: { version: true, document: true } });
     // Publishing an unchanged draft again is a no-op: automation can call publish safely twice.
     if (last && canonicalJson(last.document) === canonicalJson(document)) return { version: last.version };

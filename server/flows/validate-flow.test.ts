@@ -96,9 +96,13 @@ describe("validateFlow", () => {
     ]);
   });
 
-  it("does not ask for optional references", () => {
-    const webhook = node("hook", "trigger:webhook", { path: "erp-prices" });
-    expect(problems(doc([webhook, http("notify")], [edge("hook", "notify")]))).toEqual([]);
+  it("asks a webhook trigger for its secret: an unauthenticated webhook cannot be published", () => {
+    const open = node("hook", "trigger:webhook", { path: "erp-prices" });
+    expect(problems(doc([open, http("notify")], [edge("hook", "notify")]))).toEqual([
+      expect.objectContaining({ code: "invalid-config", nodeId: "hook", field: "secretCredentialId", needsInput: "credential" }),
+    ]);
+    const signed = node("hook", "trigger:webhook", { path: "erp-prices", secretCredentialId: "erp-secret" });
+    expect(problems(doc([signed, http("notify")], [edge("hook", "notify")]))).toEqual([]);
   });
 
   it("invalid-expression: JSONata syntax of expression and template fields", () => {

@@ -1,7 +1,7 @@
 import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
 import type { FlowDocument } from "@/server/flows/flow-document";
-import { ApiError } from "@/server/http-api/api-response";
+import { NotFoundError } from "@/server/domain-errors";
 import { flowNames } from "@/server/history/run-history";
 import { runListItemSelect, toRunListItem, type RunListItem } from "./run-search";
 
@@ -99,7 +99,7 @@ export async function getRunDetail(db: Db, id: string): Promise<RunDetailView> {
     where: { id },
     select: { ...runListItemSelect, steps: true, errors: true, event: true, headers: true, stream: true, partition: true, deliveryCount: true, worker: true },
   });
-  if (!row) throw new ApiError(404, `No run with id "${id}".`);
+  if (!row) throw new NotFoundError(`No run with id "${id}".`);
   const [names, version, flow, deadLetter] = await Promise.all([
     flowNames(db, [row.flowId]),
     db.flowVersion.findUnique({ where: { flowId_version: { flowId: row.flowId, version: row.flowVersion } }, select: { document: true } }),

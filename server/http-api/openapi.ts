@@ -2,6 +2,7 @@ import { z, type ZodType } from "zod";
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { apiErrorSchema } from "./api-response";
 import { healthSchema } from "./health";
+import { flowStateResponseSchema, publishBodySchema } from "./flow-enablement";
 import { cloudEventSchema } from "@/server/events/event-types";
 import { ingestResponseSchema } from "./events-request";
 import {
@@ -41,7 +42,8 @@ interface Operation {
 }
 
 const flowIdResponse = z.object({ id: z.string(), problems: z.array(z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional() })) });
-const publishResponse = z.object({ id: z.string(), version: z.number().int() });
+const publishResponse = z.object({ id: z.string(), version: z.number().int(), enabled: z.boolean().optional() });
+const webhookAcceptedSchema = z.object({ id: z.string(), status: z.enum(["accepted", "duplicate"]) });
 
 const queryError = { description: "A query parameter is not valid: `error.issues` names it", schema: apiErrorSchema };
 const deadLetterNotFound = { description: "No such dead letter", schema: apiErrorSchema };
@@ -62,12 +64,38 @@ export const operations: Operation[] = [
     responses: { 200: { description: "The flow document", schema: flowDocumentSchema }, 401: errors[401], 404: { description: "No such flow", schema: apiErrorSchema } },
   },
   {
-    method: "post", path: "/api/flows/{id}/publish", summary: "Publish the draft as the next immutable version", auth: true, pathParams: ["id"],
+    method: "post", path: "/api/flows/{id}/publish", summary: "Publish the draft as the next immutable version; `{\"enable\": true}` also enables it", auth: true, pathParams: ["id"],
+    body: publishBodySchema, bodyOptional: true,
     responses: {
       200: { description: "Published", schema: publishResponse },
       401: errors[401],
       404: { description: "No such flow", schema: apiErrorSchema },
       422: { description: "The draft has problems; `error.issues` names the nodes", schema: apiErrorSchema },
+    },
+  },
+  {
+    method: "post", path: "/api/flows/{id}/enable", summary: "Enable a flow: its published version runs on new events", auth: true, pathParams: ["id"],
+    responses: {
+      200: { description: "Enabled", schema: flowStateResponseSchema },
+      401: errors[401],
+      404: { description: "No such flow", schema: apiErrorSchema },
+      409: { description: "The flow has never been published", schema: apiErrorSchema },
+    },
+  },
+  {
+    method: "post", path: "/api/flows/{id}/disable", summary: "Disable a flow: it stops receiving events", auth: true, pathParams: ["id"],
+    responses: { 200: { description: "Disabled", schema: flowStateResponseSchema }, 401: errors[401], 404: { description: "No such flow", schema: apiErrorSchema } },
+  },
+  {
+    method: "post", path: "/api/hooks/{path}", summary: "Call a flow's webhook trigger (authenticated by the trigger's secret, not an API key)", pathParams: ["path"],
+    bodies: { "application/json": z.unknown() },
+    responses: {
+      202: { description: "Stored in JetStream as a webhook.received event for the flow", schema: webhookAcceptedSchema },
+      400: { description: "The body is not valid JSON or does not match the trigger's body schema: `error.issues` names each field", schema: apiErrorSchema },
+      401: { description: "Missing, wrong or expired signature (X-Syncline-Timestamp, X-Syncline-Signature) or bearer token; nothing was stored", schema: apiErrorSchema },
+      404: { description: "No enabled, published flow has this webhook path", schema: apiErrorSchema },
+      413: { description: "Body over SYNCLINE_MAX_EVENT_BYTES", schema: apiErrorSchema },
+      503: { description: "NATS unreachable: retry after `Retry-After` seconds", schema: apiErrorSchema },
     },
   },
   {
@@ -82,7 +110,7 @@ export const operations: Operation[] = [
       400: { description: "Invalid JSON, envelope or data, or an unknown type: `error.issues` names each field (`0.data.sku` in a batch); nothing was published", schema: apiErrorSchema },
       401: errors[401],
       413: { description: "Body over SYNCLINE_MAX_EVENT_BYTES, or an event over the NATS message size", schema: apiErrorSchema },
-      415: { description: "Unsupported Content-Type (binary mode is not supported)", schema: apiErrorSchema },
+      415: { description: "Unsupported Content-Type (binary mode — `ce-specversion` and the other `ce-*` headers with the data as the body — takes any Content-Type)", schema: apiErrorSchema },
       503: { description: "NATS or JetStream unreachable: retry after the `Retry-After` header (seconds)", schema: apiErrorSchema },
     },
   },

@@ -4,7 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { PrismaClient } from "@/server/db/generated/client";
 import type { StreamLayout } from "@/server/runtime/stream-layout";
 import { brokerStatus } from "./broker-status";
-import { ingestMetrics } from "./ingest-counter";
+import { ingestMetrics } from "@/server/events/ingest-counter";
 import { runtimeStatus } from "./runtime-status";
 
 // GET /api/metrics. Counters of runs are fed from the run history at scrape time: each scrape

@@ -1,4 +1,5 @@
 import "server-only";
+import { eventIsForFlow } from "@/server/events/system-events";
 import { randomUUID } from "node:crypto";
 import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { setMaxListeners } from "node:events";
@@ -154,6 +155,7 @@ export class PartitionProcessor {
       const event = this.read(msg);
       if (!event) continue;
       for (const flow of this.deps.catalog.flowsFor(event.event.type)) {
+        if (!eventIsForFlow(event.event, flow.flowId)) continue; // a webhook call or tick is for its own flow only
         items.push({ event, flow, key: keyOf(flow.flowId, event.event.subject) });
       }
     }

@@ -14,6 +14,7 @@ import {
 import { ensureEventsStream, type StreamLayout } from "./stream-layout";
 import { listenForChanges } from "./worker-notifier";
 import { sweepRetention, type RetentionSettings } from "./retention";
+import { Scheduler } from "@/server/scheduler/scheduler";
 
 // A worker process: keeps a fair share of the partitions (leases in Postgres), runs a
 // PartitionProcessor for each, follows flow changes, and reports itself for GET /api/health.
@@ -46,6 +47,7 @@ export class Worker {
   private stopping = false;
   private ticking?: Promise<void>;
   private lastSweep = 0;
+  private scheduler?: Scheduler;
   private readonly log: (message: string, extra?: unknown) => void;
 
   constructor(private readonly options: WorkerOptions) {
@@ -73,6 +75,7 @@ export class Worker {
     });
     await this.tick();
     this.scheduleTick();
+    (this.scheduler = new Scheduler({ db, nc, layout, log: this.log })).start();
     this.log(`${this.id} started; partitions ${this.partitions.join(",") || "none yet"}`);
   }
 
@@ -162,6 +165,7 @@ export class Worker {
     if (this.stopping) return;
     this.stopping = true;
     clearTimeout(this.timer);
+    await this.scheduler?.stop();
     await this.ticking?.catch(() => undefined);
     for (const sub of this.subs) sub.unsubscribe();
     await Promise.all(this.partitions.map((p) => this.drop(p, true)));

@@ -120,8 +120,10 @@ describe("flows router", () => {
     const copy = await caller.flows.duplicate({ id });
     expect((await caller.flows.get({ id: copy.id })).name).toBe("Renamed (copy)");
 
-    await caller.flows.setEnabled({ id, enabled: true });
-    expect((await caller.flows.get({ id })).enabled).toBe(true);
+    // Never published: nothing to run, so enabling is refused with a message that says what to do.
+    const refused = await caller.flows.setEnabled({ id, enabled: true }).catch((error: unknown) => error as { code?: string; message?: string });
+    expect(refused).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/never been published.*publish it first/) });
+    expect((await caller.flows.get({ id })).enabled).toBe(false);
 
     await caller.flows.delete({ id });
     expect(await trpcCode(caller.flows.get({ id }))).toBe("NOT_FOUND");

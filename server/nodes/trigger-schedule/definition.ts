@@ -2,7 +2,7 @@ import { z } from "zod";
 import { cloudEventSchemaFor, scheduleTickDataSchema } from "../../events/event-types";
 import { templateField } from "../config-fields";
 import { defineNode } from "../define-node";
-import { checkCron } from "./cron";
+import { cronProblem } from "./cron-expression";
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -26,13 +26,13 @@ export const scheduleTrigger = defineNode({
       .string()
       .trim()
       .superRefine((cron, ctx) => {
-        const checked = checkCron(cron);
-        if (!checked.ok) ctx.addIssue({ code: "custom", message: checked.message });
+        const problem = cronProblem(cron);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
       })
       .default("0 * * * *")
       .meta({
         title: "Cron expression",
-        description: "minute hour day-of-month month day-of-week, e.g. 0 2 * * * for 02:00 every day, or @hourly.",
+        description: "minute hour day-of-month month day-of-week, optionally with seconds first, e.g. 0 2 * * * for 02:00 every day, */30 * * * * * every 30 seconds, or @hourly.",
         placeholder: "0 2 * * *",
       }),
     timezone: z
@@ -41,6 +41,13 @@ export const scheduleTrigger = defineNode({
       .refine(isTimeZone, "not a known time zone (use names like Europe/Amsterdam)")
       .default("UTC")
       .meta({ title: "Time zone", description: "The cron expression is read in this time zone, e.g. Europe/Amsterdam." }),
+    missedTicks: z
+      .enum(["skip", "run-last"])
+      .default("skip")
+      .meta({
+        title: "Missed runs",
+        description: "After downtime: skip the runs that were missed (default), or run the last missed one once. Runs up to a minute late always happen.",
+      }),
     orderingKey: templateField("schedule", {
       title: "Ordering key",
       description: "Runs with the same key never overlap: a slow run delays the next one instead of racing it.",

@@ -10,6 +10,7 @@ import { getNodeDefinition } from "@/server/nodes/registry";
 import { layoutLeftToRight } from "./auto-layout";
 import { selectIsDirty, selectSingleSelectedNodeId, useEditorStoreApi } from "./editor-store";
 import { documentFromGraph, type AppEdge, type AppNode } from "./flow-graph";
+import type { FlowProblem } from "@/server/flows/validate-flow";
 
 // Everything a button, a shortcut or a panel can ask the editor to do, in one place, so the
 // toolbar button and its keyboard shortcut can never drift apart.
@@ -226,6 +227,14 @@ export function EditorCommandsProvider({ children }: { children: ReactNode }) {
           live.current.toast(`Published version ${version}`, "success");
           invalidateLists();
         } catch (error) {
+          // Problems only the server can see (a channel that does not exist, a webhook path in
+          // use) go on the nodes like any other until the next edit re-validates.
+          const serverProblems = (error as { data?: { problems?: FlowProblem[] | null } }).data?.problems;
+          if (serverProblems?.length) {
+            const s = store.getState();
+            s.setProblems([...s.problems, ...serverProblems.filter((p) => !s.problems.some((q) => q.message === p.message))]);
+            s.setProblemsOpen(true);
+          }
           live.current.toast(`Could not publish: ${errorMessage(error)}`, "error");
         }
       },

@@ -10,6 +10,7 @@ import type { AnyNodeDefinition } from "@/server/nodes/define-node";
 import { useEditorCommands } from "./editor-commands";
 import { selectSelectionCount, selectSingleSelectedNodeId, useEditorStore, useEditorStoreApi } from "./editor-store";
 import { upstreamNodeIds, type AppNode } from "./flow-graph";
+import { TriggerDetails } from "./trigger-details";
 
 /** "HTTP request "x": url: enter a URL" → "enter a URL": next to the field the prefix is noise. */
 function fieldMessage(problem: FlowProblem): string {
@@ -161,6 +162,7 @@ function NodeInspector({ node }: { node: Pick<AppNode, "id" | "type" | "data"> }
           flow in the Syncline that made it.
         </p>
       )}
+      <TriggerDetails kind={node.data.kind} config={node.data.config} />
     </div>
   );
 }

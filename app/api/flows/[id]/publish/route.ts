@@ -1,16 +1,22 @@
 import { db } from "@/server/db/client";
 import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
-import { publishFlow } from "@/server/flows/flow-store";
-import { notifyFlowsChanged } from "@/server/runtime/worker-notifier";
+import { publishBodySchema, readOptionalBody } from "@/server/http-api/flow-enablement";
+import { publishFlow, setFlowEnabled } from "@/server/flows/flow-store";
 import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
+import { notifyFlowsChanged } from "@/server/runtime/worker-notifier";
 
 export const dynamic = "force-dynamic";
 
-/** Publishes the current draft as the next version; 422 with the problems when it has any. */
-export const POST = apiRoute<{ id: string }>(async (_request, { params }) => {
+/**
+ * Publishes the current draft as the next version; 422 with the problems when it has any.
+ * `{"enable": true}` also enables the flow, so automation can deploy in one call.
+ */
+export const POST = apiRoute<{ id: string }>(async (request, { params }) => {
+  const body = await readOptionalBody(request, publishBodySchema);
   const { version } = await publishFlow(db(), params.id);
+  if (body.enable) await setFlowEnabled(db(), params.id, true);
   void notifyFlowsChanged();
-  return jsonResponse({ id: params.id, version });
+  return jsonResponse({ id: params.id, version, ...(body.enable ? { enabled: true } : {}) });
 });
 
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
