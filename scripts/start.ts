@@ -1,7 +1,7 @@
 // `npm start` / `npm run dev`: the one command that runs Syncline on a laptop.
 // It fills in what is not configured — an embedded PGlite database when DATABASE_URL is unset, a
 // local nats-server when NATS_URL is unset and none answers on 127.0.0.1:4222 — then runs the web
-// app and one runtime worker with those settings, and stops everything together.
+// app and one runtime worker with those settings (none with SYNCLINE_WORKER=off), and stops everything together.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -56,9 +56,14 @@ async function main() {
   const children: ChildProcess[] = [];
   const web = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.PORT)], { stdio: "inherit", env: childEnv });
   children.push(web);
-  // The runtime worker beside the web app; run more with `npm run worker` on other machines.
-  const worker = spawn(process.execPath, ["--conditions=react-server", path.resolve("scripts/run-worker.mjs")], { stdio: "inherit", env: childEnv });
-  children.push(worker);
+  if (config.SYNCLINE_WORKER === "off") {
+    // Serverless mode: the web app drains after ingest and on GET /api/cron/drain (README "Serverless mode").
+    console.log("[syncline] SYNCLINE_WORKER=off: no worker process; events move after ingest and on GET /api/cron/drain");
+  } else {
+    // The runtime worker beside the web app; run more with `npm run worker` on other machines.
+    const worker = spawn(process.execPath, ["--conditions=react-server", path.resolve("scripts/run-worker.mjs")], { stdio: "inherit", env: childEnv });
+    children.push(worker);
+  }
   console.log(`[syncline] Open http://localhost:${config.PORT}`);
 
   let stopping = false;
