@@ -53,6 +53,8 @@ export interface DrainReport {
 }
 
 const POLL_MS = 50;
+/** Held events due within this long are run by the drain that is already there. */
+const SOON_MS = 1_000;
 
 /** The durable consumer a PartitionProcessor (re)creates for a partition. */
 function partitionConsumerName(layout: StreamLayout, partition: number) {
@@ -70,10 +72,11 @@ export async function acquireThisPartition(db: PrismaClient, owner: string, part
 }
 
 /**
- * Work a partition's key lanes could start now: a held event at the head of its key that is due
- * (or was detached by an owner that went away) and not held back by a dead letter, or a redrive.
+ * Work a partition's key lanes could start within `horizonMs`: a held event at the head of its key
+ * that is due (or was detached by an owner that went away) and not held back by a dead letter, or
+ * a redrive.
  */
-async function runnableHeldWork(db: PrismaClient, catalog: FlowCatalog, partition: number): Promise<boolean> {
+async function runnableHeldWork(db: PrismaClient, catalog: FlowCatalog, partition: number, horizonMs: number): Promise<boolean> {
   const redrives = await db.deadLetter.count({ where: { partition, status: "redrive-requested" } });
   if (redrives > 0) return true;
   const heads = await db.$queryRaw<{ flowId: string; orderingKey: string; blocked: boolean }[]>`
@@ -82,7 +85,7 @@ async function runnableHeldWork(db: PrismaClient, catalog: FlowCatalog, partitio
               AND d."orderingKey" = h."orderingKey" AND d.status IN ('open', 'redrive-requested')) AS blocked
     FROM (SELECT DISTINCT ON ("flowId", "orderingKey") * FROM "HeldEvent" WHERE "partition" = ${partition}
           ORDER BY "flowId", "orderingKey", id) AS h
-    WHERE h.state = 'detached' OR h."nextAttemptAt" <= now()`;
+    WHERE h.state = 'detached' OR h."nextAttemptAt" <= now() + ${horizonMs} * interval '1 millisecond'`;
   return heads.some((h) => !h.blocked || catalog.policyOf(h.flowId) !== "hold");
 }
 
@@ -175,7 +178,9 @@ export class PartitionDrain {
           }
           renewedAt = Date.now();
         }
-        if ((await processor.lag()) === 0 && !(await runnableHeldWork(db, this.catalog, partition))) {
+        // A retry due in a moment is worth waiting for; a longer delay waits for the next cron tick.
+        const horizon = Math.min(SOON_MS, deadline - Date.now());
+        if ((await processor.lag()) === 0 && !(await runnableHeldWork(db, this.catalog, partition, horizon))) {
           complete = true;
           break;
         }
