@@ -1,16 +1,14 @@
 import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
-import pg from "pg";
-import { db } from "@/server/db/client";
+import { db, dbPool } from "@/server/db/client";
 import { env } from "@/server/env";
 import { sharedNats } from "@/server/nats/connection";
 import { streamLayoutFromEnv } from "@/server/events/ingest";
 import { PartitionDrain, type DrainReport } from "./partition-drain";
 import { partitionOf } from "./stream-layout";
 
-// The web app's side of serverless mode: one PartitionDrain per warm instance (with its own small
-// pg pool next to Prisma's, and the shared NATS connection), used by POST /api/events after its 202
-// and by GET /api/cron/drain.
+// The web app's side of serverless mode: one PartitionDrain per warm instance (on the instance's one
+// pg pool and NATS connection), used by POST /api/events after its 202 and by GET /api/cron/drain.
 
 const globalForDrain = globalThis as typeof globalThis & { __synclineDrain?: Promise<PartitionDrain> };
 
@@ -19,8 +17,7 @@ function instanceDrain(): Promise<PartitionDrain> {
     const e = env();
     const nc = await sharedNats();
     const database = db();
-    // A drain works one partition at a time: a few connections for its batch writes and lanes.
-    const pool = new pg.Pool({ connectionString: e.DATABASE_URL, max: 6 });
+    const pool = dbPool();
     return new PartitionDrain({
       db: database, pool, nc, layout: streamLayoutFromEnv(), maxRetryAgeMs: e.SYNCLINE_MAX_RETRY_AGE_MS,
       services: {
