@@ -36,7 +36,7 @@ async function drainUntil(drain: PartitionDrain, done: () => boolean | Promise<b
   const until = Date.now() + timeoutMs;
   while (!(await done())) {
     if (Date.now() > until) throw new Error(`timed out draining until ${what}`);
-    reports.push(await drain.drain({ budgetMs: 3_000 }));
+    reports.push(await drain.drain({ budgetMs: 5_000 }));
   }
   return reports;
 }

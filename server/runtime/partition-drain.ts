@@ -98,6 +98,7 @@ export class PartitionDrain {
   private readonly catalog: FlowCatalog;
   private readonly log: (message: string, extra?: unknown) => void;
   private prepared?: Promise<void>;
+  private resumeAt = 0;
 
   constructor(private readonly deps: DrainDeps) {
     this.catalog = new FlowCatalog(deps.db);
@@ -126,7 +127,13 @@ export class PartitionDrain {
     await this.catalog.refresh();
     const partitions = options.partitions ?? [...Array(this.deps.layout.partitions).keys()];
     const report: DrainReport = { partitionsDrained: [], partitionsBusy: [], eventsProcessed: 0, heldEventsRun: 0, budgetExhausted: false };
-    for (const partition of [...new Set(partitions)].sort((a, b) => a - b)) {
+    // Start where the previous drain stopped, so a busy partition cannot starve the later ones
+    // when the budget runs out every time.
+    const order = [...new Set(partitions)].sort((a, b) => a - b);
+    const start = order.findIndex((p) => p >= this.resumeAt);
+    const rotated = start <= 0 ? order : [...order.slice(start), ...order.slice(0, start)];
+    for (const partition of rotated) {
+      this.resumeAt = partition + 1;
       if (Date.now() >= deadline) {
         report.budgetExhausted = true;
         break;
