@@ -23,6 +23,8 @@ const keys = (n: number) => Array.from({ length: n }, (_, i) => `SKU-${String(i)
 
 function drainFor(f: RuntimeFixture, leaseTtlMs?: number) {
   pool = new pg.Pool({ connectionString: f.database.url, max: 12 });
+  // The fixture drops the database with FORCE at the end; an idle client may hear about it first.
+  pool.on("error", () => {});
   return new PartitionDrain({
     db: f.database.prisma, pool, nc: f.nc, layout: f.layout, leaseTtlMs,
     services: { httpAllowlist: ["127.0.0.1"], db: f.database.prisma, nats: f.nc, prefix: f.layout.prefix },
