@@ -1,7 +1,7 @@
 // `npm start` / `npm run dev`: the one command that runs Syncline on a laptop.
 // It fills in what is not configured — an embedded PGlite database when DATABASE_URL is unset, a
 // local nats-server when NATS_URL is unset and none answers on 127.0.0.1:4222 — then runs the web
-// app and one runtime worker with those settings, and stops everything together.
+// app and one runtime worker with those settings (none with SYNCLINE_WORKER=off), and stops everything together.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -59,19 +59,24 @@ async function main() {
   children.push(web);
   // The runtime worker beside the web app; run more with `npm run worker` on other machines.
   // Supervised: a crashing worker is restarted with backoff while the web app keeps serving.
-  const worker = superviseProcess({
-    name: "worker",
-    command: process.execPath,
-    args: ["--conditions=react-server", path.resolve("scripts/run-worker.mjs")],
-    env: childEnv,
-  });
+  // Serverless mode runs none: the web app drains after ingest and on GET /api/cron/drain.
+  const worker =
+    config.SYNCLINE_WORKER === "off"
+      ? undefined
+      : superviseProcess({
+          name: "worker",
+          command: process.execPath,
+          args: ["--conditions=react-server", path.resolve("scripts/run-worker.mjs")],
+          env: childEnv,
+        });
+  if (!worker) console.log("[syncline] SYNCLINE_WORKER=off: no worker process; events move after ingest and on GET /api/cron/drain");
   console.log(`[syncline] Open http://localhost:${config.PORT}`);
 
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    const workerStopped = worker.stop();
+    const workerStopped = worker?.stop();
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
     await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once("exit", r)) : undefined)));
     await workerStopped;

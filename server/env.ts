@@ -54,6 +54,19 @@ const envSchema = z.object({
    * creates one under DATA_DIR for local use.
    */
   SYNCLINE_SECRET_KEY: z.string().optional(),
+
+  // Serverless mode (see README "Serverless mode").
+  /**
+   * `on`: `npm start` runs a runtime worker beside the web app. `off`: no worker; the web app drains
+   * partitions right after ingest and on GET /api/cron/drain (Vercel and other function hosts).
+   */
+  SYNCLINE_WORKER: z.enum(["on", "off"], { message: "on or off" }).default("on"),
+  /** Bearer secret GET /api/cron/drain requires (Vercel Cron sends it); unset: the route answers 503. */
+  CRON_SECRET: z.string().min(16, "CRON_SECRET must be at least 16 characters").optional(),
+  /** Time budget of the drain after POST /api/events answered; keep it under the route's maxDuration (60 s). */
+  SYNCLINE_INGEST_DRAIN_BUDGET_MS: z.coerce.number().int().min(100).default(40_000),
+  /** Time budget of one GET /api/cron/drain; keep it under the route's maxDuration (300 s). */
+  SYNCLINE_CRON_DRAIN_BUDGET_MS: z.coerce.number().int().min(100).default(240_000),
 }).superRefine((e, ctx) => {
   const signIns = [
     e.NATS_CREDS || e.NATS_CREDS_FILE ? "NATS_CREDS" : undefined,

@@ -1,6 +1,8 @@
 import "server-only";
 import { env } from "../env";
-import { createPrismaClient } from "./create-client";
+import pg from "pg";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as GeneratedPrismaClient } from "./generated/client";
 import type { PrismaClient } from "./generated/client";
 
 export { createPrismaClient, type PrismaClientOptions } from "./create-client";
@@ -8,7 +10,7 @@ export type { PrismaClient } from "./generated/client";
 
 // Next's dev server re-evaluates modules on every change; a module-level client would open a new
 // pool each time until Postgres runs out of connections, so the client lives on globalThis.
-const globalForDb = globalThis as typeof globalThis & { __synclinePrisma?: PrismaClient };
+const globalForDb = globalThis as typeof globalThis & { __synclinePrisma?: PrismaClient; __synclinePool?: pg.Pool };
 
 /**
  * The process-wide Prisma client for DATABASE_URL. The launcher starts the embedded database and
@@ -23,7 +25,15 @@ export function db(): PrismaClient {
           "or set DATABASE_URL.",
       );
     }
-    globalForDb.__synclinePrisma = createPrismaClient(url);
+    // One pg pool per instance, shared by Prisma and the serverless drain's batch writes.
+    globalForDb.__synclinePool = new pg.Pool({ connectionString: url });
+    globalForDb.__synclinePrisma = new GeneratedPrismaClient({ adapter: new PrismaPg(globalForDb.__synclinePool) });
   }
   return globalForDb.__synclinePrisma;
+}
+
+/** The pg pool behind db(), for the runtime's plain-SQL writes (see server/runtime/outcome-writer.ts). */
+export function dbPool(): pg.Pool {
+  db();
+  return globalForDb.__synclinePool!;
 }

@@ -21,6 +21,8 @@ export interface EventsRequestOptions extends Omit<IngestOptions, "traceparent" 
   maxBytes?: number;
   /** Default SYNCLINE_MAX_BATCH_EVENTS. */
   maxBatchEvents?: number;
+  /** Called with the ordering keys of an accepted request, before the 202 is sent (serverless drain). */
+  onAccepted?: (orderingKeys: string[]) => void;
 }
 
 /**
@@ -57,7 +59,10 @@ export async function handleEventsRequest(request: Request, options: EventsReque
     events = [body];
   }
   try {
-    const results = await ingestEvents(events, { ...options, traceparent: request.headers.get("traceparent"), indexIssues: batch });
+    const { onAccepted, ...ingestOptions } = options;
+    const results = await ingestEvents(events, { ...ingestOptions, traceparent: request.headers.get("traceparent"), indexIssues: batch });
+    // Every event passed validation, so each has a string subject (its ordering key).
+    onAccepted?.(events.map((event) => (event as { subject: string }).subject));
     return jsonResponse({ results }, 202);
   } catch (error) {
     if (error instanceof IngestValidationError) throw new ApiError(400, error.message, error.issues);
