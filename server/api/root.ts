@@ -7,6 +7,8 @@ import { deadLettersRouter } from "@/server/api/routers/dead-letters";
 import { eventTypesRouter } from "@/server/api/routers/event-types";
 import { credentialsRouter } from "@/server/api/routers/credentials";
 import { channelsRouter } from "@/server/api/routers/channels";
+import { usersRouter } from "@/server/api/routers/users";
+import { auditRouter } from "@/server/api/routers/audit";
 
 export const appRouter = createTRPCRouter({
   flows: flowsRouter,
@@ -16,6 +18,8 @@ export const appRouter = createTRPCRouter({
   eventTypes: eventTypesRouter,
   credentials: credentialsRouter,
   channels: channelsRouter,
+  users: usersRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,7 +1,8 @@
 import "server-only";
 import { z, type ZodError } from "zod";
 import { TRPCError } from "@trpc/server";
-import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
+import { adminProcedure, createTRPCRouter, viewerProcedure } from "@/server/api/trpc";
+import { recordAudit } from "@/server/audit/audit-log";
 import {
   ChannelNotFoundError,
   ChannelValidationError,
@@ -49,7 +50,7 @@ function fieldError(issues: { path: string[]; message: string }[]): ZodError {
 
 export const channelsRouter = createTRPCRouter({
   /** Every channel with its health. */
-  list: publicProcedure.query(async ({ ctx }) => {
+  list: viewerProcedure.query(async ({ ctx }) => {
     const [channels, health] = await Promise.all([listChannels(ctx.db), channelHealth(ctx.db)]);
     return channels.map((channel) => ({
       ...channel,
@@ -65,13 +66,17 @@ export const channelsRouter = createTRPCRouter({
       },
     }));
   }),
-  get: publicProcedure
+  get: viewerProcedure
     .input(z.object({ id: z.string().min(1) }))
     .query(({ ctx, input }) => getChannel(ctx.db, input.id).catch(toTRPCError)),
-  create: publicProcedure
+  create: adminProcedure
     .input(z.object({ name, type: channelTypeSchema, credentialId, settings: settings.optional() }))
-    .mutation(({ ctx, input }) => createChannel(ctx.db, input).catch(toTRPCError)),
-  update: publicProcedure
+    .mutation(async ({ ctx, input }) => {
+      const created = await createChannel(ctx.db, input).catch(toTRPCError);
+      await recordAudit(ctx.db, ctx.actor, "channel.created", { type: "channel", id: created.id }, { name: input.name, type: input.type });
+      return created;
+    }),
+  update: adminProcedure
     .input(
       z.object({
         id: z.string().min(1),
@@ -81,9 +86,14 @@ export const channelsRouter = createTRPCRouter({
         settings: settings.optional(),
       }),
     )
-    .mutation(({ ctx, input: { id, ...patch } }) => updateChannel(ctx.db, id, patch).catch(toTRPCError)),
-  delete: publicProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input: { id, ...patch } }) => {
+      const updated = await updateChannel(ctx.db, id, patch).catch(toTRPCError);
+      await recordAudit(ctx.db, ctx.actor, "channel.updated", { type: "channel", id }, { changed: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined) });
+      return updated;
+    }),
+  delete: adminProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
     await deleteChannel(ctx.db, input.id).catch(toTRPCError);
+    await recordAudit(ctx.db, ctx.actor, "channel.deleted", { type: "channel", id: input.id });
     return { id: input.id };
   }),
 });

@@ -1,7 +1,7 @@
 import "server-only";
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { z } from "zod";
-import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
+import { createMiddleware, createTRPCRouter, viewerProcedure } from "@/server/api/trpc";
 import { ApiError } from "@/server/http/api-response";
 import { getRun, keyTimeline, listRuns, runListFilterSchema, subjectParam, limitParam } from "@/server/runtime/run-history";
 
@@ -11,7 +11,7 @@ const codes: Record<number, TRPC_ERROR_CODE_KEY> = { 400: "BAD_REQUEST", 404: "N
  * The history stores report refusals as ApiErrors (the HTTP API's currency); the UI gets the same
  * refusal as the matching tRPC code, with field issues folded into the message it shows.
  */
-export const historyProcedure = publicProcedure.use(async ({ next }) => {
+export const historyErrors = createMiddleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof ApiError) {
     const cause = result.error.cause;
@@ -22,12 +22,13 @@ export const historyProcedure = publicProcedure.use(async ({ next }) => {
 });
 
 export const runsRouter = createTRPCRouter({
-  list: historyProcedure.input(runListFilterSchema).query(({ ctx, input }) => listRuns(ctx.db, input)),
+  list: viewerProcedure.use(historyErrors).input(runListFilterSchema).query(({ ctx, input }) => listRuns(ctx.db, input)),
 
-  get: historyProcedure.input(z.object({ id: z.string().min(1).max(200) })).query(({ ctx, input }) => getRun(ctx.db, input.id)),
+  get: viewerProcedure.use(historyErrors).input(z.object({ id: z.string().min(1).max(200) })).query(({ ctx, input }) => getRun(ctx.db, input.id)),
 
   /** Everything that happened to one ordering key across all flows. */
-  timeline: historyProcedure
+  timeline: viewerProcedure
+    .use(historyErrors)
     .input(z.object({ subject: subjectParam, limit: limitParam }))
     .query(({ ctx, input }) => keyTimeline(ctx.db, input.subject, { limit: input.limit })),
 });
