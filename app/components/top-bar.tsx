@@ -1,6 +1,9 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useState } from "react";
+import { authClient } from "./auth-client";
+import { useCurrentUser } from "./current-user";
 
 const links = [
   { href: "/", label: "Flows", match: (p: string) => p === "/" || p.startsWith("/flows") },
@@ -14,18 +17,41 @@ const links = [
 
 export function TopBar() {
   const pathname = usePathname() ?? "/";
+  const user = useCurrentUser();
+  const [signingOut, setSigningOut] = useState(false);
   return (
     <header className="topbar">
       <Link href="/" className="brand" aria-label="Syncline home">
         <span aria-hidden>⟿</span> Syncline
       </Link>
-      <nav aria-label="Main">
-        {links.map((link) => (
-          <Link key={link.href} href={link.href} aria-current={link.match(pathname) ? "page" : undefined}>
-            {link.label}
-          </Link>
-        ))}
-      </nav>
+      {user && (
+        <>
+          <nav aria-label="Main">
+            {links.map((link) => (
+              <Link key={link.href} href={link.href} aria-current={link.match(pathname) ? "page" : undefined}>
+                {link.label}
+              </Link>
+            ))}
+          </nav>
+          <div className="topbar-user" data-testid="signed-in-user">
+            <span>
+              <span className="topbar-user-email">{user.email}</span> <span className="badge" aria-label={`Role: ${user.role}`}>{user.role}</span>
+            </span>
+            <button
+              type="button"
+              className="btn btn-sm topbar-sign-out"
+              disabled={signingOut}
+              onClick={async () => {
+                setSigningOut(true);
+                await authClient.signOut();
+                window.location.assign("/sign-in");
+              }}
+            >
+              {signingOut ? "Signing out…" : "Sign out"}
+            </button>
+          </div>
+        </>
+      )}
     </header>
   );
 }

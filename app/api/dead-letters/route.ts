@@ -1,12 +1,13 @@
 import { db } from "@/server/db/client";
-import { apiRoute, jsonResponse } from "@/server/http/api-response";
+import { jsonResponse } from "@/server/http/api-response";
+import { apiRoute } from "@/server/http/api-route";
 import { parseQuery } from "@/server/runtime/run-history";
 import { deadLetterListQuerySchema, listDeadLetters } from "@/server/runtime/dead-letter-store";
 
 export const dynamic = "force-dynamic";
 
 /** Dead letters newest first, `open` ones unless `status` says otherwise. */
-export const GET = apiRoute(async (request) => {
+export const GET = apiRoute({ role: "viewer", scope: "read" }, async (request) => {
   const query = parseQuery(request.url, deadLetterListQuerySchema);
   const page = await listDeadLetters(db(), { flowId: query.flow, subject: query.subject, status: query.status, limit: query.limit, cursor: query.cursor });
   return jsonResponse(page);

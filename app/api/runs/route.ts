@@ -1,11 +1,12 @@
 import { db } from "@/server/db/client";
-import { apiRoute, jsonResponse } from "@/server/http/api-response";
+import { jsonResponse } from "@/server/http/api-response";
+import { apiRoute } from "@/server/http/api-route";
 import { listRuns, parseQuery, runListQuerySchema } from "@/server/runtime/run-history";
 
 export const dynamic = "force-dynamic";
 
 /** Runs newest first; page with `cursor` = the previous page's `nextCursor`. */
-export const GET = apiRoute(async (request) => {
+export const GET = apiRoute({ role: "viewer", scope: "read" }, async (request) => {
   const query = parseQuery(request.url, runListQuerySchema);
   const page = await listRuns(db(), { flowId: query.flow, subject: query.subject, status: query.status, limit: query.limit, cursor: query.cursor });
   return jsonResponse(page);

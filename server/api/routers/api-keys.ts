@@ -2,17 +2,17 @@ import "server-only";
 import { z } from "zod";
 import { adminProcedure, createTRPCRouter } from "@/server/api/trpc";
 import { recordAudit } from "@/server/audit/audit-log";
-import { createApiKey, listApiKeys, revokeApiKey } from "@/server/auth/api-keys";
+import { apiKeyScopeSchema, createApiKey, listApiKeys, revokeApiKey } from "@/server/auth/api-keys";
 import { TRPCError } from "@trpc/server";
 
 export const apiKeysRouter = createTRPCRouter({
   list: adminProcedure.query(({ ctx }) => listApiKeys(ctx.db)),
   /** The returned `key` is shown once; only its hash is kept. */
   create: adminProcedure
-    .input(z.object({ name: z.string().trim().min(1, "Name the key after what uses it").max(100) }))
+    .input(z.object({ name: z.string().trim().min(1, "Name the key after what uses it").max(100), scope: apiKeyScopeSchema }))
     .mutation(async ({ ctx, input }) => {
-      const created = await createApiKey(ctx.db, input.name);
-      await recordAudit(ctx.db, ctx.actor, "apiKey.created", { type: "apiKey", id: created.id }, { name: input.name });
+      const created = await createApiKey(ctx.db, input.name, input.scope);
+      await recordAudit(ctx.db, ctx.actor, "apiKey.created", { type: "apiKey", id: created.id }, { name: input.name, scope: input.scope });
       return created;
     }),
   revoke: adminProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {

@@ -1,5 +1,6 @@
 import { db } from "@/server/db/client";
-import { apiRoute, jsonResponse, readJsonBody } from "@/server/http/api-response";
+import { jsonResponse, readJsonBody } from "@/server/http/api-response";
+import { apiRoute } from "@/server/http/api-route";
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { createFlow } from "@/server/flows/flow-store";
 import { validateFlow } from "@/server/flows/validate-flow";
@@ -7,7 +8,7 @@ import { validateFlow } from "@/server/flows/validate-flow";
 export const dynamic = "force-dynamic";
 
 /** Imports a flow document as a new flow (a draft; problems are reported, not refused). */
-export const POST = apiRoute(async (request) => {
+export const POST = apiRoute({ role: "editor", scope: "full" }, async (request) => {
   const document = await readJsonBody(request, flowDocumentSchema, 5_000_000);
   const { id } = await createFlow(db(), document);
   const { problems } = validateFlow(document);

@@ -1,6 +1,8 @@
 import { env } from "@/server/env";
 import { db } from "@/server/db/client";
-import { ApiError, apiRoute, jsonResponse, readJsonBody } from "@/server/http/api-response";
+import { ApiError, jsonResponse, readJsonBody } from "@/server/http/api-response";
+import { apiRoute } from "@/server/http/api-route";
+import { recordAudit } from "@/server/audit/audit-log";
 import { redriveBodySchema, requestRedrive } from "@/server/runtime/dead-letter-store";
 
 export const dynamic = "force-dynamic";
@@ -9,9 +11,10 @@ export const dynamic = "force-dynamic";
  * Redrives one open dead letter, optionally with an edited event (`{ "event": { ... } }`).
  * 202: the owning worker does the redrive; this records that it was asked for.
  */
-export const POST = apiRoute<{ id: string }>(async (request, { params }) => {
+export const POST = apiRoute<{ id: string }>({ role: "editor", scope: "full" }, async (request, { params, caller }) => {
   const body = await readOptionalBody(request);
   const result = await requestRedrive(db(), params.id, { event: body?.event });
+  await recordAudit(db(), caller.actor, "deadLetter.redriven", { type: "deadLetter", id: params.id }, { edited: body?.event !== undefined });
   return jsonResponse(result, 202);
 });
 
