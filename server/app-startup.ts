@@ -5,6 +5,7 @@ import { db } from "@/server/db/client";
 import { ensureBootstrapApiKey } from "@/server/auth/api-keys";
 import { secretKeyFromEnv } from "@/server/credentials/secret-box";
 import { ensureOwnerFromEnv } from "@/server/auth/users";
+import { resealLegacyCredentials } from "@/server/credentials/credential-store";
 
 // What every process that serves Syncline does once before it takes traffic: bring the database
 // schema up to date (concurrent starters are serialised by an advisory lock inside
@@ -23,6 +24,7 @@ export function prepareApp(): Promise<void> {
     // the first credential someone saves.
     secretKeyFromEnv();
     await applyMigrations(DATABASE_URL);
+    await resealLegacyCredentials(db());
     if (BOOTSTRAP_API_KEY) await ensureBootstrapApiKey(db(), BOOTSTRAP_API_KEY);
     if (SYNCLINE_ADMIN_EMAIL && SYNCLINE_ADMIN_PASSWORD) await ensureOwnerFromEnv(db(), SYNCLINE_ADMIN_EMAIL, SYNCLINE_ADMIN_PASSWORD);
     else if (SYNCLINE_ADMIN_EMAIL || SYNCLINE_ADMIN_PASSWORD) throw new Error("Set both SYNCLINE_ADMIN_EMAIL and SYNCLINE_ADMIN_PASSWORD, or neither.");

@@ -11,7 +11,7 @@ import { ROLES, roleRank, type Role } from "@/server/auth/roles";
 // with FORBIDDEN. A procedure added later is covered without touching this file.
 
 type AnyProcedure = { _def: { type: string; meta?: ProcedureMeta } };
-const procedures = Object.entries(appRouter._def.procedures as Record<string, AnyProcedure>).map(([path, procedure]) => ({
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, AnyProcedure>).map(([path, procedure]) => ({
   path,
   role: procedure._def.meta?.role,
 }));

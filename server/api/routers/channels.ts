@@ -25,7 +25,7 @@ function toTRPCError(error: unknown): never {
   if (error instanceof ChannelValidationError) {
     const issues = Object.entries(error.fieldErrors).flatMap(([field, messages]) =>
       messages.map((message) => ({
-        path: [field === "type" || field === "credentialId" ? field : `settings.${field}`],
+        path: [field === "type" || field === "credentialId" || field.startsWith("credentialSecret.") ? field : `settings.${field}`],
         message,
       })),
     );
@@ -84,6 +84,8 @@ export const channelsRouter = createTRPCRouter({
         type: channelTypeSchema.optional(),
         credentialId,
         settings: settings.optional(),
+        /** The credential's secret entered again; required when a host-bearing setting changes. */
+        credentialSecret: z.record(z.string(), z.string().max(10_000)).optional(),
       }),
     )
     .mutation(async ({ ctx, input: { id, ...patch } }) => {
