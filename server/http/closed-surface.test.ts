@@ -6,12 +6,12 @@ import { signedInCookie } from "@/server/testing/trpc-caller";
 // cross-site multipart POST to flows.create, foreign Origins and Host names (DNS rebinding), and
 // the body and batch limits.
 
-type Route = (request: Request, context: { params: Promise<Record<string, never>> }) => Promise<Response>;
+type Route = (request: Request, context: { params: Promise<{ trpc: string }> }) => Promise<Response>;
 let database: TestDatabase;
 let cookie: string;
 let POST: Route;
 let limits: { TRPC_MAX_BODY_BYTES: number; TRPC_MAX_BATCH_SIZE: number };
-const noParams = { params: Promise.resolve({} as Record<string, never>) };
+const noParams = { params: Promise.resolve({ trpc: "" }) };
 
 beforeAll(async () => {
   database = await createTestDatabase();

@@ -9,5 +9,5 @@ export const dynamic = "force-dynamic";
 // per-account lock-out and the closed-surface checks apply (server/auth/auth.ts).
 const handlers = () => toNextJsHandler(authFor(db()));
 
-export const GET = anonymousRoute((request) => handlers().GET(request));
-export const POST = anonymousRoute((request) => handlers().POST(request));
+export const GET = anonymousRoute<{ all: string[] }>((request) => handlers().GET(request));
+export const POST = anonymousRoute<{ all: string[] }>((request) => handlers().POST(request));

@@ -14,7 +14,7 @@ export const TRPC_MAX_BATCH_SIZE = 20;
 
 // Open at the HTTP layer on purpose: every procedure checks the session and its role itself
 // (server/api/trpc.ts), and this route applies the closed-surface checks and the size limits.
-const handler = anonymousRoute(async (req) => {
+const handler = anonymousRoute<{ trpc: string }>(async (req) => {
   let request = req;
   if (req.method === "POST") {
     try {
