@@ -43,7 +43,7 @@ test.describe("first start", () => {
     await expect(page.getByText("Use at least 10 characters.")).toBeVisible();
     await page.getByLabel("Password").fill("ada-owner-password");
     await page.getByRole("button", { name: "Create owner account" }).click();
-    await expect(page.getByTestId("signed-in-user")).toContainText("ada@example.com");
+    await expect(page.getByTestId("signed-in-user")).toContainText("ada@example.com", { timeout: 30_000 });
     await expect(page.getByTestId("signed-in-user")).toContainText("owner");
 
     // The setup page is gone once an owner exists.
@@ -115,7 +115,8 @@ test("a viewer sees a flow read-only and the server refuses its save", async ({ 
   const { id } = await trpcMutation<{ id: string }>(page.request, "flows.create", { name: "Viewer can look" });
   const viewer = await signInAs("viewer");
   await viewer.page.goto(`/flows/${id}`);
-  await expect(viewer.page.getByTestId("read-only-badge")).toBeVisible();
+  // The editor bundle is large; on a busy machine its first load takes a while.
+  await expect(viewer.page.getByTestId("read-only-badge")).toBeVisible({ timeout: 45_000 });
   await expect(viewer.page.getByTestId("save-button")).toHaveCount(0);
   await expect(viewer.page.getByTestId("publish-button")).toHaveCount(0);
 

@@ -53,7 +53,8 @@ export async function createFirstOwner(prisma: PrismaClient, input: z.infer<type
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(847213)`;
     if ((await tx.user.count()) > 0) throw new UserInputError("Syncline is already set up. Sign in instead.");
     return createUserWithPassword(prisma, { ...input, role: "owner" });
-  });
+    // scrypt is deliberately slow; on a busy machine hashing alone can pass Prisma's 5 s default.
+  }, { timeout: 60_000, maxWait: 30_000 });
 }
 
 /** SYNCLINE_ADMIN_EMAIL / SYNCLINE_ADMIN_PASSWORD: this owner exists (and can sign in) after start. */
