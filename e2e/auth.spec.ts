@@ -56,7 +56,7 @@ test.describe("first start", () => {
     await page.getByLabel("Email").fill("ada@example.com");
     await page.getByLabel("Password").fill("not her password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert")).toHaveText("Wrong email or password.");
+    await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password." })).toBeVisible();
     await page.getByLabel("Password").fill("ada-owner-password");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByTestId("signed-in-user")).toContainText("ada@example.com");
