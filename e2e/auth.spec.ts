@@ -71,7 +71,7 @@ test.describe("first start", () => {
     const link = await page.getByTestId("invite-link").inputValue();
     expect(link).toMatch(/\/invite\/[\w-]+$/);
     await page.getByRole("button", { name: "Done" }).click();
-    await expect(page.getByRole("cell", { name: "ed@example.com" })).toBeVisible();
+    await expect(page.getByRole("cell", { name: "ed@example.com", exact: true })).toBeVisible();
     await expectNoSeriousAxeViolations(page);
 
     // The editor opens the link in their own browser.
