@@ -1,4 +1,5 @@
 /** @type {import('next').NextConfig} */
+const https = (process.env.SYNCLINE_PUBLIC_URL ?? "").startsWith("https://");
 const nextConfig = {
   // These run only on the server and carry native or wasm parts that must not be bundled.
   serverExternalPackages: ["@electric-sql/pglite", "pg", "@prisma/adapter-pg", "@nats-io/transport-node"],
@@ -11,5 +12,21 @@ const nextConfig = {
     "/api/**": ["./node_modules/@img/**/*"],
   },
   devIndicators: false,
+  poweredByHeader: false,
+  // proxy.ts sets these (and the CSP with its nonce) on pages and routes; this covers the build
+  // assets it does not run for. Keep the two lists alike (server/http/security-headers.ts).
+  async headers() {
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+          { key: "X-Frame-Options", value: "DENY" },
+          ...(https ? [{ key: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains" }] : []),
+        ],
+      },
+    ];
+  },
 };
 export default nextConfig;

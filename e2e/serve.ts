@@ -2,7 +2,7 @@
 // build of the app. The database is dropped when Playwright stops the server.
 import { spawn } from "node:child_process";
 import pg from "pg";
-import { E2E_API_KEY } from "./constants";
+import { E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, E2E_API_KEY } from "./constants";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 
@@ -48,9 +48,14 @@ const app = spawn(process.execPath, ["--conditions=react-server", "--import", "t
     NATS_URL: natsUrl,
     PORT: port,
     BOOTSTRAP_API_KEY: E2E_API_KEY,
+    // Every browser test signs in as this owner (e2e/fixtures.ts).
+    SYNCLINE_ADMIN_EMAIL: E2E_ADMIN_EMAIL,
+    SYNCLINE_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
     SYNCLINE_PREFIX: prefix,
     // Browser tests point channels and HTTP actions at local fake servers.
     SYNCLINE_HTTP_ALLOWLIST: "127.0.0.1",
+    // ...and their channels and credentials at those fakes instead of the providers' own hosts.
+    SYNCLINE_ALLOW_CUSTOM_PROVIDER_HOSTS: "true",
   },
 });
 

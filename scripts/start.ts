@@ -11,6 +11,7 @@ import { checkNats, resolveNatsUrl } from "../server/nats/connection";
 import { applyMigrations } from "../server/db/migrations";
 import { localSecretKey } from "../server/credentials/secret-box";
 import { superviseProcess } from "./worker-supervisor";
+import pg from "pg";
 
 const dev = process.argv.includes("--dev");
 
@@ -55,7 +56,10 @@ async function main() {
   }
 
   const children: ChildProcess[] = [];
-  const web = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.PORT)], { stdio: "inherit", env: childEnv });
+  // Without a public URL this is a laptop install: listen on the loopback interface only, so
+  // nobody else on the network reaches it. Behind a reverse proxy, set SYNCLINE_PUBLIC_URL.
+  const hostname = config.SYNCLINE_PUBLIC_URL ? "0.0.0.0" : "127.0.0.1";
+  const web = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.PORT), "-H", hostname], { stdio: "inherit", env: childEnv });
   children.push(web);
   // The runtime worker beside the web app; run more with `npm run worker` on other machines.
   // Supervised: a crashing worker is restarted with backoff while the web app keeps serving.
@@ -70,7 +74,12 @@ async function main() {
           env: childEnv,
         });
   if (!worker) console.log("[syncline] SYNCLINE_WORKER=off: no worker process; events move after ingest and on GET /api/cron/drain");
-  console.log(`[syncline] Open http://localhost:${config.PORT}`);
+  const openUrl = config.SYNCLINE_PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+  if (!config.SYNCLINE_PUBLIC_URL) {
+    console.log(`[syncline] SYNCLINE_PUBLIC_URL not set: listening on 127.0.0.1 only (set it to serve other machines, e.g. behind a reverse proxy)`);
+  }
+  const needsSetup = !(config.SYNCLINE_ADMIN_EMAIL && config.SYNCLINE_ADMIN_PASSWORD) && !(await anyUserExists(childEnv.DATABASE_URL!));
+  console.log(needsSetup ? `[syncline] First start: create the owner account at ${new URL("/setup", openUrl)}` : `[syncline] Open ${openUrl}`);
 
   let stopping = false;
   const stop = async (code: number) => {
@@ -87,6 +96,17 @@ async function main() {
   process.on("SIGTERM", () => void stop(0));
   // The web app is the product: when it stops, everything stops.
   web.on("exit", (code) => void stop(code ?? 1));
+}
+
+async function anyUserExists(databaseUrl: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ exists: boolean }>(`SELECT EXISTS (SELECT 1 FROM "User") AS exists`);
+    return rows[0]?.exists ?? false;
+  } finally {
+    await client.end();
+  }
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv) {

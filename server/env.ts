@@ -67,6 +67,21 @@ const envSchema = z.object({
   SYNCLINE_INGEST_DRAIN_BUDGET_MS: z.coerce.number().int().min(100).default(40_000),
   /** Time budget of one GET /api/cron/drain; keep it under the route's maxDuration (300 s). */
   SYNCLINE_CRON_DRAIN_BUDGET_MS: z.coerce.number().int().min(100).default(240_000),
+  // Sign-in and the closed surface (README "Security").
+  /**
+   * The URL people open, e.g. `https://syncline.example.com`. Requests whose Host differs are
+   * refused; cookies are Secure and HSTS is sent when it is https. Unset: only localhost /
+   * 127.0.0.1 are accepted, and `npm start` listens on 127.0.0.1.
+   */
+  SYNCLINE_PUBLIC_URL: z.httpUrl("SYNCLINE_PUBLIC_URL must be an http(s) URL, e.g. https://syncline.example.com").optional(),
+  /** With SYNCLINE_ADMIN_PASSWORD: makes sure this owner account exists at start (automation, tests). */
+  SYNCLINE_ADMIN_EMAIL: z.email("SYNCLINE_ADMIN_EMAIL must be an email address").optional(),
+  SYNCLINE_ADMIN_PASSWORD: z.string().min(10, "SYNCLINE_ADMIN_PASSWORD must be at least 10 characters").optional(),
+  /**
+   * `true`: credentials of well-known providers (Shopify, DeepL, Bol.com, Amazon SP-API) may point
+   * at other hosts than the provider's own (a proxy, a test server). Default: pinned.
+   */
+  SYNCLINE_ALLOW_CUSTOM_PROVIDER_HOSTS: z.stringbool().default(false),
 }).superRefine((e, ctx) => {
   const signIns = [
     e.NATS_CREDS || e.NATS_CREDS_FILE ? "NATS_CREDS" : undefined,

@@ -4,6 +4,9 @@ import { usePathname } from "next/navigation";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/app/trpc-client";
 import { KeySearch } from "./key-search";
+import { useState } from "react";
+import { authClient } from "./auth-client";
+import { useCurrentUser } from "./current-user";
 
 const links = [
   { href: "/", label: "Flows", match: (p: string) => p === "/" || p.startsWith("/flows") },
@@ -29,20 +32,43 @@ function OpenDeadLetters() {
 
 export function TopBar() {
   const pathname = usePathname() ?? "/";
+  const user = useCurrentUser();
+  const [signingOut, setSigningOut] = useState(false);
   return (
     <header className="topbar">
       <Link href="/" className="brand" aria-label="Syncline home">
         <img src="/favicon.svg" alt="" width={20} height={20} /> Syncline
       </Link>
-      <nav aria-label="Main">
-        {links.map((link) => (
-          <Link key={link.href} href={link.href} aria-current={link.match(pathname) ? "page" : undefined}>
-            {link.label}
-            {link.href === "/dead-letters" && <OpenDeadLetters />}
-          </Link>
-        ))}
-      </nav>
-      <KeySearch />
+      {user && (
+        <>
+          <nav aria-label="Main">
+            {links.map((link) => (
+              <Link key={link.href} href={link.href} aria-current={link.match(pathname) ? "page" : undefined}>
+                {link.label}
+                {link.href === "/dead-letters" && <OpenDeadLetters />}
+              </Link>
+            ))}
+          </nav>
+          <KeySearch />
+          <div className="topbar-user" data-testid="signed-in-user">
+            <span>
+              <span className="topbar-user-email">{user.email}</span> <span className="badge" aria-label={`Role: ${user.role}`}>{user.role}</span>
+            </span>
+            <button
+              type="button"
+              className="btn btn-sm topbar-sign-out"
+              disabled={signingOut}
+              onClick={async () => {
+                setSigningOut(true);
+                await authClient.signOut();
+                window.location.assign("/sign-in");
+              }}
+            >
+              {signingOut ? "Signing out…" : "Sign out"}
+            </button>
+          </div>
+        </>
+      )}
     </header>
   );
 }

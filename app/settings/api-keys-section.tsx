@@ -13,6 +13,7 @@ export function ApiKeysSection() {
   const keys = useQuery(trpc.apiKeys.list.queryOptions());
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState("");
+  const [scope, setScope] = useState<"events:write" | "read" | "full">("events:write");
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const [revoking, setRevoking] = useState<{ id: string; name: string } | null>(null);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
@@ -42,12 +43,13 @@ export function ApiKeysSection() {
         <EmptyState icon="🔑" title="No API keys">Create one to send events or import flows from scripts and other systems.</EmptyState>
       ) : (
         <table className="table">
-          <thead><tr><th>Name</th><th>Key</th><th>Created</th><th>Last used</th><th /></tr></thead>
+          <thead><tr><th>Name</th><th>Key</th><th>Scope</th><th>Created</th><th>Last used</th><th /></tr></thead>
           <tbody>
             {keys.data.map((key) => (
               <tr key={key.id}>
                 <td style={{ fontWeight: 600 }}>{key.name}</td>
-                <td><code>{key.prefix}…</code></td>
+                <td>{key.prefix ? <code>{key.prefix}…</code> : <span className="muted">set by BOOTSTRAP_API_KEY</span>}</td>
+                <td><code>{key.scope}</code></td>
                 <td className="muted">{new Date(key.createdAt).toLocaleString()}</td>
                 <td className="muted">{key.lastUsedAt ? new Date(key.lastUsedAt).toLocaleString() : "Never"}</td>
                 <td><button className="btn btn-sm btn-ghost" style={{ color: "var(--danger)" }} onClick={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>Revoke</button></td>
@@ -58,11 +60,20 @@ export function ApiKeysSection() {
       )}
 
       {creating && (
-        <FormDialog title="Create API key" submitLabel="Create" busy={create.isPending} onCancel={() => setCreating(false)} onSubmit={() => create.mutate({ name })}>
+        <FormDialog title="Create API key" submitLabel="Create" busy={create.isPending} onCancel={() => setCreating(false)} onSubmit={() => create.mutate({ name, scope })}>
           <div className="field">
             <label htmlFor="api-key-name">Name</label>
             <input id="api-key-name" className="input" placeholder="e.g. ERP stock feed" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={create.isError} />
             {create.isError && <span className="error">{errorMessage(create.error)}</span>}
+          </div>
+          <div className="field">
+            <label htmlFor="api-key-scope">Scope</label>
+            <select id="api-key-scope" className="select" value={scope} onChange={(e) => setScope(e.target.value as typeof scope)} aria-describedby="api-key-scope-help">
+              <option value="events:write">events:write — only send events (POST /api/events)</option>
+              <option value="read">read — read runs, dead letters, flows and health</option>
+              <option value="full">full — everything the HTTP API offers</option>
+            </select>
+            <span className="help" id="api-key-scope-help">Give each system the least it needs.</span>
           </div>
         </FormDialog>
       )}

@@ -1,16 +1,37 @@
+import Link from "next/link";
+import { currentUser } from "@/server/auth/current-user";
+import { hasRole } from "@/server/auth/roles";
 import { ApiKeysSection } from "./api-keys-section";
 import { CredentialsSection } from "./credentials-section";
+import { UsersSection } from "./users-section";
 
-export default function SettingsPage() {
+export const dynamic = "force-dynamic";
+
+export default async function SettingsPage() {
+  const user = await currentUser();
+  const admin = hasRole(user?.role, "admin");
   return (
     <div className="page">
       <div className="page-inner">
-        <div>
-          <h1>Settings</h1>
-          <p className="muted" style={{ margin: "4px 0 0" }}>API keys for the automation API (<code>/api/openapi.json</code> describes it).</p>
+        <div className="page-header">
+          <div>
+            <h1>Settings</h1>
+            <p className="muted" style={{ margin: "4px 0 0" }}>People, API keys for the automation API (<code>/api/openapi.json</code> describes it) and credentials.</p>
+          </div>
+          <span className="spacer" />
+          {admin && <Link className="btn" href="/settings/audit">Audit log</Link>}
         </div>
-        <ApiKeysSection />
-        <CredentialsSection />
+        {admin ? (
+          <>
+            <UsersSection currentUserId={user!.id} currentRole={user!.role} />
+            <ApiKeysSection />
+            <CredentialsSection />
+          </>
+        ) : (
+          <div className="alert" role="status" data-testid="settings-admin-only">
+            Users, API keys and credentials are managed by admins. You are signed in as <strong>{user?.role}</strong>; ask an admin or the owner if you need access.
+          </div>
+        )}
       </div>
     </div>
   );

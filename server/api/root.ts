@@ -8,6 +8,8 @@ import { eventTypesRouter } from "@/server/api/routers/event-types";
 import { credentialsRouter } from "@/server/api/routers/credentials";
 import { channelsRouter } from "@/server/api/routers/channels";
 import { monitoringRouter } from "@/server/api/routers/monitoring";
+import { usersRouter } from "@/server/api/routers/users";
+import { auditRouter } from "@/server/api/routers/audit";
 
 export const appRouter = createTRPCRouter({
   flows: flowsRouter,
@@ -18,6 +20,8 @@ export const appRouter = createTRPCRouter({
   credentials: credentialsRouter,
   channels: channelsRouter,
   monitoring: monitoringRouter,
+  users: usersRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -56,7 +56,14 @@ describe("channel store", () => {
     expect(channel.credential).toEqual({ id: credential.id, name: "Woo key", type: "woocommerce" });
     expect((await getChannel(database.prisma, channel.id)).name).toBe("Woo NL");
 
-    const updated = await updateChannel(database.prisma, channel.id, { name: "Woo BE", settings: { baseUrl: "https://shop.example.be" } });
+    // A new host for the saved key and secret needs them entered again (and matching).
+    const noSecret = await updateChannel(database.prisma, channel.id, { settings: { baseUrl: "https://attacker.example" } }).catch((e: unknown) => e);
+    expect(noSecret).toBeInstanceOf(ChannelValidationError);
+    expect(Object.keys((noSecret as ChannelValidationError).fieldErrors)).toEqual(["credentialSecret.consumerKey", "credentialSecret.consumerSecret"]);
+    const wrongSecret = await updateChannel(database.prisma, channel.id, { settings: { baseUrl: "https://attacker.example" }, credentialSecret: { consumerKey: "ck", consumerSecret: "guess" } }).catch((e: unknown) => e);
+    expect((wrongSecret as ChannelValidationError).fieldErrors).toEqual({ "credentialSecret.consumerSecret": ["This does not match the saved secret."] });
+    expect((await getChannel(database.prisma, channel.id)).settings).toMatchObject({ baseUrl: "https://shop.example.nl" });
+    const updated = await updateChannel(database.prisma, channel.id, { name: "Woo BE", settings: { baseUrl: "https://shop.example.be" }, credentialSecret: { consumerKey: "ck", consumerSecret: "cs" } });
     expect(updated).toMatchObject({ name: "Woo BE", credentialId: credential.id, settings: { baseUrl: "https://shop.example.be" } });
     const detached = await updateChannel(database.prisma, channel.id, { credentialId: null });
     expect(detached.credential).toBeNull();
@@ -171,7 +178,8 @@ describe("channels router", () => {
     expect(listed?.credential?.name).toBe("Hook secret");
     expect(JSON.stringify([list, await caller.channels.get({ id: created.id })])).not.toContain("whsec-ROUTER");
 
-    const updated = await caller.channels.update({ id: created.id, settings: { url: "https://erp.example.com/v2" } });
+    expect((await trpcError(caller.channels.update({ id: created.id, settings: { url: "https://attacker.example/hook" } }))).code).toBe("BAD_REQUEST");
+    const updated = await caller.channels.update({ id: created.id, settings: { url: "https://erp.example.com/v2" }, credentialSecret: { signingSecret: "whsec-ROUTER" } });
     expect(updated.settings).toEqual({ url: "https://erp.example.com/v2" });
     await caller.channels.delete({ id: created.id });
     expect((await trpcError(caller.channels.get({ id: created.id }))).code).toBe("NOT_FOUND");

@@ -1,7 +1,11 @@
 import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
+import { timingSafeEqual } from "node:crypto";
 import { channelTypes, isChannelType, type ChannelType } from "@/server/channels/channel-types";
+import { changedHostSettings, pinnedHostProblems } from "@/server/credentials/host-settings";
+import { readCredentialSecret } from "@/server/credentials/credential-store";
+import { env } from "@/server/env";
 
 export { channelTypes, type ChannelType } from "@/server/channels/channel-types";
 
@@ -111,6 +115,7 @@ async function checkCredential(db: Db, type: string, credentialId: string | null
 
 export async function createChannel(db: Db, input: ChannelInput): Promise<Channel> {
   const settings = parseChannelSettings(input.type, input.settings);
+  assertPinnedHosts(input.type, settings);
   await checkCredential(db, input.type, input.credentialId);
   const row = await db.channel.create({
     data: { name: input.name.trim(), type: input.type, credentialId: input.credentialId ?? null, settings: settings as object },
@@ -132,11 +137,23 @@ export async function getChannel(db: Db, id: string): Promise<Channel> {
 }
 
 /** Changes name, type, credential (null: none) and settings (replaced as a whole, validated for the type). */
-export async function updateChannel(db: Db, id: string, patch: Partial<ChannelInput>): Promise<Channel> {
+/**
+ * `credentialSecret`: the channel's credential secret, entered again. Required when a host-bearing
+ * setting (URL, shop domain, token URL) changes while the channel keeps its saved credential, so
+ * a saved secret is only re-pointed at another host by someone who knows it.
+ */
+export async function updateChannel(
+  db: Db,
+  id: string,
+  patch: Partial<ChannelInput> & { credentialSecret?: Record<string, string> },
+): Promise<Channel> {
   const current = await getChannel(db, id);
   const type = patch.type ?? current.type;
   const settings = parseChannelSettings(type, patch.settings ?? current.settings);
+  assertPinnedHosts(type, settings);
   const credentialId = patch.credentialId === undefined ? current.credentialId : patch.credentialId;
+  const changed = changedHostSettings(current.settings as Record<string, unknown>, settings as Record<string, unknown>);
+  if (changed.length > 0 && credentialId) await assertSecretReentered(db, credentialId, patch.credentialSecret, changed);
   await checkCredential(db, type, credentialId);
   const row = await db.channel.update({
     where: { id },
@@ -149,6 +166,23 @@ export async function updateChannel(db: Db, id: string, patch: Partial<ChannelIn
     include: channelInclude,
   });
   return toChannel(row);
+}
+
+function assertPinnedHosts(type: string, settings: object) {
+  const problems = pinnedHostProblems(type, settings as Record<string, unknown>, env().SYNCLINE_ALLOW_CUSTOM_PROVIDER_HOSTS);
+  if (Object.keys(problems).length > 0) throw new ChannelValidationError("This platform only accepts its own hosts", problems);
+}
+
+async function assertSecretReentered(db: Db, credentialId: string, entered: Record<string, string> | undefined, changed: string[]) {
+  const message = `${changed.join(", ")} changed: enter the credential's secret again to send it to the new host.`;
+  const stored = await readCredentialSecret(db, credentialId).catch(() => null);
+  if (!stored) return; // An unreadable credential sends nothing anywhere.
+  const fields = Object.keys(stored.secret);
+  const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  const wrong = fields.filter((field) => !entered?.[field] || !same(entered[field]!.trim(), stored.secret[field]!));
+  if (wrong.length > 0) {
+    throw new ChannelValidationError(message, Object.fromEntries(wrong.map((field) => [`credentialSecret.${field}`, [entered?.[field] ? "This does not match the saved secret." : message]])));
+  }
 }
 
 export async function deleteChannel(db: Db, id: string): Promise<void> {

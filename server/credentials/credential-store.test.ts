@@ -153,3 +153,47 @@ describe("credentials router", () => {
     expect(JSON.stringify(blank)).not.toContain('"k"');
   });
 });
+
+describe("where a saved secret may be sent", () => {
+  it("refuses a new base URL without the secret entered again, and accepts it with the secret", async () => {
+    const created = await createCredential(database.prisma, { name: "DeepL", type: "deepl", secret: { apiKey: "deepl-key-1" }, settings: { baseUrl: "https://api.deepl.com" } }, { key });
+    const refused = await updateCredential(database.prisma, created.id, { settings: { baseUrl: "https://api-free.deepl.com" } }, { key }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CredentialValidationError);
+    expect((refused as CredentialValidationError).fieldErrors.apiKey?.[0]).toMatch(/Enter this again: baseUrl changed/);
+    expect((await readCredentialSecret(database.prisma, created.id, { key })).settings).toEqual({ baseUrl: "https://api.deepl.com" });
+
+    // Renaming or other settings need no secret; the host with the secret is accepted.
+    await updateCredential(database.prisma, created.id, { name: "DeepL (free)", settings: { baseUrl: "https://api.deepl.com" } }, { key });
+    await updateCredential(database.prisma, created.id, { settings: { baseUrl: "https://api-free.deepl.com" }, secret: { apiKey: "deepl-key-2" } }, { key });
+    expect(await readCredentialSecret(database.prisma, created.id, { key })).toMatchObject({ settings: { baseUrl: "https://api-free.deepl.com" }, secret: { apiKey: "deepl-key-2" } });
+  });
+
+  it("pins well-known providers to their own hosts", async () => {
+    const attempt = await createCredential(database.prisma, { name: "DeepL", type: "deepl", secret: { apiKey: "k" }, settings: { baseUrl: "https://attacker.example" } }, { key }).catch((e: unknown) => e);
+    expect((attempt as CredentialValidationError).fieldErrors.baseUrl?.[0]).toMatch(/api\.deepl\.com, api-free\.deepl\.com/);
+    // Self-hosted providers (LibreTranslate) have no pin.
+    await createCredential(database.prisma, { name: "Libre", type: "libretranslate", secret: {}, settings: { baseUrl: "https://translate.internal.example" } }, { key });
+  });
+
+  it("binds each sealed secret to its credential: copied into another row it does not open", async () => {
+    const a = await createCredential(database.prisma, { name: "A", type: "webhook", secret: { signingSecret: "secret-a" } }, { key });
+    const b = await createCredential(database.prisma, { name: "B", type: "webhook", secret: { signingSecret: "secret-b" } }, { key });
+    const rowA = await database.prisma.credential.findUniqueOrThrow({ where: { id: a.id } });
+    await database.prisma.credential.update({ where: { id: b.id }, data: { ciphertext: rowA.ciphertext } });
+    await expect(readCredentialSecret(database.prisma, b.id, { key })).rejects.toThrow(/cannot be decrypted/);
+    expect((await readCredentialSecret(database.prisma, a.id, { key })).secret).toEqual({ signingSecret: "secret-a" });
+  });
+
+  it("re-seals secrets stored before binding, once, at start", async () => {
+    const { sealSecret } = await import("./secret-box");
+    const { resealLegacyCredentials } = await import("./credential-store");
+    const legacy = sealSecret({ signingSecret: "old" }, key);
+    const row = await database.prisma.credential.create({ data: { name: "Old", type: "webhook", ciphertext: legacy.ciphertext, keyId: legacy.keyId } });
+    expect(await resealLegacyCredentials(database.prisma, { key })).toBe(1);
+    const after = await database.prisma.credential.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after.ciphertext).not.toBe(legacy.ciphertext);
+    expect(after.ciphertext.startsWith("v2.")).toBe(true);
+    expect((await readCredentialSecret(database.prisma, row.id, { key })).secret).toEqual({ signingSecret: "old" });
+    expect(await resealLegacyCredentials(database.prisma, { key })).toBe(0);
+  });
+});

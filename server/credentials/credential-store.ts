@@ -7,7 +7,19 @@ import {
   isCredentialType,
   type CredentialType,
 } from "@/server/credentials/credential-types";
-import { openSecret, sealSecret, secretKeyFromEnv, SecretDecryptionError } from "@/server/credentials/secret-box";
+import { randomUUID } from "node:crypto";
+import { changedHostSettings, pinnedHostProblems, requiredSecretFields } from "@/server/credentials/host-settings";
+import { env } from "@/server/env";
+import { isUnboundSeal, openSecret, sealSecret, secretKeyFromEnv, SecretDecryptionError } from "@/server/credentials/secret-box";
+
+/** What a sealed secret is bound to: moved to another credential's row it does not open. */
+function boundTo(row: { id: string; type: string }): string {
+  return `credential:${row.id}:${row.type}`;
+}
+
+function openRow(row: { id: string; type: string; ciphertext: string }, key: Buffer) {
+  return openSecret(row.ciphertext, key, isUnboundSeal(row.ciphertext) ? undefined : boundTo(row));
+}
 
 export { credentialTypes, type CredentialType } from "@/server/credentials/credential-types";
 
@@ -88,9 +100,12 @@ export async function createCredential(
   options: StoreOptions = {},
 ): Promise<CredentialSummary> {
   const secret = validateSecret(input.type, compactSecret(input.secret));
-  const sealed = sealSecret(secret, options.key ?? secretKeyFromEnv());
+  assertPinnedHosts(input.type, input.settings ?? {});
+  const id = randomUUID();
+  const sealed = sealSecret(secret, options.key ?? secretKeyFromEnv(), boundTo({ id, type: input.type }));
   const row = await db.credential.create({
     data: {
+      id,
       name: input.name.trim(),
       type: input.type,
       ciphertext: sealed.ciphertext,
@@ -122,7 +137,7 @@ export async function listCredentials(db: Db, options: StoreOptions = {}): Promi
     let secretFields: string[] = [];
     let readable = true;
     try {
-      secretFields = Object.keys(openSecret(row.ciphertext, key!)).sort();
+      secretFields = Object.keys(openRow(row, key!)).sort();
     } catch {
       readable = false;
     }
@@ -155,12 +170,24 @@ export async function updateCredential(
   if (!row) throw new CredentialNotFoundError(id);
   const data: { name?: string; ciphertext?: string; keyId?: string; settings?: object } = {};
   if (patch.name !== undefined) data.name = patch.name.trim();
-  if (patch.settings !== undefined) data.settings = patch.settings as object;
+  if (patch.settings !== undefined) {
+    assertPinnedHosts(row.type, patch.settings);
+    const changed = changedHostSettings(asSettings(row.settings), patch.settings);
+    if (changed.length > 0 && isCredentialType(row.type)) {
+      // Re-pointing a saved secret at another host needs the secret itself, not just a session.
+      const missing = requiredSecretFields(credentialTypes[row.type].secret).filter((field) => !patch.secret?.[field]?.trim());
+      if (missing.length > 0) {
+        const message = `Enter this again: ${changed.join(", ")} changed, and a saved secret is only sent to a new host by someone who knows it.`;
+        throw new CredentialValidationError(`${changed.join(", ")} changed: enter the secret again`, Object.fromEntries(missing.map((field) => [field, [message]])));
+      }
+    }
+    data.settings = patch.settings as object;
+  }
   if (patch.secret !== undefined && Object.keys(patch.secret).length > 0) {
     const key = options.key ?? secretKeyFromEnv();
     let current: Record<string, string> = {};
     try {
-      current = openSecret(row.ciphertext, key);
+      current = openRow(row, key);
     } catch {
       // Unreadable with the current key: the new fields must then be complete on their own.
     }
@@ -169,7 +196,7 @@ export async function updateCredential(
       if (value.trim() === "") delete merged[name];
       else merged[name] = value.trim();
     }
-    const sealed = sealSecret(validateSecret(row.type, merged), key);
+    const sealed = sealSecret(validateSecret(row.type, merged), key, boundTo(row));
     data.ciphertext = sealed.ciphertext;
     data.keyId = sealed.keyId;
   }
@@ -177,6 +204,11 @@ export async function updateCredential(
   const updated = (await listCredentials(db, options)).find((c) => c.id === id);
   if (!updated) throw new CredentialNotFoundError(id);
   return updated;
+}
+
+function assertPinnedHosts(type: string, settings: Record<string, unknown>) {
+  const problems = pinnedHostProblems(type, settings, env().SYNCLINE_ALLOW_CUSTOM_PROVIDER_HOSTS);
+  if (Object.keys(problems).length > 0) throw new CredentialValidationError("This provider only accepts its own hosts", problems);
 }
 
 /** Deletes a credential; channels that used it keep existing without one. */
@@ -205,7 +237,7 @@ export async function readCredentialSecret(db: Db, id: string, options: StoreOpt
   if (!row) throw new CredentialNotFoundError(id);
   let secret: Record<string, string>;
   try {
-    secret = openSecret(row.ciphertext, options.key ?? secretKeyFromEnv());
+    secret = openRow(row, options.key ?? secretKeyFromEnv());
   } catch (error) {
     if (error instanceof SecretDecryptionError) {
       throw new CredentialUnreadableError(
@@ -216,4 +248,27 @@ export async function readCredentialSecret(db: Db, id: string, options: StoreOpt
     throw new CredentialUnreadableError(`credential ${id} ("${row.name}") cannot be read: ${(error as Error).message}`, { cause: error });
   }
   return { id: row.id, name: row.name, type: row.type, settings: asSettings(row.settings), secret };
+}
+
+/**
+ * Re-seals secrets stored before they were bound to their credential's id and type (runs at
+ * start). Values that do not open with the current key are left as they are (listed unreadable).
+ */
+export async function resealLegacyCredentials(db: Db, options: StoreOptions = {}): Promise<number> {
+  const rows = (await db.credential.findMany({ select: { id: true, type: true, ciphertext: true } })).filter((row) => isUnboundSeal(row.ciphertext));
+  if (rows.length === 0) return 0;
+  const key = options.key ?? secretKeyFromEnv();
+  let resealed = 0;
+  for (const row of rows) {
+    let plain: Record<string, string>;
+    try {
+      plain = openSecret(row.ciphertext, key);
+    } catch {
+      continue;
+    }
+    const sealed = sealSecret(plain, key, boundTo(row));
+    const { count } = await db.credential.updateMany({ where: { id: row.id, ciphertext: row.ciphertext }, data: { ciphertext: sealed.ciphertext, keyId: sealed.keyId } });
+    resealed += count;
+  }
+  return resealed;
 }

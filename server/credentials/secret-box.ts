@@ -5,6 +5,10 @@ import path from "node:path";
 // Authenticated encryption (AES-256-GCM) of credential secrets at rest. A sealed secret is
 // base64(iv[12] | auth tag[16] | ciphertext) of the JSON of its fields; `keyId` names the key that
 // sealed it (first 8 hex of sha256(key)) so a key rotation can tell old rows from new ones.
+// With `associatedData` (the credential's id and type) the value is bound to its row: copied into
+// another credential's row it no longer opens. Such values start with `v2.`; values without the
+// prefix were sealed before and open without associated data (re-sealed at start, see
+// resealLegacyCredentials in credential-store.ts).
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -33,19 +37,30 @@ export function keyIdOf(key: Buffer): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 8);
 }
 
-export function sealSecret(plain: Record<string, string>, key: Buffer): SealedSecret {
+const BOUND_PREFIX = "v2.";
+
+export function sealSecret(plain: Record<string, string>, key: Buffer, associatedData?: string): SealedSecret {
   assertKey(key);
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
+  if (associatedData !== undefined) cipher.setAAD(Buffer.from(associatedData, "utf8"));
   const ct = Buffer.concat([cipher.update(JSON.stringify(plain), "utf8"), cipher.final()]);
   const tag = cipher.getAuthTag();
-  return { ciphertext: Buffer.concat([iv, tag, ct]).toString("base64"), keyId: keyIdOf(key) };
+  const body = Buffer.concat([iv, tag, ct]).toString("base64");
+  return { ciphertext: associatedData !== undefined ? BOUND_PREFIX + body : body, keyId: keyIdOf(key) };
+}
+
+/** Whether a sealed value predates binding to its row (no associated data). */
+export function isUnboundSeal(ciphertext: string): boolean {
+  return !ciphertext.startsWith(BOUND_PREFIX);
 }
 
 /** Opens a sealed secret; throws SecretDecryptionError for a wrong key or tampered data. */
-export function openSecret(ciphertext: string, key: Buffer): Record<string, string> {
+export function openSecret(ciphertext: string, key: Buffer, associatedData?: string): Record<string, string> {
   assertKey(key);
-  const raw = Buffer.from(ciphertext, "base64");
+  const bound = !isUnboundSeal(ciphertext);
+  if (bound && associatedData === undefined) throw new SecretDecryptionError("this secret is bound to its credential; open it with its id and type");
+  const raw = Buffer.from(bound ? ciphertext.slice(BOUND_PREFIX.length) : ciphertext, "base64");
   if (raw.length < IV_BYTES + TAG_BYTES) throw new SecretDecryptionError("the sealed secret is truncated");
   const iv = raw.subarray(0, IV_BYTES);
   const tag = raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
@@ -53,6 +68,7 @@ export function openSecret(ciphertext: string, key: Buffer): Record<string, stri
   let text: string;
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, iv);
+    if (bound) decipher.setAAD(Buffer.from(associatedData!, "utf8"));
     decipher.setAuthTag(tag);
     text = Buffer.concat([decipher.update(ct), decipher.final()]).toString("utf8");
   } catch (error) {

@@ -1,11 +1,10 @@
 import "server-only";
 import { z, type ZodType } from "zod";
-import { db } from "@/server/db/client";
-import { authenticateBearer } from "@/server/auth/api-keys";
 import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from "@/server/domain-errors";
 import { safeInputSchema, unsafeInputIssues } from "@/server/validation/unsafe-input";
+import { readBodyBounded } from "./bounded-body";
 
-// The automation HTTP API's shared plumbing: one error shape, Bearer auth, bounded JSON bodies,
+// The HTTP API's shared plumbing: one error shape, bounded JSON bodies,
 // and domain errors mapped to status codes, so no user input ever turns into a 500.
 
 export const apiIssueSchema = z.object({
@@ -42,7 +41,7 @@ export async function readJsonBody<S extends ZodType>(request: Request, schema: 
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new ApiError(413, `The body is ${declared} bytes; the limit is ${maxBytes} bytes.`);
   }
-  const text = await readTextBounded(request, maxBytes);
+  const text = new TextDecoder().decode(await readBodyBounded(request, maxBytes));
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -54,31 +53,11 @@ export async function readJsonBody<S extends ZodType>(request: Request, schema: 
   return parsed.data;
 }
 
-async function readTextBounded(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new ApiError(413, `The body is larger than the limit of ${maxBytes} bytes.`);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
-
-type Handler<P> = (request: Request, context: { params: P; apiKeyId: string }) => Promise<Response>;
-
 /**
  * Route parameters and the query string, checked like bodies (a NUL in `?subject=` would reach
  * Postgres). A malformed percent-escape arrives undecoded, e.g. `%E0%A4%A`: refused here too.
  */
-function checkParamsAndQuery(request: Request, params: unknown): void {
+export function checkParamsAndQuery(request: Request, params: unknown): void {
   const issues: ApiIssue[] = [];
   for (const [key, value] of Object.entries((params ?? {}) as Record<string, unknown>)) {
     for (const issue of unsafeInputIssues(value)) issues.push({ path: ["params", key, ...issue.path].join("."), message: issue.message });
@@ -104,28 +83,6 @@ function checkParamsAndQuery(request: Request, params: unknown): void {
     }
   }
   if (issues.length > 0) throw new ApiError(400, "The URL contains characters that cannot be used.", issues);
-}
-
-/**
- * Wraps a route handler: requires a valid Bearer API key (401 otherwise), turns ApiError and
- * domain errors into their status codes, and logs anything unexpected as a 500.
- */
-export function apiRoute<P = Record<string, never>>(handler: Handler<P>) {
-  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
-    try {
-      const apiKeyId = await authenticateBearer(db(), request.headers.get("authorization"));
-      if (!apiKeyId) {
-        return errorResponse(401, "Missing or invalid API key. Send `Authorization: Bearer <key>`; create keys under Settings.", undefined, {
-          "WWW-Authenticate": 'Bearer realm="syncline"',
-        });
-      }
-      const params = await context.params;
-      checkParamsAndQuery(request, params);
-      return await handler(request, { params, apiKeyId });
-    } catch (error) {
-      return errorToResponse(error);
-    }
-  };
 }
 
 export function errorToResponse(error: unknown): Response {

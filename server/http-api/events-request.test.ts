@@ -22,7 +22,7 @@ let database: TestDatabase;
 let key: string;
 let POST: Handler;
 let eventsRequest: typeof import("./events-request");
-let apiRoute: typeof import("@/server/http-api/api-response").apiRoute;
+let apiRoute: typeof import("@/server/http-api/api-route").apiRoute;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -44,7 +44,7 @@ beforeAll(async () => {
   });
   POST = (await import("@/app/api/events/route")).POST as Handler;
   eventsRequest = await import("./events-request");
-  apiRoute = (await import("@/server/http-api/api-response")).apiRoute;
+  apiRoute = (await import("@/server/http-api/api-route")).apiRoute;
 });
 afterAll(async () => {
   const { closeSharedNats } = await import("@/server/nats/connection");
@@ -203,7 +203,7 @@ describe("POST /api/events", () => {
     let own: NatsConnection | undefined;
     try {
       const nats = async () => (own ??= await connectNats(server.url, { name: "events-route-test", reconnectTimeWait: 100, reconnectJitter: 0 }));
-      const handler = apiRoute((req) => eventsRequest.handleEventsRequest(req, { nats })) as Handler;
+      const handler = apiRoute({ role: "editor", scope: "events:write" }, (req: Request) => eventsRequest.handleEventsRequest(req, { nats })) as Handler;
 
       expect((await send(event(), undefined, undefined, handler)).status).toBe(202);
 

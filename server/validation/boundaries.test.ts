@@ -127,7 +127,8 @@ describe("tRPC boundaries", () => {
         endpoint: "/api/trpc",
         req: new Request("http://localhost/api/trpc/flows.list"),
         router: appRouter,
-        createContext: () => ({ db: broken, headers: new Headers() }),
+        // A signed-in owner, so the call reaches the (broken) database.
+        createContext: () => ({ db: broken, headers: new Headers(), user: { id: "u-1", email: "owner@example.com", name: "Owner", role: "owner" as const } }),
       });
       expect(response.status).toBe(500);
       const text = await response.text();

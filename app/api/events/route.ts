@@ -1,5 +1,5 @@
 import { after } from "next/server";
-import { apiRoute } from "@/server/http-api/api-response";
+import { apiRoute } from "@/server/http-api/api-route";
 import { handleEventsRequest } from "@/server/http-api/events-request";
 import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 import { binaryModeEvent, isBinaryMode } from "@/server/http-api/binary-mode";
@@ -22,7 +22,7 @@ const drainIfServerless = {
  * A binary-mode request (`ce-*` headers, the data as the body) is turned into its structured-mode
  * event first, so all three modes share one validation and one answer.
  */
-export const POST = apiRoute(async (request) => {
+export const POST = apiRoute({ role: "editor", scope: "events:write" }, async (request) => {
   if (!isBinaryMode(request.headers)) return handleEventsRequest(request, drainIfServerless);
   const event = await binaryModeEvent(request, env().SYNCLINE_MAX_EVENT_BYTES);
   const headers = new Headers({ "content-type": "application/cloudevents+json" });

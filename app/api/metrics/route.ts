@@ -1,6 +1,6 @@
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
-import { apiRoute } from "@/server/http-api/api-response";
+import { apiRoute } from "@/server/http-api/api-route";
 import { sharedNats } from "@/server/nats/connection";
 import { createPrometheusMetrics, PROMETHEUS_CONTENT_TYPE, type PrometheusMetrics } from "@/server/monitoring/prometheus-metrics";
 
@@ -15,6 +15,6 @@ function metrics(): PrometheusMetrics {
 }
 
 /** Prometheus text format; needs an API key like the rest of the automation API. */
-export const GET = apiRoute(async () => {
+export const GET = apiRoute({ role: "viewer", scope: "read" }, async () => {
   return new Response(await metrics().render(), { headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Cache-Control": "no-store" } });
 });

@@ -16,7 +16,7 @@ let routes: {
   list: Handler<Record<string, never>>;
   get: Handler<{ id: string }>;
   timeline: Handler<Record<string, never>>;
-  health: () => Promise<Response>;
+  health: Handler<Record<string, never>>;
 };
 const flowId = randomUUID();
 const runIds: string[] = [];
@@ -137,7 +137,7 @@ describe("GET /api/health workers", () => {
         ('w-live-1', 'host-a', 101, now(), now(), '{3,1}', 12),
         ('w-live-2', 'host-b', 202, now(), now() - interval '5 seconds', '{0,2}', 30),
         ('w-gone', 'host-c', 303, now(), now() - interval '5 minutes', '{4}', 99)`;
-    const response = await routes.health();
+    const response = await routes.health(new Request("http://localhost/api/health", { headers: { authorization: `Bearer ${key}` } }), { params: Promise.resolve({}) });
     const report = healthSchema.parse(await response.json());
     expect(report.database.ok).toBe(true);
     expect(report.workers).toMatchObject({ ok: true, count: 2, totalLag: 42 });

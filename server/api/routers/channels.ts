@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
+import { adminProcedure, createTRPCRouter, viewerProcedure } from "@/server/api/trpc";
+import { recordAudit } from "@/server/audit/audit-log";
 import {
   channelHealth,
   createChannel,
@@ -17,7 +18,7 @@ const credentialId = z.string().min(1).nullable().optional();
 
 export const channelsRouter = createTRPCRouter({
   /** Every channel with its health. */
-  list: publicProcedure.query(async ({ ctx }) => {
+  list: viewerProcedure.query(async ({ ctx }) => {
     const [channels, health] = await Promise.all([listChannels(ctx.db), channelHealth(ctx.db)]);
     return channels.map((channel) => ({
       ...channel,
@@ -33,13 +34,17 @@ export const channelsRouter = createTRPCRouter({
       },
     }));
   }),
-  get: publicProcedure
+  get: viewerProcedure
     .input(z.object({ id: z.string().min(1) }))
     .query(({ ctx, input }) => getChannel(ctx.db, input.id)),
-  create: publicProcedure
+  create: adminProcedure
     .input(z.object({ name, type: channelTypeSchema, credentialId, settings: settings.optional() }))
-    .mutation(({ ctx, input }) => createChannel(ctx.db, input)),
-  update: publicProcedure
+    .mutation(async ({ ctx, input }) => {
+      const created = await createChannel(ctx.db, input);
+      await recordAudit(ctx.db, ctx.actor, "channel.created", { type: "channel", id: created.id }, { name: input.name, type: input.type });
+      return created;
+    }),
+  update: adminProcedure
     .input(
       z.object({
         id: z.string().min(1),
@@ -47,11 +52,18 @@ export const channelsRouter = createTRPCRouter({
         type: channelTypeSchema.optional(),
         credentialId,
         settings: settings.optional(),
+        /** The credential's secret entered again; required when a host-bearing setting changes. */
+        credentialSecret: z.record(z.string(), z.string().max(10_000)).optional(),
       }),
     )
-    .mutation(({ ctx, input: { id, ...patch } }) => updateChannel(ctx.db, id, patch)),
-  delete: publicProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input: { id, ...patch } }) => {
+      const updated = await updateChannel(ctx.db, id, patch);
+      await recordAudit(ctx.db, ctx.actor, "channel.updated", { type: "channel", id }, { changed: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined) });
+      return updated;
+    }),
+  delete: adminProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
     await deleteChannel(ctx.db, input.id);
+    await recordAudit(ctx.db, ctx.actor, "channel.deleted", { type: "channel", id: input.id });
     return { id: input.id };
   }),
 });

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
+import { adminProcedure, createTRPCRouter, viewerProcedure } from "@/server/api/trpc";
+import { recordAudit } from "@/server/audit/audit-log";
 import {
   createCredential,
   deleteCredential,
@@ -21,20 +22,27 @@ function cleanSettings(input: Record<string, string> | undefined): Record<string
 }
 
 export const credentialsRouter = createTRPCRouter({
-  list: publicProcedure.query(({ ctx }) => listCredentials(ctx.db)),
-  create: publicProcedure
+  list: viewerProcedure.query(({ ctx }) => listCredentials(ctx.db)),
+  create: adminProcedure
     .input(z.object({ name, type: credentialTypeSchema, secret, settings: settings.optional() }))
-    .mutation(({ ctx, input }) =>
-      createCredential(ctx.db, { ...input, settings: cleanSettings(input.settings) }),
-    ),
+    .mutation(async ({ ctx, input }) => {
+      const created = await createCredential(ctx.db, { ...input, settings: cleanSettings(input.settings) });
+      await recordAudit(ctx.db, ctx.actor, "credential.created", { type: "credential", id: created.id }, { name: input.name, type: input.type });
+      return created;
+    }),
   /** `secret` holds only the fields to replace; absent fields keep their value. */
-  update: publicProcedure
+  update: adminProcedure
     .input(z.object({ id: z.string().min(1), name: name.optional(), secret: secret.optional(), settings: settings.optional() }))
-    .mutation(({ ctx, input: { id, ...patch } }) =>
-      updateCredential(ctx.db, id, { ...patch, settings: cleanSettings(patch.settings) }),
-    ),
-  delete: publicProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input: { id, ...patch } }) => {
+      const updated = await updateCredential(ctx.db, id, { ...patch, settings: cleanSettings(patch.settings) });
+      await recordAudit(ctx.db, ctx.actor, "credential.updated", { type: "credential", id }, {
+        changed: [...(patch.name ? ["name"] : []), ...Object.keys(patch.settings ?? {}).map((k) => `settings.${k}`), ...Object.keys(patch.secret ?? {}).map((k) => `secret.${k}`)],
+      });
+      return updated;
+    }),
+  delete: adminProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
     await deleteCredential(ctx.db, input.id);
+    await recordAudit(ctx.db, ctx.actor, "credential.deleted", { type: "credential", id: input.id });
     return { id: input.id };
   }),
 });

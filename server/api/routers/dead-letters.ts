@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
-
+import { createTRPCRouter, editorProcedure, viewerProcedure } from "@/server/api/trpc";
+import { recordAudit } from "@/server/audit/audit-log";
 import { flowIdParam, subjectParam } from "@/server/history/run-history";
 import {
   MAX_BULK_IDS,
@@ -37,54 +37,80 @@ import {
 const deadLetterId = z.object({ id: z.string().min(1).max(200) });
 
 export const deadLettersRouter = createTRPCRouter({
-  list: publicProcedure.input(deadLetterListFilterSchema).query(({ ctx, input }) => listDeadLetters(ctx.db, input)),
+  list: viewerProcedure.input(deadLetterListFilterSchema).query(({ ctx, input }) => listDeadLetters(ctx.db, input)),
 
-  get: publicProcedure.input(deadLetterId).query(({ ctx, input }) => getDeadLetter(ctx.db, input.id)),
+  get: viewerProcedure.input(deadLetterId).query(({ ctx, input }) => getDeadLetter(ctx.db, input.id)),
 
   /** `event`: the edited CloudEvent to run instead (id, type and subject must stay). */
-  redrive: publicProcedure
+  redrive: editorProcedure
     .input(deadLetterId.extend({ event: z.unknown().optional() }))
-    .mutation(({ ctx, input }) => requestRedrive(ctx.db, input.id, { event: input.event })),
+    .mutation(async ({ ctx, input }) => {
+      const result = await requestRedrive(ctx.db, input.id, { event: input.event });
+      await recordAudit(ctx.db, ctx.actor, "deadLetter.redriven", { type: "deadLetter", id: input.id }, { edited: input.event !== undefined });
+      return result;
+    }),
 
-  redriveMany: publicProcedure
+  redriveMany: editorProcedure
     .input(
       z.union([
         z.object({ ids: z.array(z.string().min(1).max(200)).min(1).max(MAX_BULK_IDS) }),
         z.object({ flowId: flowIdParam.optional(), subject: subjectParam.optional() }),
       ]),
     )
-    .mutation(({ ctx, input }) => requestRedriveMany(ctx.db, input)),
+    .mutation(async ({ ctx, input }) => {
+      const result = await requestRedriveMany(ctx.db, input);
+      await recordAudit(ctx.db, ctx.actor, "deadLetter.redriven", { type: "deadLetter", id: "ids" in input ? input.ids.join(",") : "*" }, { filter: "ids" in input ? null : input });
+      return result;
+    }),
 
-  discard: publicProcedure.input(deadLetterId).mutation(({ ctx, input }) => discardDeadLetter(ctx.db, input.id)),
+  discard: editorProcedure
+    .input(deadLetterId)
+    .mutation(async ({ ctx, input }) => {
+      const result = await discardDeadLetter(ctx.db, input.id);
+      await recordAudit(ctx.db, ctx.actor, "deadLetter.discarded", { type: "deadLetter", id: input.id });
+      return result;
+    }),
 
   // The inbox page (server/history/dead-letter-inbox.ts, dead-letter-bulk-redrive.ts).
-  inbox: publicProcedure.input(inboxFilterSchema).query(({ ctx, input }) => listInbox(ctx.db, input)),
+  inbox: viewerProcedure.input(inboxFilterSchema).query(({ ctx, input }) => listInbox(ctx.db, input)),
 
-  resolved: publicProcedure
+  resolved: viewerProcedure
     .input(z.object({ flowId: flowIdParam.optional(), subject: subjectParam.optional() }))
     .query(({ ctx, input }) => listResolved(ctx.db, input)),
 
-  openCount: publicProcedure.query(({ ctx }) => openDeadLetterCount(ctx.db)),
+  openCount: viewerProcedure.query(({ ctx }) => openDeadLetterCount(ctx.db)),
 
-  detail: publicProcedure
+  detail: viewerProcedure
     .input(deadLetterId)
     .query(({ ctx, input }) => inboxDetail(ctx.db, input.id, eventsStreamName({ prefix: env().SYNCLINE_PREFIX }))),
 
   /** Field issues of an edited event (empty: it can be sent), checked as the person types. */
-  checkEdit: publicProcedure
+  checkEdit: viewerProcedure
     .input(deadLetterId.extend({ event: z.unknown() }))
     .query(async ({ ctx, input }) => {
       const row = await ctx.db.deadLetter.findUnique({ where: { id: input.id }, select: { event: true } });
       return row ? editedEventIssues(ctx.db, row.event, input.event) : [{ path: "", message: "this dead letter no longer exists" }];
     }),
 
-  redriveOne: publicProcedure.input(redriveOneSchema).mutation(({ ctx, input }) => redriveOne(ctx.db, input)),
+  redriveOne: editorProcedure.input(redriveOneSchema).mutation(async ({ ctx, input }) => {
+    const result = await redriveOne(ctx.db, input);
+    await recordAudit(ctx.db, ctx.actor, "deadLetter.redriven", { type: "deadLetter", id: input.id }, { version: input.version, edited: input.event !== undefined });
+    return result;
+  }),
 
-  previewBulkRedrive: publicProcedure.input(bulkRedriveInputSchema).mutation(({ ctx, input }) => previewBulkRedrive(ctx.db, input)),
+  previewBulkRedrive: editorProcedure.input(bulkRedriveInputSchema).mutation(({ ctx, input }) => previewBulkRedrive(ctx.db, input)),
 
-  startBulkRedrive: publicProcedure.input(bulkRedriveInputSchema).mutation(({ ctx, input }) => startBulkRedrive(ctx.db, input)),
+  startBulkRedrive: editorProcedure.input(bulkRedriveInputSchema).mutation(async ({ ctx, input }) => {
+    const result = await startBulkRedrive(ctx.db, input);
+    await recordAudit(ctx.db, ctx.actor, "deadLetter.redriven", { type: "deadLetter", id: "bulk" }, { bulk: true });
+    return result;
+  }),
 
-  bulkProgress: publicProcedure.input(progressInputSchema).query(({ ctx, input }) => bulkRedriveProgress(ctx.db, input.ids)),
+  bulkProgress: viewerProcedure.input(progressInputSchema).query(({ ctx, input }) => bulkRedriveProgress(ctx.db, input.ids)),
 
-  discardMany: publicProcedure.input(discardManyInputSchema).mutation(({ ctx, input }) => discardMany(ctx.db, input.ids)),
+  discardMany: editorProcedure.input(discardManyInputSchema).mutation(async ({ ctx, input }) => {
+    const result = await discardMany(ctx.db, input.ids);
+    await recordAudit(ctx.db, ctx.actor, "deadLetter.discarded", { type: "deadLetter", id: result.discarded.join(",") });
+    return result;
+  }),
 });

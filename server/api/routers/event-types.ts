@@ -1,7 +1,7 @@
 import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
+import { createTRPCRouter, viewerProcedure, editorProcedure } from "@/server/api/trpc";
 import { Prisma, type EventType, type PrismaClient } from "@/server/db/generated/client";
 import {
   compileJsonSchema,
@@ -108,7 +108,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 export const eventTypesRouter = createTRPCRouter({
   /** Built-in types (read-only): their fields and a complete example event. */
-  builtIn: publicProcedure.query(() =>
+  builtIn: viewerProcedure.query(() =>
     Object.values(builtInEventTypes).map((definition) => ({
       type: definition.type,
       description: definition.description,
@@ -118,14 +118,14 @@ export const eventTypesRouter = createTRPCRouter({
   ),
 
   /** Custom types, by name. */
-  list: publicProcedure.query(async ({ ctx }) => {
+  list: viewerProcedure.query(async ({ ctx }) => {
     const rows = await ctx.db.eventType.findMany({ orderBy: { type: "asc" } });
     return rows.map(present);
   }),
 
-  get: publicProcedure.input(byType).query(async ({ ctx, input }) => present(await findOrThrow(ctx.db, input.type))),
+  get: viewerProcedure.input(byType).query(async ({ ctx, input }) => present(await findOrThrow(ctx.db, input.type))),
 
-  create: publicProcedure.input(createInput).mutation(async ({ ctx, input }) => {
+  create: editorProcedure.input(createInput).mutation(async ({ ctx, input }) => {
     try {
       const row = await ctx.db.eventType.create({
         data: { type: input.type, description: input.description, jsonSchema: json(input.jsonSchema), example: json(input.example) },
@@ -138,7 +138,7 @@ export const eventTypesRouter = createTRPCRouter({
     }
   }),
 
-  update: publicProcedure.input(updateInput).mutation(async ({ ctx, input }) => {
+  update: editorProcedure.input(updateInput).mutation(async ({ ctx, input }) => {
     await findOrThrow(ctx.db, input.type);
     const row = await ctx.db.eventType.update({
       where: { type: input.type },
@@ -148,7 +148,7 @@ export const eventTypesRouter = createTRPCRouter({
     return present(row);
   }),
 
-  delete: publicProcedure.input(byType).mutation(async ({ ctx, input }) => {
+  delete: editorProcedure.input(byType).mutation(async ({ ctx, input }) => {
     const deleted = await ctx.db.eventType.deleteMany({ where: { type: input.type } });
     if (deleted.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: `No custom event type "${input.type}"` });
     eventSchemaRegistry().invalidate();

@@ -140,11 +140,11 @@ describe("flows router", () => {
 
 describe("apiKeys router", () => {
   it("creates a key shown once, lists it by prefix only, and revokes it", async () => {
-    const created = await caller.apiKeys.create({ name: "ERP feed" });
+    const created = await caller.apiKeys.create({ name: "ERP feed", scope: "read" });
     expect(created.key).toMatch(/^syn_/);
     const listed = await caller.apiKeys.list();
     const row = listed.find((k) => k.id === created.id);
-    expect(row).toMatchObject({ name: "ERP feed", prefix: created.key.slice(0, 10) });
+    expect(row).toMatchObject({ name: "ERP feed", prefix: created.key.slice(0, 10), scope: "read" });
     expect(JSON.stringify(listed)).not.toContain(created.key);
 
     await caller.apiKeys.revoke({ id: created.id });

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
+import { createTRPCRouter, editorProcedure, viewerProcedure } from "@/server/api/trpc";
+import { recordAudit } from "@/server/audit/audit-log";
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { flowTemplates } from "@/server/flows/templates";
 import * as flowStore from "@/server/flows/flow-store";
@@ -10,17 +11,17 @@ const flowId = z.object({ id: z.string().min(1) });
 const flowName = z.string().trim().min(1, "Give the flow a name").max(200, "Keep the name under 200 characters");
 
 export const flowsRouter = createTRPCRouter({
-  list: publicProcedure
+  list: viewerProcedure
     .input(z.object({ search: z.string().max(200).optional() }).optional())
     .query(({ ctx, input }) => flowStore.listFlows(ctx.db, { search: input?.search })),
 
-  get: publicProcedure.input(flowId).query(({ ctx, input }) => flowStore.getFlow(ctx.db, input.id)),
+  get: viewerProcedure.input(flowId).query(({ ctx, input }) => flowStore.getFlow(ctx.db, input.id)),
 
-  templates: publicProcedure.query(() =>
+  templates: viewerProcedure.query(() =>
     flowTemplates.map((t) => ({ id: t.id, name: t.name, description: t.description, nodeCount: t.document.nodes.length })),
   ),
 
-  create: publicProcedure
+  create: editorProcedure
     .input(
       z.object({
         name: flowName.optional(),
@@ -29,40 +30,41 @@ export const flowsRouter = createTRPCRouter({
     )
     .mutation(({ ctx, input }) => flowStore.createFlowFromTemplate(ctx.db, input)),
 
-  import: publicProcedure
+  import: editorProcedure
     .input(z.object({ document: flowDocumentSchema }))
     .mutation(({ ctx, input }) => flowStore.createFlow(ctx.db, input.document)),
 
-  rename: publicProcedure
+  rename: editorProcedure
     .input(flowId.extend({ name: flowName }))
     .mutation(({ ctx, input }) => flowStore.renameFlow(ctx.db, input.id, input.name)),
 
-  duplicate: publicProcedure.input(flowId).mutation(({ ctx, input }) => flowStore.duplicateFlow(ctx.db, input.id)),
+  duplicate: editorProcedure.input(flowId).mutation(({ ctx, input }) => flowStore.duplicateFlow(ctx.db, input.id)),
 
-  delete: publicProcedure.input(flowId).mutation(({ ctx, input }) => flowStore.deleteFlow(ctx.db, input.id)),
+  delete: editorProcedure.input(flowId).mutation(({ ctx, input }) => flowStore.deleteFlow(ctx.db, input.id)),
 
-  setEnabled: publicProcedure
+  setEnabled: editorProcedure
     .input(flowId.extend({ enabled: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
       await flowStore.setFlowEnabled(ctx.db, input.id, input.enabled);
       void notifyFlowsChanged();
     }),
 
-  save: publicProcedure
+  save: editorProcedure
     .input(flowId.extend({ revision: z.number().int().positive(), document: flowDocumentSchema }))
     .mutation(({ ctx, input }) =>
       flowStore.saveDraft(ctx.db, { id: input.id, expectedRevision: input.revision, document: input.document }),
     ),
 
-  publish: publicProcedure.input(flowId).mutation(async ({ ctx, input }) => {
+  publish: editorProcedure.input(flowId).mutation(async ({ ctx, input }) => {
     const published = await flowStore.publishFlow(ctx.db, input.id);
+    await recordAudit(ctx.db, ctx.actor, "flow.published", { type: "flow", id: input.id }, { version: published.version });
     void notifyFlowsChanged();
     return published;
   }),
 
-  versions: publicProcedure.input(flowId).query(({ ctx, input }) => flowStore.listVersions(ctx.db, input.id)),
+  versions: viewerProcedure.input(flowId).query(({ ctx, input }) => flowStore.listVersions(ctx.db, input.id)),
 
-  restoreVersion: publicProcedure
+  restoreVersion: editorProcedure
     .input(flowId.extend({ version: z.number().int().positive(), revision: z.number().int().positive() }))
     .mutation(({ ctx, input }) =>
       flowStore.restoreVersion(ctx.db, { id: input.id, version: input.version, expectedRevision: input.revision }),

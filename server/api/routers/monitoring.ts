@@ -1,6 +1,6 @@
 import "server-only";
 import { createTRPCRouter } from "@/server/api/trpc";
-import { publicProcedure } from "@/server/api/trpc";
+import { viewerProcedure } from "@/server/api/trpc";
 import { env } from "@/server/env";
 import { sharedNats } from "@/server/nats/connection";
 import { brokerStatus, type BrokerStatus } from "@/server/monitoring/broker-status";
@@ -9,7 +9,7 @@ import { runtimeStatus } from "@/server/monitoring/runtime-status";
 
 export const monitoringRouter = createTRPCRouter({
   /** Everything the monitoring page shows for one window; the page polls it. */
-  dashboard: publicProcedure.input(windowSchema).query(async ({ ctx, input }) => {
+  dashboard: viewerProcedure.input(windowSchema).query(async ({ ctx, input }) => {
     const layout = { prefix: env().SYNCLINE_PREFIX, partitions: env().SYNCLINE_PARTITIONS };
     const broker: Promise<BrokerStatus> = sharedNats()
       .then((nc) => brokerStatus(nc, layout))

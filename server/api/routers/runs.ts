@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { createTRPCRouter, publicProcedure } from "@/server/api/trpc";
+import { createTRPCRouter, editorProcedure, viewerProcedure } from "@/server/api/trpc";
 
 import { getRun, keyTimeline, listRuns, runListFilterSchema, subjectParam, limitParam } from "@/server/history/run-history";
 import { runFilterSchema, runSearchSchema, searchRuns } from "@/server/history/run-search";
@@ -12,33 +12,33 @@ import { rerunRun } from "@/server/events/rerun-event";
 const runId = z.object({ id: z.string().min(1).max(200) });
 
 export const runsRouter = createTRPCRouter({
-  list: publicProcedure.input(runListFilterSchema).query(({ ctx, input }) => listRuns(ctx.db, input)),
+  list: viewerProcedure.input(runListFilterSchema).query(({ ctx, input }) => listRuns(ctx.db, input)),
 
-  get: publicProcedure.input(runId).query(({ ctx, input }) => getRun(ctx.db, input.id)),
+  get: viewerProcedure.input(runId).query(({ ctx, input }) => getRun(ctx.db, input.id)),
 
   /** The runs page: every filter, the business-key search and keyset paging. */
-  search: publicProcedure.input(runSearchSchema).query(({ ctx, input }) => searchRuns(ctx.db, input)),
+  search: viewerProcedure.input(runSearchSchema).query(({ ctx, input }) => searchRuns(ctx.db, input)),
 
   /** The newest page of a filter, again whenever it changes (SSE). */
-  live: publicProcedure.input(runFilterSchema).subscription(async function* ({ ctx, input, signal }) {
+  live: viewerProcedure.input(runFilterSchema).subscription(async function* ({ ctx, input, signal }) {
     yield* liveRunHead(ctx.db, input, { signal });
   }),
 
   /** The run detail page. */
-  detail: publicProcedure.input(runId).query(({ ctx, input }) => getRunDetail(ctx.db, input.id)),
+  detail: viewerProcedure.input(runId).query(({ ctx, input }) => getRunDetail(ctx.db, input.id)),
 
   /** Runs the event again from the start with a new id (side effects repeat). */
-  rerun: publicProcedure
+  rerun: editorProcedure
     .input(runId.extend({ version: z.enum(["original", "published"], { error: "choose the version it ran on or the published one" }) }))
     .mutation(({ ctx, input }) => rerunRun(ctx.db, input.id, input.version)),
 
   /** Per flow: last run, runs and failures in 24 h, open dead letters (the flows list). */
-  flowStats: publicProcedure
+  flowStats: viewerProcedure
     .input(z.object({ flowIds: z.array(z.string().min(1).max(200)).max(500) }))
     .query(({ ctx, input }) => flowRunStats(ctx.db, input.flowIds)),
 
   /** Everything that happened to one ordering key across all flows. */
-  timeline: publicProcedure
+  timeline: viewerProcedure
     .input(z.object({ subject: subjectParam, limit: limitParam }))
     .query(({ ctx, input }) => keyTimeline(ctx.db, input.subject, { limit: input.limit })),
 });

@@ -1,4 +1,5 @@
 import { errorResponse, jsonResponse } from "@/server/http-api/api-response";
+import { anonymousRoute } from "@/server/http-api/api-route";
 import { env } from "@/server/env";
 import { authorizeCron, cronDrain } from "@/server/runtime/serverless-drain";
 
@@ -8,9 +9,10 @@ export const maxDuration = 300;
 
 /**
  * Runs what nothing else will in serverless mode: held events whose retry or delay is due and
- * partitions with lag. Vercel Cron calls it with `Authorization: Bearer $CRON_SECRET`.
+ * partitions with lag. Vercel Cron calls it with `Authorization: Bearer $CRON_SECRET`: open to
+ * sessions and API keys alike, it checks that secret itself.
  */
-export async function GET(request: Request) {
+export const GET = anonymousRoute(async (request) => {
   const auth = authorizeCron(request.headers.get("authorization"), env().CRON_SECRET);
   if (auth === "unconfigured") {
     return errorResponse(503, "The drain route is disabled: set CRON_SECRET (at least 16 characters) to enable it.");
@@ -25,4 +27,4 @@ export async function GET(request: Request) {
     console.error("[drain] cron:", error);
     return errorResponse(503, `The drain could not run: ${(error as Error).message}`, undefined, { "Retry-After": "60" });
   }
-}
+});

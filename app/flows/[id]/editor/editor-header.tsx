@@ -1,5 +1,6 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useHasRole } from "@/app/components/current-user";
 import Link from "next/link";
 import { useRef, useState, type FormEvent } from "react";
 import { useToast } from "@/app/components/toast";
@@ -154,6 +155,8 @@ export function EditorHeader() {
   const setSidePanel = useEditorStore((s) => s.setSidePanel);
   const { save, publish, exportDocument } = useEditorCommands();
   const { saving, publishing } = usePersistenceStatus();
+  // Viewers may look at flows but not change them; the server refuses their saves regardless.
+  const canEdit = useHasRole("editor");
   const publishBlocked = problemCount > 0;
   const publishReason = publishBlocked
     ? `Fix ${problemCount} problem${problemCount === 1 ? "" : "s"} to publish`
@@ -184,10 +187,10 @@ export function EditorHeader() {
             Draft
           </span>
         )}
-        <EnabledToggle />
+        {canEdit ? <EnabledToggle /> : <span className="badge" data-testid="read-only-badge" title="Viewers cannot change flows">Read-only</span>}
       </div>
       <div className="ed-header-spacer" />
-      <SaveStatus />
+      {canEdit && <SaveStatus />}
       {problemCount > 0 && (
         <button type="button" className="ed-problem-chip" onClick={() => setProblemsOpen(true)} aria-label={`${problemCount} problems: show them`}>
           ⚠ {problemCount} problem{problemCount === 1 ? "" : "s"}
@@ -205,6 +208,7 @@ export function EditorHeader() {
       <button type="button" className="btn btn-sm" onClick={exportDocument} data-testid="export-button" title="Download the flow document (.syncline.json)">
         Export
       </button>
+      {canEdit && (<>
       <button
         type="button"
         className="btn btn-sm"
@@ -230,6 +234,7 @@ export function EditorHeader() {
           {publishReason}
         </span>
       </span>
+      </>)}
     </header>
   );
 }

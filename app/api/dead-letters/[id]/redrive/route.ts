@@ -1,8 +1,10 @@
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 import { env } from "@/server/env";
 import { db } from "@/server/db/client";
-import { ApiError, apiRoute, jsonResponse, readJsonBody } from "@/server/http-api/api-response";
+import { ApiError, jsonResponse, readJsonBody } from "@/server/http-api/api-response";
+import { apiRoute } from "@/server/http-api/api-route";
+import { recordAudit } from "@/server/audit/audit-log";
 import { redriveBodySchema, requestRedrive } from "@/server/history/dead-letter-store";
-import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -10,9 +12,10 @@ export const dynamic = "force-dynamic";
  * Redrives one open dead letter, optionally with an edited event (`{ "event": { ... } }`).
  * 202: the owning worker does the redrive; this records that it was asked for.
  */
-export const POST = apiRoute<{ id: string }>(async (request, { params }) => {
+export const POST = apiRoute<{ id: string }>({ role: "editor", scope: "full" }, async (request, { params, caller }) => {
   const body = await readOptionalBody(request);
   const result = await requestRedrive(db(), params.id, { event: body?.event });
+  await recordAudit(db(), caller.actor, "deadLetter.redriven", { type: "deadLetter", id: params.id }, { edited: body?.event !== undefined });
   return jsonResponse(result, 202);
 });
 
@@ -53,5 +56,4 @@ async function readOptionalBody(request: Request) {
 }
 
 const BLANK = new Set([0x20, 0x09, 0x0a, 0x0d]);
-
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

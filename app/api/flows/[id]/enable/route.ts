@@ -1,13 +1,16 @@
 import { db } from "@/server/db/client";
-import { apiRoute, jsonResponse } from "@/server/http-api/api-response";
+import { jsonResponse } from "@/server/http-api/api-response";
+import { apiRoute } from "@/server/http-api/api-route";
+import { recordAudit } from "@/server/audit/audit-log";
 import { setFlowEnabled } from "@/server/flows/flow-store";
 import { notifyFlowsChanged } from "@/server/runtime/worker-notifier";
 
 export const dynamic = "force-dynamic";
 
 /** Enables the flow; 409 when it has no published version yet. */
-export const POST = apiRoute<{ id: string }>(async (_request, { params }) => {
+export const POST = apiRoute<{ id: string }>({ role: "editor", scope: "full" }, async (_request, { params, caller }) => {
   await setFlowEnabled(db(), params.id, true);
+  await recordAudit(db(), caller.actor, "flow.enabled", { type: "flow", id: params.id });
   void notifyFlowsChanged();
   const flow = await db().flow.findUniqueOrThrow({ where: { id: params.id }, select: { id: true, enabled: true, publishedVersion: true } });
   return jsonResponse(flow);

@@ -1,0 +1,11 @@
+import { redirect } from "next/navigation";
+import { currentUser } from "@/server/auth/current-user";
+import { hasRole } from "@/server/auth/roles";
+import { AuditLog } from "./audit-log";
+
+export const dynamic = "force-dynamic";
+
+export default async function AuditPage() {
+  if (!hasRole((await currentUser())?.role, "admin")) redirect("/settings");
+  return <AuditLog />;
+}
