@@ -84,7 +84,8 @@ describe("the project's migrations", () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
     expect(tables.map((t) => t.table_name)).toEqual([
-      "ApiKey", "Channel", "Credential", "DeadLetter", "EventType", "Flow", "FlowVersion", "HeldEvent", "Partition", "ProcessedEvent", "Run", "Worker", "_prisma_migrations",
+      "Account", "ApiKey", "AuditEntry", "Channel", "Credential", "DeadLetter", "EventType", "Flow", "FlowVersion", "HeldEvent", "Invite", "Partition",
+      "ProcessedEvent", "RateLimit", "Run", "ScheduleCursor", "Session", "SignInFailure", "User", "Verification", "Worker", "_prisma_migrations",
     ]);
 
     const rows = await rowsOf(url);
@@ -227,11 +228,10 @@ describe("applyMigrations", () => {
       const waiting = applyMigrations(url, { lockTimeoutMs: 10_000 }).finally(() => {
         settled = true;
       });
-      // Wait until the migrator's own session has asked for the lock: then it is really waiting.
+      // Wait until the migrator's own session waits for the lock (an ungranted advisory lock).
       for (;;) {
         const { rows } = await holder.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_try_advisory_lock%'`,
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid <> pg_backend_pid()`,
         );
         if (rows[0]!.n > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 10));
