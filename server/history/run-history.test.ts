@@ -167,7 +167,7 @@ describe("keyTimeline", () => {
     expect(timeline.entries.map((e) => e.kind)).toEqual(["held", "dead-letter", "run", "run"]);
     expect(timeline.truncated).toBe(false);
     const held = timeline.entries[0]!;
-    expect(held.kind === "held" && held.held).toMatchObject({ eventId: "evt-held", eventType: "stock.changed", attempts: 2, lastError: "timeout", runId: "run-of-held" });
+    expect(held.kind === "held" && held.held).toMatchObject({ eventId: "evt-held", eventType: "stock.changed", attempts: 2, state: "queued", lastError: "timeout", runId: "run-of-held" });
     expect(JSON.parse(JSON.stringify(timeline))).toBeTruthy(); // no BigInt left in it
 
     const limited = await keyTimeline(database.prisma, key, { limit: 1 });

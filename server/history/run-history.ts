@@ -247,6 +247,8 @@ export interface TimelineHeldEvent {
   sequence: string;
   /** 0: waiting behind an earlier event of the key; more: this event itself is being retried. */
   attempts: number;
+  /** queued: waiting for its turn; detached: its first run is still going, outside its batch. */
+  state: string;
   lastError: string | null;
   nextAttemptAt: Date;
   firstFailedAt: Date | null;
@@ -305,7 +307,7 @@ export async function keyTimeline(db: Db, orderingKey: string, opts: { limit?: n
       orderBy: { id: "desc" },
       take: limit + 1,
       select: {
-        id: true, runId: true, flowId: true, flowVersion: true, eventId: true, event: true, sequence: true, attempts: true,
+        id: true, runId: true, flowId: true, flowVersion: true, eventId: true, event: true, sequence: true, attempts: true, state: true,
         errors: true, nextAttemptAt: true, firstFailedAt: true, createdAt: true,
       },
     }),
@@ -334,6 +336,7 @@ export async function keyTimeline(db: Db, orderingKey: string, opts: { limit?: n
           eventType: typeof event?.type === "string" ? event.type : null,
           sequence: row.sequence.toString(),
           attempts: row.attempts,
+          state: row.state,
           lastError: lastError(row.errors),
           nextAttemptAt: row.nextAttemptAt,
           firstFailedAt: row.firstFailedAt,
@@ -389,7 +392,9 @@ const timelineDeadLetterJsonSchema = z.object({
 });
 const timelineHeldJsonSchema = z.object({
   id: z.string(), runId: z.string(), flowId: z.string(), flowName: z.string().nullable(), flowVersion: z.number().int(), eventId: z.string(),
-  eventType: z.string().nullable(), sequence: z.string(), attempts: z.number().int(), lastError: z.string().nullable(),
+  eventType: z.string().nullable(), sequence: z.string(), attempts: z.number().int(),
+  state: z.enum(["queued", "detached"]).meta({ description: "queued: waiting for its turn; detached: its first run is still going" }),
+  lastError: z.string().nullable(),
   nextAttemptAt: isoDate, firstFailedAt: isoDate.nullable(), createdAt: isoDate,
 });
 export const keyTimelineJsonSchema = z.object({

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { keyTimeline } from "@/server/history/run-history";
 import { interleavedStockEvents, startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture } from "./testing/runtime-fixture";
 
 // A first run slower than the inline budget must not hold up its batch: it is committed as its
@@ -39,6 +40,11 @@ describe("detached runs", () => {
     const queue = await prisma.heldEvent.findMany({ where: { orderingKey: "SKU-SLOW" }, orderBy: { id: "asc" } });
     expect(queue.map((h) => [(h.event as { data: { quantity: number } }).data.quantity, h.state])).toEqual([[1, "detached"], [2, "queued"], [3, "queued"]]);
     const detached = queue[0]!;
+    // The key's timeline says which of its queued events is running right now.
+    const timeline = await keyTimeline(prisma, "SKU-SLOW");
+    expect(timeline.entries.flatMap((e) => (e.kind === "held" ? [[e.held.eventId, e.held.state]] : []))).toEqual([
+      [queue[2]!.eventId, "queued"], [queue[1]!.eventId, "queued"], [detached.eventId, "detached"],
+    ]);
     expect(detached.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now()); // no far-future placeholder
     expect((await prisma.run.findUniqueOrThrow({ where: { id: detached.runId } })).status).toBe("held");
     // The stream holds the six events; the batches committed past them all.

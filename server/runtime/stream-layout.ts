@@ -32,11 +32,6 @@ export function eventSubject(layout: StreamLayout, orderingKey: string, type: st
   return `${eventsSubjectRoot(layout)}.${partitionOf(orderingKey, layout.partitions)}.${subjectToken(type)}`;
 }
 
-export function partitionOfSubject(layout: Pick<StreamLayout, "prefix">, subject: string): number {
-  const rest = subject.slice(eventsSubjectRoot(layout).length + 1);
-  return Number.parseInt(rest.slice(0, rest.indexOf(".")), 10);
-}
-
 /** FNV-1a over the UTF-8 bytes: stable across processes, languages and restarts. */
 export function partitionOf(orderingKey: string, partitions: number): number {
   let hash = 0x811c9dc5;
