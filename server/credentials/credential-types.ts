@@ -101,9 +101,6 @@ export function isCredentialType(value: string): value is CredentialType {
   return Object.hasOwn(credentialTypes, value);
 }
 
-/** Non-secret settings of a credential: short strings by name (base URL, model, header name). */
-export const credentialSettingsSchema = z.record(z.string(), z.unknown());
-
 /** Drops empty strings so an optional field left blank is "not set". */
 export function compactSecret(secret: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
