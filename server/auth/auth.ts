@@ -7,7 +7,7 @@ import { env } from "@/server/env";
 import { derivedKey } from "./derived-keys";
 import { checkSignInAllowed, recordSignInFailure, clearSignInFailures } from "./sign-in-limit";
 
-// Sign-in is Better Auth (docs/decisions/0006-…): email + password, passwords hashed with scrypt
+// Sign-in is Better Auth (docs/decisions/0015-sign-in-roles-and-the-closed-surface.md): email + password, passwords hashed with scrypt
 // (Better Auth's default, memory-hard), sessions in HttpOnly SameSite=Lax cookies that are Secure
 // when SYNCLINE_PUBLIC_URL is https. Its Prisma adapter works on our generated `prisma-client`
 // (it only calls the model delegates), so auth shares the app's Prisma client and pool.

@@ -1,6 +1,6 @@
 // A rerun is an ordinary event with CloudEvents extension attributes that pin it to one flow and
 // one version: the worker then runs only that flow at that version instead of every enabled flow
-// that listens to the type (docs/decisions/0007-reruns-republish-the-event.md).
+// that listens to the type (docs/decisions/0012-reruns-republish-the-event.md).
 
 /** Extension attributes (CloudEvents names: lowercase letters and digits only). */
 export const RERUN_OF = "synclinererunof";

@@ -6,7 +6,7 @@
 //
 // Why not piscina/tinypool: their deadline is an AbortSignal that starts when the task is
 // queued, so a burst of slow expressions would make innocent queued ones fail as "too slow".
-// Here the deadline starts when a thread takes the task. See docs/decisions/0006-….
+// Here the deadline starts when a thread takes the task. See docs/decisions/0008-expression-sandbox-and-input-boundaries.md.
 //
 // Node built-ins are reached through process.getBuiltinModule so that this module (imported by
 // evaluate-expression.ts, which the editor bundles for its syntax check) never pulls

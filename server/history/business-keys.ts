@@ -1,7 +1,7 @@
 // The keys a person searches runs by: the ordering key plus the identifying fields of the built-in
 // event types (a product's `sku`, an order's `orderId` and the SKUs of its lines). The worker
 // stores them on every run it writes, so "SKU-123" or an order number finds runs through one GIN
-// index lookup instead of a scan of stored JSON (docs/decisions/0006-run-search-by-business-key.md).
+// index lookup instead of a scan of stored JSON (docs/decisions/0011-run-search-by-business-key.md).
 // Browser-safe and dependency-free: the writer and the search box normalise the same way.
 
 /** Cap so one huge order cannot make a run row carry thousands of keys. */

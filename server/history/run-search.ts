@@ -16,7 +16,7 @@ import {
 // The runs page's query: every filter the page offers (flow, status, ordering key, event type,
 // time range, test or production) plus the business-key search, newest first with a keyset cursor.
 // Each filter is served by an index that continues with startedAt desc, and the business-key
-// search by the GIN index on Run.businessKeys (docs/decisions/0006-run-search-by-business-key.md).
+// search by the GIN index on Run.businessKeys (docs/decisions/0011-run-search-by-business-key.md).
 
 type Db = PrismaClient;
 

@@ -6,7 +6,7 @@ import { flowNames } from "@/server/history/run-history";
 // The dashboard's time series, derived from the run history rather than stored separately: a
 // window is one range read of the (startedAt) index, bucketed in SQL. At 1 M runs a day the widest
 // window (24 h) reads at most ~1 M index entries, and results are cached briefly so many open
-// dashboards cost one query per window (see docs/decisions/0006-…).
+// dashboards cost one query per window (see docs/decisions/0010-dead-letter-inbox-and-monitoring.md).
 
 type Db = PrismaClient;
 
