@@ -1,4 +1,5 @@
 import "server-only";
+// The file name in full: the worker bundle leaves packages to Node, and ajv has no exports map.
 import Ajv2020 from "ajv/dist/2020.js";
 import AjvDraft07, { type ErrorObject, type ValidateFunction } from "ajv";
 import type { RegExpEngine } from "ajv/dist/types";

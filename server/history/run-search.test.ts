@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { failure as expectFailure } from "@/server/testing/expect-failure";
+import { InvalidInputError } from "@/server/domain-errors";
 import { searchRuns, type RunSearch } from "./run-search";
 
 // Every filter of the runs page against a real Postgres. The business keys are what the worker
@@ -93,9 +94,12 @@ describe("searchRuns", () => {
 
   it("refuses bad filters with messages that name the field", async () => {
     const error = await expectFailure(searchRuns(database.prisma, { from: new Date(base + 60_000), to: new Date(base) }));
-    expect(error).toMatchObject({ status: 400, issues: [{ path: "to", message: "the end of the time range is before its start" }] });
+    // A domain error without a status code: the API layers map InvalidInputError to 400 / BAD_REQUEST.
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ issues: [{ path: "to", message: "the end of the time range is before its start" }] });
     const badStatus = await expectFailure(searchRuns(database.prisma, { status: "exploded" as never }));
-    expect(badStatus).toMatchObject({ status: 400, issues: [{ path: "status" }] });
+    expect(badStatus).toBeInstanceOf(InvalidInputError);
+    expect(badStatus).toMatchObject({ issues: [{ path: "status" }] });
     expect(await expectFailure(searchRuns(database.prisma, { from: "yesterday" as never }))).toMatchObject({
       issues: [{ path: "from", message: "use a date and time such as 2026-05-01T12:00" }],
     });

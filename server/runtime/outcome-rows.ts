@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { businessKeysOf } from "@/server/events/business-keys";
 import type { CloudEvent } from "@/server/events/event-types";
 import type { RetryPolicy } from "@/server/nodes/retry-policy";
 import type { FlowRunResult, StepRecord } from "./run-flow";
@@ -15,6 +16,10 @@ export interface RunInsert {
   id: string; flowId: string; flowVersion: number; eventId: string; eventType: string; orderingKey: string;
   status: string; attempts: number; traceId: string; sequence: bigint; startedAt: Date; finishedAt: Date | null;
   error: string | null; steps: unknown;
+  // Read-model fields for run history (search, run detail; see server/history/). The writer adds
+  // `worker` itself: it is the owner every commit is fenced with.
+  businessKeys: string[]; event: unknown; headers: unknown; stream: string | null; partition: number; deliveryCount: number;
+  errors: unknown;
 }
 export interface HeldInsert {
   partition: number; flowId: string; flowVersion: number; orderingKey: string; eventId: string; event: unknown;
@@ -33,6 +38,8 @@ export interface RuntimeEvent {
   headers: Record<string, string>;
   sequence: bigint;
   traceparent: string;
+  /** Where the stream delivered it; absent for an event read back from its queue or a dead letter. */
+  delivery?: { stream: string; count: number };
 }
 
 /** Which flow version an event runs in, and under which run id its outcome is recorded. */
@@ -53,6 +60,8 @@ export interface AttemptRecord {
   redrive?: true;
   /** The worker running this try died (found by the next owner of the partition). */
   workerDied?: true;
+  /** When the next try was due (the run detail draws the wait). */
+  retryAt?: string;
 }
 
 export const MAX_RECORDED_ERROR = 2_000;
@@ -86,12 +95,23 @@ export function storedEvent(row: { event: unknown; headers: unknown; sequence: b
   return { event, headers, sequence: row.sequence, traceparent: traceparentOf(event, headers) };
 }
 
-export function runRow(target: RunTarget, e: RuntimeEvent, startedAt: Date, r: { status: string; attempts: number; steps: StepRecord[]; error?: string; finishedAt?: Date }): RunInsert {
+/** The tries so far, the last one stamped with when the next is due: what a run shows while it waits to retry. */
+export function withRetryAt(errors: AttemptRecord[], retryAt: Date): AttemptRecord[] {
+  const last = errors.at(-1);
+  return last ? [...errors.slice(0, -1), { ...last, retryAt: retryAt.toISOString() }] : errors;
+}
+
+export function runRow(
+  target: RunTarget, e: RuntimeEvent, startedAt: Date,
+  r: { status: string; attempts: number; steps: StepRecord[]; error?: string; finishedAt?: Date; errors?: AttemptRecord[] },
+): RunInsert {
   return {
     id: target.runId, flowId: target.flowId, flowVersion: target.flowVersion, eventId: e.event.id,
     eventType: e.event.type, orderingKey: e.event.subject, status: r.status,
     attempts: r.attempts, traceId: traceIdOf(e.traceparent), sequence: e.sequence,
     startedAt, finishedAt: r.finishedAt ?? null, error: r.error === undefined ? null : recordedError(r.error), steps: r.steps,
+    businessKeys: businessKeysOf(e.event), event: e.event, headers: e.headers, stream: e.delivery?.stream ?? null,
+    partition: target.partition, deliveryCount: e.delivery?.count ?? 1, errors: r.errors ?? [],
   };
 }
 

@@ -124,6 +124,34 @@ describe("commitOutcome", () => {
     expect(await database.prisma.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: "succeeded", attempts: 3, error: null });
   });
 
+  it("stores each run's history fields and the worker of every write, through one fenced statement", async () => {
+    const lease = (await acquirePartition(database.prisma, "worker-f", 10_000, 3))!;
+    const order = streamEvent("ORDER-1");
+    order.event = { ...order.event, type: "order.placed", data: { orderId: "ORDER-1", lines: [{ sku: "SKU-X" }, { sku: "SKU-Y" }] } } as typeof order.event;
+    order.headers = { "Nats-Msg-Id": order.event.id };
+    order.delivery = { stream: "test_events", count: 2 };
+    const stock = streamEvent("SKU-X");
+    const [orderRun, stockRun] = [randomUUID(), randomUUID()];
+    const failed = [{ at: "2026-12-01T10:00:00.000Z", error: "HTTP 503", transient: true, attempt: 1, retryAt: "2026-12-01T10:00:01.000Z" }];
+    // Runs with different numbers of business keys in one insert (a text[][] could not hold them).
+    await commitOutcome(pool, "worker-f", lease, {
+      runs: [
+        runRow({ flowId: "flow-1", flowVersion: 1, runId: orderRun, partition: lease.partition }, order, new Date(), { status: "retrying", attempts: 1, steps: [], error: "HTTP 503", errors: failed }),
+        runRow({ flowId: "flow-1", flowVersion: 1, runId: stockRun, partition: lease.partition }, stock, new Date(), { status: "succeeded", attempts: 1, steps: [] }),
+      ],
+    });
+    expect(await database.prisma.run.findUniqueOrThrow({ where: { id: orderRun } })).toMatchObject({
+      businessKeys: ["ORDER-1", "SKU-X", "SKU-Y"], event: { id: order.event.id, data: { orderId: "ORDER-1" } }, headers: { "Nats-Msg-Id": order.event.id },
+      stream: "test_events", partition: lease.partition, deliveryCount: 2, worker: "worker-f", errors: failed,
+    });
+    expect(await database.prisma.run.findUniqueOrThrow({ where: { id: stockRun } })).toMatchObject({ businessKeys: ["SKU-X"], deliveryCount: 1, worker: "worker-f", errors: [] });
+
+    // The next owner settles the run: it becomes that worker's, with the errors it names.
+    const next = await takeOver(lease.partition, "worker-g");
+    await commitOutcome(pool, "worker-g", next, { runUpdates: [{ id: orderRun, status: "succeeded", errors: failed }] });
+    expect(await database.prisma.run.findUniqueOrThrow({ where: { id: orderRun } })).toMatchObject({ status: "succeeded", worker: "worker-g", errors: failed, deliveryCount: 2 });
+  });
+
   it("changes only the columns an update names, and settles a redrive only while it is still requested", async () => {
     const lease = (await acquirePartition(database.prisma, "worker-e", 10_000, 4))!;
     const e = streamEvent("SKU-COLS");

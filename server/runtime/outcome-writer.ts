@@ -19,6 +19,8 @@ export interface RunUpdate {
   steps?: unknown;
   finishedAt?: Date | null;
   error?: string | null;
+  /** Every failed try so far (see AttemptRecord). */
+  errors?: unknown;
 }
 
 /** Columns of a queued event to change; absent ones keep their value. */
@@ -63,6 +65,8 @@ interface Column<T> {
   name: string;
   key: keyof T & string;
   type: SqlType;
+  /** How the unnested value becomes the column's value, when it is not stored as it comes. */
+  select?: (value: string) => string;
 }
 
 class Statement {
@@ -96,15 +100,15 @@ function insert<T>(s: Statement, cte: string, table: string, rows: T[], columns:
   if (rows.length === 0) return;
   const names = columns.map((c) => `"${c.name}"`).concat((opts.extra ?? []).map(([n]) => `"${n}"`));
   const aliases = columns.map((_, i) => `c${i}`);
-  const values = aliases.concat((opts.extra ?? []).map(([, v]) => v));
+  const values = columns.map((c, i) => c.select?.(aliases[i]!) ?? aliases[i]!).concat((opts.extra ?? []).map(([, v]) => v));
   // WITH ORDINALITY + ORDER BY keeps the rows in the order given (HeldEvent ids are queue order).
   s.ctes.push(`${cte} AS (INSERT INTO "${table}" (${names.join(", ")})
     SELECT ${values.join(", ")} FROM unnest(${columns.map((c) => s.array(rows, c)).join(", ")}) WITH ORDINALITY AS t(${aliases.join(", ")}, ord)
     ${FENCED} ORDER BY ord ${opts.tail ?? ""} RETURNING 1)`);
 }
 
-/** `UPDATE … FROM unnest(…)`: one boolean array per column says which rows set it. */
-function update<T>(s: Statement, cte: string, table: string, rows: T[], id: Column<T>, columns: Column<T>[], opts: { match?: string } = {}) {
+/** `UPDATE … FROM unnest(…)`: one boolean array per column says which rows set it; `always` columns are set on every row. */
+function update<T>(s: Statement, cte: string, table: string, rows: T[], id: Column<T>, columns: Column<T>[], opts: { match?: string; always?: [string, string][] } = {}) {
   if (rows.length === 0) return;
   const arrays = [s.array(rows, id)];
   const aliases = ["id"];
@@ -114,6 +118,7 @@ function update<T>(s: Statement, cte: string, table: string, rows: T[], id: Colu
     aliases.push(`v${i}`, `s${i}`);
     sets.push(`"${c.name}" = CASE WHEN u.s${i} THEN u.v${i} ELSE t."${c.name}" END`);
   });
+  for (const [name, value] of opts.always ?? []) sets.push(`"${name}" = ${value}`);
   s.ctes.push(`${cte} AS (UPDATE "${table}" AS t SET ${sets.join(", ")}
     FROM unnest(${arrays.join(", ")}) AS u(${aliases.join(", ")})
     WHERE ${opts.match ?? `t."${id.name}" = u.id`} AND EXISTS (SELECT 1 FROM fence) RETURNING t."${id.name}")`);
@@ -127,6 +132,11 @@ const runColumns: Column<RunInsert>[] = [
   { name: "traceId", key: "traceId", type: "text" }, { name: "sequence", key: "sequence", type: "bigint" },
   { name: "startedAt", key: "startedAt", type: "timestamp" }, { name: "finishedAt", key: "finishedAt", type: "timestamp" },
   { name: "error", key: "error", type: "text" }, { name: "steps", key: "steps", type: "jsonb" },
+  // unnest() flattens a text[][] into one list, so each run's keys travel as one JSON array.
+  { name: "businessKeys", key: "businessKeys", type: "jsonb", select: (v) => `ARRAY(SELECT jsonb_array_elements_text(${v}))` },
+  { name: "event", key: "event", type: "jsonb" }, { name: "headers", key: "headers", type: "jsonb" },
+  { name: "stream", key: "stream", type: "text" }, { name: "partition", key: "partition", type: "int" },
+  { name: "deliveryCount", key: "deliveryCount", type: "int" }, { name: "errors", key: "errors", type: "jsonb" },
 ];
 const heldColumns: Column<HeldInsert>[] = [
   { name: "partition", key: "partition", type: "int" }, { name: "flowId", key: "flowId", type: "text" },
@@ -152,7 +162,7 @@ const deadLetterColumns: Column<DeadLetterInsert>[] = [
 const runUpdateColumns: Column<RunUpdate>[] = [
   { name: "status", key: "status", type: "text" }, { name: "attempts", key: "attempts", type: "int" },
   { name: "steps", key: "steps", type: "jsonb" }, { name: "finishedAt", key: "finishedAt", type: "timestamp" },
-  { name: "error", key: "error", type: "text" },
+  { name: "error", key: "error", type: "text" }, { name: "errors", key: "errors", type: "jsonb" },
 ];
 const heldUpdateColumns: Column<HeldUpdate>[] = [
   { name: "state", key: "state", type: "text" }, { name: "attempts", key: "attempts", type: "int" },
@@ -168,13 +178,15 @@ export async function commitOutcome(pool: Pool, owner: string, lease: Lease, row
   // GREATEST ignores NULL: without a cursor the fence only proves ownership.
   s.ctes.push(`fence AS (UPDATE "Partition" SET cursor = GREATEST(cursor, ${cursor}::bigint), "updatedAt" = now()
     WHERE "partition" = ${partition} AND owner = ${who} AND epoch = ${epoch} RETURNING 1)`);
-  insert(s, "runs", "Run", rows.runs ?? [], runColumns);
+  // Every run written or changed records the worker that did it: the owner this commit is fenced with.
+  const worker: [string, string][] = [["worker", `${who}::text`]];
+  insert(s, "runs", "Run", rows.runs ?? [], runColumns, { extra: worker });
   insert(s, "processed", "ProcessedEvent", rows.processed ?? [], [{ name: "eventId", key: "eventId", type: "text" }, { name: "flowId", key: "flowId", type: "text" }], {
     extra: [["processedAt", NOW_UTC]], tail: "ON CONFLICT DO NOTHING",
   });
   insert(s, "held", "HeldEvent", rows.held ?? [], heldColumns);
   insert(s, "dead", "DeadLetter", rows.deadLetters ?? [], deadLetterColumns, { extra: [["updatedAt", NOW_UTC]] });
-  update(s, "run_updates", "Run", rows.runUpdates ?? [], { name: "id", key: "id", type: "text" }, runUpdateColumns);
+  update(s, "run_updates", "Run", rows.runUpdates ?? [], { name: "id", key: "id", type: "text" }, runUpdateColumns, { always: worker });
   update(s, "held_updates", "HeldEvent", rows.heldUpdates ?? [], { name: "id", key: "id", type: "bigint" }, heldUpdateColumns);
   if (rows.heldDeletes?.length) {
     s.ctes.push(`held_deletes AS (DELETE FROM "HeldEvent" WHERE id = ANY(${s.param(rows.heldDeletes.map(String))}::bigint[]) AND EXISTS (SELECT 1 FROM fence) RETURNING 1)`);
@@ -188,7 +200,7 @@ export async function commitOutcome(pool: Pool, owner: string, lease: Lease, row
     if (r.run) {
       // The run is found through the letter (only if the letter matched), not by the id column.
       update(s, "redrive_run", "Run", [{ id: "", ...r.run }], { name: "id", key: "id", type: "text" }, runUpdateColumns, {
-        match: `t.id IN (SELECT "runId" FROM redrive)`,
+        match: `t.id IN (SELECT "runId" FROM redrive)`, always: worker,
       });
     }
   }

@@ -1,4 +1,5 @@
 import "server-only";
+import { rerunTargetOf } from "@/server/events/rerun-target";
 import { eventIsForFlow } from "@/server/events/system-events";
 import { randomUUID } from "node:crypto";
 import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
@@ -154,7 +155,7 @@ export class PartitionProcessor {
     for (const msg of fresh) {
       const event = this.read(msg);
       if (!event) continue;
-      for (const flow of this.deps.catalog.flowsFor(event.event.type)) {
+      for (const flow of await this.flowsOf(event)) {
         if (!eventIsForFlow(event.event, flow.flowId)) continue; // a webhook call or tick is for its own flow only
         items.push({ event, flow, key: keyOf(flow.flowId, event.event.subject) });
       }
@@ -181,6 +182,16 @@ export class PartitionProcessor {
     msgs[msgs.length - 1]!.ack();
     this.lanes.headsCommitted(outcome.newHeads);
     for (const d of outcome.detached) this.lanes.detach(d.item.flow.flowId, d.item.event.event.subject, d.runId, d.running);
+  }
+
+  /** The flows an event runs in: a rerun only in the flow version it is pinned to, any other event in every flow listening to its type. */
+  private async flowsOf(e: RuntimeEvent): Promise<readonly CatalogFlow[]> {
+    const rerun = rerunTargetOf(e.event);
+    if (!rerun) return this.deps.catalog.flowsFor(e.event.type);
+    const pinned = await withDbRetry(() => this.deps.catalog.version(rerun.flowId, rerun.version), {
+      isStopping: () => this.stopping, log: (m) => this.deps.log(`partition ${this.partition}: ${m}`),
+    });
+    return pinned ? [pinned] : [];
   }
 
   private async alreadyProcessed(items: WorkItem[]): Promise<Set<string>> {

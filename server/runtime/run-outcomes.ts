@@ -1,7 +1,7 @@
 import type { Prisma } from "@/server/db/generated/client";
 import type { OutcomeRows } from "./outcome-writer";
 import {
-  attemptRecord, completedSteps, deadLetterRow, heldRow, mergeSteps, recordedError, refusedByDatabase, runRow, storable, storedEvent,
+  attemptRecord, completedSteps, deadLetterRow, heldRow, mergeSteps, recordedError, refusedByDatabase, runRow, storable, storedEvent, withRetryAt,
   type AttemptRecord, type DeadLetterInsert, type HeldInsert, type HeldState, type RunInsert, type RunTarget, type RuntimeEvent,
 } from "./outcome-rows";
 import { decideRetry } from "./retry-decision";
@@ -55,15 +55,16 @@ export function inlineRows(target: RunTarget, e: RuntimeEvent, startedAt: Date, 
       const errors = [attemptRecord(result, 1, now)];
       const decision = decideRetry({ error: result.error, retryPolicy: result.retryPolicy, attempt: 1, firstFailedAt: now, now, maxRetryAgeMs });
       if (decision.retry) {
+        const waiting = withRetryAt(errors, decision.nextAttemptAt);
         return {
-          run: runRow(target, e, startedAt, { status: "retrying", attempts: 1, steps: result.steps, error: result.error.message }),
-          held: heldRow(target, e, { attempts: 1, nextAttemptAt: decision.nextAttemptAt, errors, steps: completedSteps(result.steps), firstFailedAt: now }),
+          run: runRow(target, e, startedAt, { status: "retrying", attempts: 1, steps: result.steps, error: result.error.message, errors: waiting }),
+          held: heldRow(target, e, { attempts: 1, nextAttemptAt: decision.nextAttemptAt, errors: waiting, steps: completedSteps(result.steps), firstFailedAt: now }),
           effect: { kind: "wait", until: decision.nextAttemptAt },
         };
       }
       const deadLetter = deadLetterRow(target, e, result, errors, completedSteps(result.steps));
       return {
-        run: runRow(target, e, startedAt, { status: "dead-lettered", attempts: 1, steps: result.steps, error: result.error.message, finishedAt: now }),
+        run: runRow(target, e, startedAt, { status: "dead-lettered", attempts: 1, steps: result.steps, error: result.error.message, finishedAt: now, errors }),
         deadLetter,
         effect: { kind: "dead-lettered", deadLetterId: deadLetter.id },
       };
@@ -80,7 +81,7 @@ export function heldRows(row: HeldRow, result: FlowRunResult, attempt: number, n
     return {
       rows: {
         heldDeletes: [row.id],
-        runUpdates: [{ id: row.runId, status: result.status, attempts: Math.max(attempt, 1), steps: runSteps, finishedAt: now, error: null }],
+        runUpdates: [{ id: row.runId, status: result.status, attempts: Math.max(attempt, 1), steps: runSteps, finishedAt: now, error: null, errors: row.errors ?? [] }],
       },
       effect: { kind: "done" },
     };
@@ -99,10 +100,11 @@ export function heldRows(row: HeldRow, result: FlowRunResult, attempt: number, n
   const steps = mergeSteps(row.steps, completedSteps(result.steps));
   const decision = decideRetry({ error: result.error, retryPolicy: result.retryPolicy, attempt, firstFailedAt, now, maxRetryAgeMs });
   if (decision.retry) {
+    const waiting = withRetryAt(errors, decision.nextAttemptAt);
     return {
       rows: {
-        heldUpdates: [{ id: row.id, state: "queued", attempts: attempt, errors, nextAttemptAt: decision.nextAttemptAt, firstFailedAt, steps }],
-        runUpdates: [{ id: row.runId, status: "retrying", attempts: attempt, error: recordedError(result.error.message), steps: runSteps }],
+        heldUpdates: [{ id: row.id, state: "queued", attempts: attempt, errors: waiting, nextAttemptAt: decision.nextAttemptAt, firstFailedAt, steps }],
+        runUpdates: [{ id: row.runId, status: "retrying", attempts: attempt, error: recordedError(result.error.message), steps: runSteps, errors: waiting }],
       },
       effect: { kind: "wait", until: decision.nextAttemptAt },
     };
@@ -113,7 +115,7 @@ export function heldRows(row: HeldRow, result: FlowRunResult, attempt: number, n
     rows: {
       heldDeletes: [row.id],
       deadLetters: [deadLetter],
-      runUpdates: [{ id: row.runId, status: "dead-lettered", attempts: attempt, finishedAt: now, error: recordedError(result.error.message), steps: runSteps }],
+      runUpdates: [{ id: row.runId, status: "dead-lettered", attempts: attempt, finishedAt: now, error: recordedError(result.error.message), steps: runSteps, errors }],
     },
     effect: { kind: "dead-lettered", deadLetterId: deadLetter.id },
   };
@@ -123,20 +125,26 @@ export type DeadLetterRow = Prisma.DeadLetterGetPayload<object>;
 
 /** The rows that record a redrive of a dead letter; `ok` when it went through. */
 export function redriveRows(dl: DeadLetterRow, result: FlowRunResult, attempt: number, now: Date): { rows: OutcomeRows; ok: boolean } {
+  const previous = (dl.attempts as unknown as AttemptRecord[]) ?? [];
   if (result.status === "succeeded" || result.status === "skipped") {
     return {
       ok: true,
-      rows: { redrive: { deadLetterId: dl.id, status: "redriven", run: { status: result.status, attempts: attempt, finishedAt: now, error: null, steps: mergeSteps(dl.steps, result.steps) } } },
+      rows: {
+        redrive: {
+          deadLetterId: dl.id, status: "redriven",
+          run: { status: result.status, attempts: attempt, finishedAt: now, error: null, steps: mergeSteps(dl.steps, result.steps), errors: previous },
+        },
+      },
     };
   }
-  const previous = (dl.attempts as unknown as AttemptRecord[]) ?? [];
+  const attempts = [...previous, attemptRecord(result, attempt, now, { redrive: true })];
   const error = result.status === "failed" ? recordedError(result.error.message) : null;
   return {
     ok: false,
     rows: {
       redrive: {
-        deadLetterId: dl.id, status: "open", attempts: [...previous, attemptRecord(result, attempt, now, { redrive: true })],
-        error: error ?? "the flow suspended during a redrive", run: { attempts: attempt, error },
+        deadLetterId: dl.id, status: "open", attempts,
+        error: error ?? "the flow suspended during a redrive", run: { attempts: attempt, error, errors: attempts },
       },
     },
   };
@@ -150,9 +158,10 @@ export function redriveRows(dl: DeadLetterRow, result: FlowRunResult, attempt: n
 export function refusedInlineRows(target: RunTarget, e: RuntimeEvent, startedAt: Date, now: Date, error: Error & { code: string }): InlineRows {
   const result = refusedByDatabase(error);
   const event = storable(e);
-  const deadLetter = deadLetterRow(target, event, result, [attemptRecord(result, 1, now)], []);
+  const errors = [attemptRecord(result, 1, now)];
+  const deadLetter = deadLetterRow(target, event, result, errors, []);
   return {
-    run: runRow(target, event, startedAt, { status: "dead-lettered", attempts: 1, steps: [], error: result.error.message, finishedAt: now }),
+    run: runRow(target, event, startedAt, { status: "dead-lettered", attempts: 1, steps: [], error: result.error.message, finishedAt: now, errors }),
     deadLetter,
     effect: { kind: "dead-lettered", deadLetterId: deadLetter.id },
   };
@@ -162,13 +171,13 @@ export function refusedInlineRows(target: RunTarget, e: RuntimeEvent, startedAt:
 export function refusedHeldRows(row: HeldRow, attempt: number, now: Date, error: Error & { code: string }): { rows: OutcomeRows; effect: KeyEffect } {
   const result = refusedByDatabase(error);
   const target: RunTarget = { flowId: row.flowId, flowVersion: row.flowVersion, runId: row.runId, partition: row.partition };
-  const errors = [...((row.errors as unknown as AttemptRecord[]) ?? []), attemptRecord(result, attempt, now)];
-  const deadLetter = deadLetterRow(target, storable(storedEvent(row)), result, storable(errors), []);
+  const errors = storable([...((row.errors as unknown as AttemptRecord[]) ?? []), attemptRecord(result, attempt, now)]);
+  const deadLetter = deadLetterRow(target, storable(storedEvent(row)), result, errors, []);
   return {
     rows: {
       heldDeletes: [row.id],
       deadLetters: [deadLetter],
-      runUpdates: [{ id: row.runId, status: "dead-lettered", attempts: Math.max(attempt, 1), finishedAt: now, error: recordedError(result.error.message), steps: [] }],
+      runUpdates: [{ id: row.runId, status: "dead-lettered", attempts: Math.max(attempt, 1), finishedAt: now, error: recordedError(result.error.message), steps: [], errors }],
     },
     effect: { kind: "dead-lettered", deadLetterId: deadLetter.id },
   };
@@ -179,10 +188,11 @@ export function refusedRedriveRows(dl: DeadLetterRow, attempt: number, now: Date
   const result = refusedByDatabase(error);
   const previous = (dl.attempts as unknown as AttemptRecord[]) ?? [];
   const message = recordedError(result.error.message);
+  const attempts = storable([...previous, attemptRecord(result, attempt, now, { redrive: true })]);
   return {
     redrive: {
-      deadLetterId: dl.id, status: "open", attempts: [...previous, attemptRecord(result, attempt, now, { redrive: true })],
-      error: message, run: { attempts: attempt, error: message },
+      deadLetterId: dl.id, status: "open", attempts,
+      error: message, run: { attempts: attempt, error: message, errors: attempts },
     },
   };
 }
