@@ -20,6 +20,8 @@ async function main() {
   const db = createPrismaClient(config.DATABASE_URL);
   // One connection per partition batch in flight, plus room for lanes and lookups.
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: Math.min(40, config.SYNCLINE_PARTITIONS + 8) });
+  // A connection the database ends while idle is replaced on the next query; it must not kill the worker.
+  pool.on("error", (error) => console.warn(`[worker] database connection lost: ${error.message}`));
   const nats = await resolveNatsUrl({ natsUrl: config.NATS_URL, dataDir: config.DATA_DIR });
   const nc = await connectNats(nats.url, { name: `${config.SYNCLINE_PREFIX}-worker` });
   const worker = new Worker({

@@ -13,7 +13,9 @@ import type { RouteHandler } from "@/server/http-api/api-route";
 
 const API_DIR = path.resolve(import.meta.dirname);
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-const OPEN_ON_PURPOSE = ["assets/[...key]", "auth/[...all]", "health", "openapi.json", "trpc/[trpc]"];
+// cron/drain checks CRON_SECRET and hooks/[path] the trigger's own signature or token (each has its
+// own tests for the 401s: server/runtime/cron-authorization.test.ts, server/webhooks/webhook.test.ts).
+const OPEN_ON_PURPOSE = ["assets/[...key]", "auth/[...all]", "cron/drain", "health", "hooks/[path]", "openapi.json", "trpc/[trpc]"];
 
 function routeFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -54,7 +56,7 @@ beforeAll(async () => {
   for (const scope of ["events:write", "read", "full"] as const) keys.set(scope, (await createApiKey(database.prisma, scope, scope)).key);
   for (const route of files) {
     const mod = (await import(path.join(API_DIR, route, "route.ts"))) as Record<string, unknown>;
-    for (const method of METHODS) if (typeof mod[method] === "function") handlers.push({ route, method, handler: mod[method] as RouteHandler<Record<string, unknown>> });
+    for (const method of METHODS) if (typeof mod[method] === "function" && !(mod[method] as { methodNotAllowed?: true }).methodNotAllowed) handlers.push({ route, method, handler: mod[method] as RouteHandler<Record<string, unknown>> });
   }
 }, 120_000);
 afterAll(async () => {

@@ -20,7 +20,7 @@ const layers: string[][] = [
   ["scheduler"],
   ["flows"],
   ["nodes"],
-  ["connectors", "channels", "assets", "auth"],
+  ["connectors", "channels", "assets", "auth", "audit"],
   ["credentials"],
   ["expressions"],
   ["events"],

@@ -26,7 +26,11 @@ export function db(): PrismaClient {
       );
     }
     // One pg pool per instance, shared by Prisma and the serverless drain's batch writes.
-    globalForDb.__synclinePool = new pg.Pool({ connectionString: url });
+    const pool = new pg.Pool({ connectionString: url });
+    // An idle connection the server ends (restart, failover, a dropped test database) must not
+    // crash the process: the pool replaces it on the next query, which reports its own error.
+    pool.on("error", (error) => console.warn(`[syncline] database connection lost: ${error.message}`));
+    globalForDb.__synclinePool = pool;
     globalForDb.__synclinePrisma = new GeneratedPrismaClient({ adapter: new PrismaPg(globalForDb.__synclinePool) });
   }
   return globalForDb.__synclinePrisma;

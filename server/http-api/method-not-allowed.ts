@@ -5,9 +5,15 @@ import { errorResponse } from "./api-response";
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 type Method = (typeof METHODS)[number];
 
+export type MethodNotAllowedHandler = (() => Response) & { methodNotAllowed: true };
+
 /** Handlers for every method; a route exports the ones it does not implement. */
-export function methodNotAllowed(...allowed: Method[]): Record<Method, () => Response> {
+export function methodNotAllowed(...allowed: Method[]): Record<Method, MethodNotAllowedHandler> {
   const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : [])].join(", ");
-  const handler = () => errorResponse(405, `This endpoint accepts ${allowed.join(" and ")} only.`, undefined, { Allow: allow });
-  return Object.fromEntries(METHODS.map((method) => [method, handler])) as Record<Method, () => Response>;
+  // Marked, so the route-access test tells these apart from handlers that forgot to declare access:
+  // a 405 reveals nothing and needs no caller.
+  const handler = Object.assign(() => errorResponse(405, `This endpoint accepts ${allowed.join(" and ")} only.`, undefined, { Allow: allow }), {
+    methodNotAllowed: true as const,
+  });
+  return Object.fromEntries(METHODS.map((method) => [method, handler])) as Record<Method, MethodNotAllowedHandler>;
 }

@@ -26,10 +26,13 @@ const previousKey = process.env.SYNCLINE_SECRET_KEY;
 
 beforeAll(() => {
   process.env.SYNCLINE_SECRET_KEY = randomBytes(32).toString("base64");
+  // The fake Shopify, Bol.com, Amazon and DeepL servers listen on 127.0.0.1, not the providers' hosts.
+  process.env.SYNCLINE_ALLOW_CUSTOM_PROVIDER_HOSTS = "true";
 });
 afterAll(() => {
   if (previousKey === undefined) delete process.env.SYNCLINE_SECRET_KEY;
   else process.env.SYNCLINE_SECRET_KEY = previousKey;
+  delete process.env.SYNCLINE_ALLOW_CUSTOM_PROVIDER_HOSTS;
 });
 afterEach(async () => {
   await fixture?.close();

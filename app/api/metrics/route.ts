@@ -3,6 +3,7 @@ import { env } from "@/server/env";
 import { apiRoute } from "@/server/http-api/api-route";
 import { sharedNats } from "@/server/nats/connection";
 import { createPrometheusMetrics, PROMETHEUS_CONTENT_TYPE, type PrometheusMetrics } from "@/server/monitoring/prometheus-metrics";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -18,3 +19,5 @@ function metrics(): PrometheusMetrics {
 export const GET = apiRoute({ role: "viewer", scope: "read" }, async () => {
   return new Response(await metrics().render(), { headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Cache-Control": "no-store" } });
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");

@@ -122,7 +122,7 @@ describe("flows router", () => {
 
     // Never published: nothing to run, so enabling is refused with a message that says what to do.
     const refused = await caller.flows.setEnabled({ id, enabled: true }).catch((error: unknown) => error as { code?: string; message?: string });
-    expect(refused).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/never been published.*publish it first/) });
+    expect(refused).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/never been published.*publish it first/) });
     expect((await caller.flows.get({ id })).enabled).toBe(false);
 
     await caller.flows.delete({ id });

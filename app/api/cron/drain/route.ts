@@ -2,6 +2,7 @@ import { errorResponse, jsonResponse } from "@/server/http-api/api-response";
 import { anonymousRoute } from "@/server/http-api/api-route";
 import { env } from "@/server/env";
 import { authorizeCron, cronDrain } from "@/server/runtime/serverless-drain";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 // Vercel ends the function here; SYNCLINE_CRON_DRAIN_BUDGET_MS (default 240 s) stays below it.
@@ -28,3 +29,5 @@ export const GET = anonymousRoute(async (request) => {
     return errorResponse(503, `The drain could not run: ${(error as Error).message}`, undefined, { "Retry-After": "60" });
   }
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");

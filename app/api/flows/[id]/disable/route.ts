@@ -4,6 +4,7 @@ import { apiRoute } from "@/server/http-api/api-route";
 import { recordAudit } from "@/server/audit/audit-log";
 import { setFlowEnabled } from "@/server/flows/flow-store";
 import { notifyFlowsChanged } from "@/server/runtime/worker-notifier";
+import { methodNotAllowed } from "@/server/http-api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
@@ -15,3 +16,5 @@ export const POST = apiRoute<{ id: string }>({ role: "editor", scope: "full" }, 
   const flow = await db().flow.findUniqueOrThrow({ where: { id: params.id }, select: { id: true, enabled: true, publishedVersion: true } });
   return jsonResponse(flow);
 });
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
