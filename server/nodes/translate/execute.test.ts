@@ -28,6 +28,8 @@ const credentials: Record<string, string> = {};
 const executor = createTranslateExecutor({ readCredential: (db, id) => readCredentialSecret(db, id, { key }), timeoutMs: 500 });
 
 beforeAll(async () => {
+  // The fake DeepL listens on 127.0.0.1, not on DeepL's own hosts.
+  process.env.SYNCLINE_ALLOW_CUSTOM_PROVIDER_HOSTS = "true";
   [database, deepl, libre, openai] = await Promise.all([
     createTestDatabase(),
     createFakeDeepL("deepl-key:fx").start(),
@@ -43,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  delete process.env.SYNCLINE_ALLOW_CUSTOM_PROVIDER_HOSTS;
   await Promise.all([database?.drop(), deepl?.stop(), libre?.stop(), openai?.stop()]);
 });
 
