@@ -1,5 +1,6 @@
 import "server-only";
 import { ApiError } from "@/server/http-api/api-response";
+import { readBodyBounded } from "@/server/http-api/bounded-body";
 
 // CloudEvents HTTP binary content mode (the CloudEvents SDKs' default, and what Knative and most
 // brokers send): the attributes travel as `ce-*` headers and the body is the event's data. This
@@ -31,25 +32,7 @@ function isTextMediaType(mediaType: string): boolean {
 }
 
 async function readBytesBounded(request: Request, maxBytes: number): Promise<Buffer> {
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new ApiError(413, `The body is ${declared} bytes; the limit is ${maxBytes} bytes.`);
-  }
-  if (!request.body) return Buffer.alloc(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new ApiError(413, `The body is larger than the limit of ${maxBytes} bytes.`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  return Buffer.from(await readBodyBounded(request, maxBytes));
 }
 
 /**

@@ -13,6 +13,7 @@ import type { StreamLayout } from "@/server/runtime/stream-layout";
 import { webhookTrigger } from "@/server/nodes/trigger-webhook/definition";
 import { checkWebhookAuth } from "./webhook-auth";
 import { findWebhookFlows } from "./webhook-flows";
+import { readBodyBounded } from "@/server/http-api/bounded-body";
 
 // POST /api/hooks/{path}: a call to a flow's webhook trigger becomes a `webhook.received` event
 // for that flow, with the same guarantees as any event (validated, ordered by key, deduplicated,
@@ -30,23 +31,7 @@ export interface WebhookRequestOptions {
 const DROPPED_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
 
 async function readBody(request: Request, maxBytes: number): Promise<Buffer> {
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) throw new ApiError(413, `The body is ${declared} bytes; the limit is ${maxBytes} bytes.`);
-  if (!request.body) return Buffer.alloc(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new ApiError(413, `The body is larger than the limit of ${maxBytes} bytes.`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  return Buffer.from(await readBodyBounded(request, maxBytes));
 }
 
 function parseBody(raw: Buffer, contentType: string | null): unknown {
