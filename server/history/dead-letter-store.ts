@@ -16,7 +16,7 @@ import {
   subjectParam,
 } from "./run-history";
 
-// What people do with dead letters (SPEC §2.5): inspect, edit the payload, redrive one or many,
+// What people do with dead letters (docs/guarantees.md §5): inspect, edit the payload, redrive one or many,
 // discard. The web app only records the request (status `redrive-requested` / `discarded`); the
 // worker that owns the letter's partition does the redrive, because only it may touch that
 // partition's queue without breaking per-key order.

@@ -178,7 +178,7 @@ describe("keyTimeline", () => {
 
 describe("list query plan", () => {
   // The plan, not a timing, is what a test can assert reliably: with an index scan a page reads
-  // about `limit` rows whatever the table size; a Seq Scan reads them all (SPEC §4).
+  // about `limit` rows whatever the table size; a Seq Scan reads them all (README "Performance").
   it("uses an index for every filter and for deep pages, never a Seq Scan on Run", async () => {
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();

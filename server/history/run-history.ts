@@ -3,7 +3,7 @@ import { z, type ZodType } from "zod";
 import type { Prisma, PrismaClient } from "@/server/db/generated/client";
 import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
 
-// The read side of run history (SPEC §2.6, §4): what the runs page, the key timeline and
+// The read side of run history (docs/guarantees.md §6, README "Performance"): what the runs page, the key timeline and
 // GET /api/runs show. The worker writes runs; nothing here changes them.
 //
 // Lists page with a keyset cursor instead of OFFSET: at a million runs an offset makes every later
@@ -148,7 +148,7 @@ function toRunSummary(row: RunSummaryRow, names: Map<string, string>): RunSummar
 /**
  * Runs newest first, by (startedAt desc, id desc). Every filter has an index that leads with it
  * and continues with startedAt desc, so a page reads about `limit` index entries however many
- * runs are stored (SPEC §4: p95 ≤ 50 ms at 1 M runs).
+ * runs are stored (README "Performance": p95 ≤ 50 ms at 1 M runs).
  */
 export async function listRuns(db: Db, filter: RunListFilter = {}): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
   const { flowId, subject, status, limit, cursor } = parseFilter(runListFilterSchema, filter);
@@ -280,7 +280,7 @@ function lastError(errors: unknown): string | null {
 }
 
 /**
- * Everything that happened to one ordering key across all flows (SPEC §2.6). Each source is read
+ * Everything that happened to one ordering key across all flows (docs/guarantees.md §6). Each source is read
  * newest first up to `limit`; when one is cut off, older entries of the others are dropped too,
  * so the page is always a complete stretch of recent history rather than a misleading mix.
  */

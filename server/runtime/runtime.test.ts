@@ -5,7 +5,7 @@ import {
   assertInOrderComplete, interleavedStockEvents, startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture,
 } from "./testing/runtime-fixture";
 
-// The guarantees of SPEC §2 against a real nats-server, a real Postgres, real worker processes
+// The guarantees of docs/guarantees.md against a real nats-server, a real Postgres, real worker processes
 // and a local HTTP receiver. Waiting is always for an observable condition, never a fixed sleep.
 
 let fixture: RuntimeFixture | undefined;

@@ -14,7 +14,7 @@ import { createCredential } from "@/server/credentials/credential-store";
 import { startRuntimeFixture, type RuntimeFixture } from "./testing/runtime-fixture";
 import { createTestChannel, eventIdOf, FakeHttpService, templateDocument, waitUntil, withoutRepeats } from "./testing/template-fixture";
 
-// SPEC §1's four seed flows (server/flows/templates.ts), each end to end through the real runtime:
+// The four seed flows (server/flows/templates.ts), each end to end through the real runtime:
 // its own nats-server, a Postgres database, an in-process worker, real credential and channel rows,
 // and local servers speaking each provider's API. In every test one outside system goes offline
 // mid-run and comes back: every system ends with the right data, the offline one received its
@@ -127,7 +127,7 @@ describe("seed flow templates end to end", () => {
     await bol.stop();
     await publishAll(batch(2, 5));
     await waitForHolding(channels.bol_com);
-    // The flow holds each SKU's later updates behind the one bol.com has not taken yet (SPEC §2).
+    // The flow holds each SKU's later updates behind the one bol.com has not taken yet (docs/guarantees.md §2).
     await bol.start();
 
     await waitUntil(() => SKUS.every((sku) => zalando.deliveries.filter((d) => d.sku === sku).length === 3 && bol.offers.get(`offer-${sku}`)!.amount === 0), 60_000, "every mark after recovery");
