@@ -52,6 +52,9 @@ function env(): NodeJS.ProcessEnv {
     SYNCLINE_HTTP_ALLOWLIST: "127.0.0.1",
     SYNCLINE_WORKER: "off",
     CRON_SECRET: cronSecret,
+    // The owner exists from the start (as in CI and automation), so the launcher prints the app's URL.
+    SYNCLINE_ADMIN_EMAIL: "owner@drain.test",
+    SYNCLINE_ADMIN_PASSWORD: "drain-test-password",
     // Short enough that several drains interleave with the driver; long enough to finish a partition.
     SYNCLINE_CRON_DRAIN_BUDGET_MS: "20000",
   };
@@ -184,11 +187,10 @@ test.describe("serverless mode (SYNCLINE_WORKER=off) on the production build", (
     const imported = await fetch(`${base}/api/flows/import`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(flow) });
     expect(imported.status, await imported.clone().text()).toBe(201);
     const { id } = (await imported.json()) as { id: string };
-    expect((await fetch(`${base}/api/flows/${id}/publish`, { method: "POST", headers: auth })).status).toBe(200);
-    const enabled = await fetch(`${base}/api/trpc/flows.setEnabled?batch=1`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ 0: { json: { id, enabled: true } } }),
+    const published = await fetch(`${base}/api/flows/${id}/publish`, {
+      method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ enable: true }),
     });
-    expect(enabled.status, await enabled.clone().text()).toBe(200);
+    expect(published.status, await published.clone().text()).toBe(200);
   });
 
   test.afterAll(async () => {
