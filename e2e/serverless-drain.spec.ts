@@ -205,7 +205,7 @@ test.describe("serverless mode (SYNCLINE_WORKER=off) on the production build", (
 
   test("npm start runs no worker, and the cron route wants its secret", async () => {
     expect(app!.output()).toContain("SYNCLINE_WORKER=off: no worker process");
-    const health = (await (await fetch(`${base}/api/health`)).json()) as { workers: { count: number } };
+    const health = (await (await fetch(`${base}/api/health`, { headers: auth })).json()) as { workers: { count: number } };
     expect(health.workers.count).toBe(0);
 
     expect((await fetch(`${base}/api/cron/drain`)).status).toBe(401);
