@@ -11,6 +11,7 @@ import {
   parseFilter,
   runStatuses,
   subjectParam,
+  type RunSummary,
 } from "@/server/history/run-history";
 
 // The runs page's query: every filter the page offers (flow, status, ordering key, event type,
@@ -56,23 +57,8 @@ export const runListItemSelect = {
 } as const;
 type RunListRow = Prisma.RunGetPayload<{ select: typeof runListItemSelect }>;
 
-export interface RunListItem {
-  id: string;
-  flowId: string;
-  /** null when the flow was deleted after the run. */
-  flowName: string | null;
-  flowVersion: number;
-  eventId: string;
-  eventType: string;
-  orderingKey: string;
-  status: string;
-  attempts: number;
-  traceId: string;
-  sequence: string;
-  startedAt: Date;
-  finishedAt: Date | null;
-  durationMs: number | null;
-  error: string | null;
+/** A run as the runs page lists it: the history's summary, and whether it was a test run. */
+export interface RunListItem extends RunSummary {
   test: boolean;
 }
 
