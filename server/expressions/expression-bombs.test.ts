@@ -3,6 +3,7 @@ import { partitionOf } from "@/server/runtime/stream-layout";
 import { IngestValidationError } from "@/server/events/ingest";
 import type { FlowDocument } from "@/server/flows/flow-document";
 import { startRuntimeFixture, type RuntimeFixture } from "@/server/runtime/testing/runtime-fixture";
+import { waitUntil } from "@/server/testing/wait-until";
 
 // Expression bombs against a real worker process (real NATS, Postgres, HTTP receiver): each one
 // dead-letters only its own event with a clear error, while another key on the same partition
@@ -49,15 +50,6 @@ function bombFlow(receiverUrl: string): FlowDocument {
 /** The first key named `<stem>-<n>` that hashes to `partition`. */
 function keyOn(partition: number, stem: string): string {
   for (let n = 0; ; n++) if (partitionOf(`${stem}-${n}`, PARTITIONS) === partition) return `${stem}-${n}`;
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  // Polls a database condition; the interval only paces the queries.
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("expression bombs in a real worker", () => {

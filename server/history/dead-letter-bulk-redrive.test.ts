@@ -3,6 +3,7 @@ import { natsWorkerNotifier } from "@/server/runtime/worker-notifier";
 import { interleavedStockEvents, startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture } from "@/server/runtime/testing/runtime-fixture";
 import { bulkRedriveProgress, discardMany, previewBulkRedrive, startBulkRedrive } from "./dead-letter-bulk-redrive";
 import { listInbox } from "./dead-letter-inbox";
+import { waitUntil } from "@/server/testing/wait-until";
 
 // Bulk redrive and discard end to end: a real worker, real NATS and Postgres, and a local receiver
 // that records what arrives in which order.
@@ -15,15 +16,6 @@ afterEach(async () => {
 
 function notifier(f: RuntimeFixture) {
   return natsWorkerNotifier({ connection: async () => f.nc, prefix: f.layout.prefix });
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  // Polls a database condition; the interval only paces the queries.
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("bulk redrive", () => {

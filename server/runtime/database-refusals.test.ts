@@ -2,6 +2,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventSubject } from "./stream-layout";
 import { startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture } from "./testing/runtime-fixture";
+import { waitUntil } from "@/server/testing/wait-until";
 
 // Postgres refuses some values as data (SQLSTATE class 22/23), most often U+0000 in text or JSON.
 // Writing the same rows again fails again, so retrying would stall the partition (or the key)
@@ -13,15 +14,6 @@ afterEach(async () => {
   await fixture?.close();
   fixture = undefined;
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  // Polls a database condition; the interval only paces the queries.
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const stock = (id: string, subject: string, quantity: number) => ({
   specversion: "1.0", id, source: "test/erp", type: "stock.changed", subject, data: { sku: subject, quantity },

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { keyTimeline } from "@/server/history/run-history";
 import { interleavedStockEvents, startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture } from "./testing/runtime-fixture";
+import { waitUntil } from "@/server/testing/wait-until";
 
 // A first run slower than the inline budget must not hold up its batch: it is committed as its
 // key's `detached` queue head, the batch (other keys, the cursor) moves on, and the key's later
@@ -11,15 +12,6 @@ afterEach(async () => {
   await fixture?.close();
   fixture = undefined;
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  // Polls a database condition; the interval only paces the queries.
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("detached runs", () => {
   it("parks a slow first run as its key's detached head, lets the batch move on, and records it when it ends", async () => {

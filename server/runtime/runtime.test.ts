@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { discardDeadLetter, requestRedrive } from "@/server/history/dead-letter-store";
 import { natsWorkerNotifier } from "./worker-notifier";
+import { waitUntil } from "@/server/testing/wait-until";
 import {
   assertInOrderComplete, interleavedStockEvents, startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture,
 } from "./testing/runtime-fixture";
@@ -230,11 +231,3 @@ async function publishWhenUp(f: RuntimeFixture, events: unknown[]) {
   }
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  // Polls a database condition; the interval only paces the queries, it stands in for nothing.
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

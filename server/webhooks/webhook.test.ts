@@ -10,6 +10,7 @@ import { eventsStreamName } from "@/server/runtime/stream-layout";
 import { assertInOrderComplete, startRuntimeFixture, type RuntimeFixture } from "@/server/runtime/testing/runtime-fixture";
 import { handleWebhookRequest } from "./receive-webhook";
 import { signWebhookCall } from "./webhook-auth";
+import { waitUntil } from "@/server/testing/wait-until";
 
 // Webhook triggers end to end: a signed call to the webhook handler, the real NATS JetStream and
 // Postgres, an in-process worker running the flow, and a local receiver as the outside system.
@@ -77,14 +78,6 @@ async function call(path: string, body: unknown, options: { headers?: Record<str
 async function storedMessages(): Promise<number> {
   const jsm = await jetstreamManager(fixture.nc);
   return (await jsm.streams.info(eventsStreamName(fixture.layout))).state.messages;
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 const effectsFor = (sku: string) => fixture.receiver.effects.filter((e) => e.body.sku === sku);

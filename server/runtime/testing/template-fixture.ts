@@ -1,3 +1,4 @@
+export { waitUntil } from "@/server/testing/wait-until";
 import { getFlowTemplate } from "@/server/flows/templates";
 import type { FlowDocument } from "@/server/flows/flow-document";
 import { createCredential } from "@/server/credentials/credential-store";
@@ -86,18 +87,6 @@ export class FakeHttpService extends FakePlatformServer {
     this.seen.add(idempotencyKey);
     this.applied.push({ path: request.path, idempotencyKey, body: (request.json ?? {}) as Record<string, unknown> });
     return { status: 201, body: { status: "created" } };
-  }
-}
-
-/** Polls `check` until it holds; fails with `what` (and `detail()`, if given) after `timeoutMs`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, detail?: () => unknown): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      const extra = detail ? `\n${JSON.stringify(await detail(), null, 1)}` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${extra}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
