@@ -10,6 +10,8 @@ const tones: Record<string, string> = {
   held: "badge-warning",
   suspended: "badge-warning",
   skipped: "",
+  queued: "",
+  running: "badge-warning",
 };
 
 export const runStatusLabels: Record<string, string> = {
@@ -20,6 +22,8 @@ export const runStatusLabels: Record<string, string> = {
   held: "Held",
   skipped: "Skipped",
   suspended: "Waiting",
+  queued: "Queued",
+  running: "Running",
 };
 
 export function RunStatusBadge({ status }: { status: string }) {

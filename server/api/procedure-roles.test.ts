@@ -58,6 +58,8 @@ describe("every tRPC procedure declares who may call it", () => {
       "flows.list": "viewer",
       "flows.save": "editor",
       "flows.publish": "editor",
+      "flows.testEvent": "editor",
+      "flows.testSamples": "viewer",
       "eventTypes.create": "editor",
       "deadLetters.list": "viewer",
       "deadLetters.redrive": "editor",

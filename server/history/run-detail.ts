@@ -14,7 +14,8 @@ type Db = PrismaClient;
 export interface RunStep {
   nodeId: string;
   kind: string;
-  status: "succeeded" | "failed" | "skipped" | "suspended";
+  /** "running": a test run's step in progress (test runs record progress as it happens). */
+  status: "succeeded" | "failed" | "skipped" | "suspended" | "running";
   attempt: number;
   startedAt: Date;
   finishedAt: Date;
@@ -55,6 +56,8 @@ export interface RunDetailView extends RunListItem {
   /** The flow's current published version (null: unpublished or deleted). */
   publishedVersion: number | null;
   deadLetter: { id: string; status: string } | null;
+  /** A test run's mode ("dry": outside calls recorded, not sent); null for production runs. */
+  testMode: "dry" | "live" | null;
 }
 
 const record = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -71,7 +74,7 @@ function toSteps(json: unknown, fallback: Date): RunStep[] {
       ...(s as object),
       nodeId: String(s.nodeId ?? ""),
       kind: String(s.kind ?? ""),
-      status: (["succeeded", "failed", "skipped", "suspended"].includes(String(s.status)) ? s.status : "failed") as RunStep["status"],
+      status: (["succeeded", "failed", "skipped", "suspended", "running"].includes(String(s.status)) ? s.status : "failed") as RunStep["status"],
       attempt: Number(s.attempt ?? 1),
       startedAt: dateOr(s.startedAt, fallback),
       finishedAt: dateOr(s.finishedAt, fallback),
@@ -97,7 +100,7 @@ function toFailedAttempts(json: unknown, fallback: Date): FailedAttempt[] {
 export async function getRunDetail(db: Db, id: string): Promise<RunDetailView> {
   const row = await db.run.findUnique({
     where: { id },
-    select: { ...runListItemSelect, steps: true, errors: true, event: true, headers: true, stream: true, partition: true, deliveryCount: true, worker: true },
+    select: { ...runListItemSelect, steps: true, errors: true, event: true, headers: true, stream: true, partition: true, deliveryCount: true, worker: true, testDocument: true, testMode: true },
   });
   if (!row) throw new NotFoundError(`No run with id "${id}".`);
   const [names, version, flow, deadLetter] = await Promise.all([
@@ -106,7 +109,8 @@ export async function getRunDetail(db: Db, id: string): Promise<RunDetailView> {
     db.flow.findUnique({ where: { id: row.flowId }, select: { publishedVersion: true } }),
     db.deadLetter.findFirst({ where: { runId: id }, orderBy: { createdAt: "desc" }, select: { id: true, status: true, event: true, headers: true } }),
   ]);
-  const document = record(version?.document);
+  // A test run ran the editor's draft, kept on the run itself.
+  const document = record(row.testDocument ?? version?.document);
   const headers = record(row.headers) as Record<string, string>;
   return {
     ...toRunListItem(row, names),
@@ -119,5 +123,6 @@ export async function getRunDetail(db: Db, id: string): Promise<RunDetailView> {
     flowDocument: Array.isArray(document.nodes) && Array.isArray(document.edges) ? (document as unknown as FlowDocument) : null,
     publishedVersion: flow?.publishedVersion ?? null,
     deadLetter: deadLetter ? { id: deadLetter.id, status: deadLetter.status } : null,
+    testMode: row.testMode === "dry" || row.testMode === "live" ? row.testMode : null,
   };
 }

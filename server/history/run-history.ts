@@ -155,6 +155,8 @@ export async function listRuns(db: Db, filter: RunListFilter = {}): Promise<{ ru
   const after = cursor === undefined ? undefined : decodeCursor("runs", cursor);
   const rows = await db.run.findMany({
     where: {
+      // Test runs (the editor's test-event button) are not production history.
+      test: false,
       ...(flowId !== undefined ? { flowId } : {}),
       ...(subject !== undefined ? { orderingKey: subject } : {}),
       ...(status !== undefined ? { status } : {}),
@@ -288,7 +290,7 @@ export async function keyTimeline(db: Db, orderingKey: string, opts: { limit?: n
   const { subject, limit } = parseFilter(timelineQuerySchema, { subject: orderingKey, limit: opts.limit });
   const [runs, deadLetters, held] = await Promise.all([
     db.run.findMany({
-      where: { orderingKey: subject },
+      where: { orderingKey: subject, test: false },
       orderBy: [{ startedAt: "desc" }, { id: "desc" }],
       take: limit + 1,
       select: runSummarySelect,

@@ -60,7 +60,7 @@ export function createPrometheusMetrics(sources: MetricsSources): PrometheusMetr
     }
     const rows = await db.$queryRaw<{ id: string; flowId: string; status: string; finishedAt: Date; seconds: number }[]>`
       SELECT id, "flowId", status, "finishedAt", extract(epoch FROM "finishedAt" - "startedAt")::float8 AS seconds FROM "Run"
-      WHERE "finishedAt" IS NOT NULL AND "finishedAt" <= now() - ${SETTLE_MS} * interval '1 millisecond'
+      WHERE NOT test AND "finishedAt" IS NOT NULL AND "finishedAt" <= now() - ${SETTLE_MS} * interval '1 millisecond'
         AND ("finishedAt" > ${watermark.at} OR ("finishedAt" = ${watermark.at} AND id > ${watermark.id}))
       ORDER BY "finishedAt", id LIMIT ${MAX_RUNS_PER_SCRAPE}`;
     for (const row of rows) {

@@ -51,23 +51,23 @@ async function computeRunSeries(db: Db, window: MonitoringWindow, now: number): 
   const [events, flows, durations, totals] = await Promise.all([
     db.$queryRaw<{ t: Date; type: string; n: bigint }[]>`
       SELECT date_bin(${bucket}::interval, "startedAt", ${fromDate}::timestamp) AS t, "eventType" AS type, count(DISTINCT "eventId") AS n
-      FROM "Run" WHERE "startedAt" >= ${fromDate}::timestamp GROUP BY 1, 2`,
+      FROM "Run" WHERE "startedAt" >= ${fromDate}::timestamp AND NOT test GROUP BY 1, 2`,
     db.$queryRaw<{ flowId: string; succeeded: bigint; failed: bigint; retried: bigint }[]>`
       SELECT "flowId",
         count(*) FILTER (WHERE status IN ('succeeded', 'skipped')) AS succeeded,
         count(*) FILTER (WHERE status = ANY(${FAILED})) AS failed,
         count(*) FILTER (WHERE attempts > 1 OR status = 'retrying') AS retried
-      FROM "Run" WHERE "startedAt" >= ${fromDate}::timestamp GROUP BY 1`,
+      FROM "Run" WHERE "startedAt" >= ${fromDate}::timestamp AND NOT test GROUP BY 1`,
     db.$queryRaw<{ t: Date; p50: number | null; p99: number | null }[]>`
       SELECT date_bin(${bucket}::interval, "startedAt", ${fromDate}::timestamp) AS t,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "finishedAt" - "startedAt") * 1000) AS p50,
         percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM "finishedAt" - "startedAt") * 1000) AS p99
-      FROM "Run" WHERE "startedAt" >= ${fromDate}::timestamp AND "finishedAt" IS NOT NULL GROUP BY 1 ORDER BY 1`,
+      FROM "Run" WHERE "startedAt" >= ${fromDate}::timestamp AND NOT test AND "finishedAt" IS NOT NULL GROUP BY 1 ORDER BY 1`,
     db.$queryRaw<{ events: bigint; runs: bigint; p50: number | null; p99: number | null }[]>`
       SELECT count(DISTINCT "eventId") AS events, count(*) AS runs,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "finishedAt" - "startedAt") * 1000) FILTER (WHERE "finishedAt" IS NOT NULL) AS p50,
         percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM "finishedAt" - "startedAt") * 1000) FILTER (WHERE "finishedAt" IS NOT NULL) AS p99
-      FROM "Run" WHERE "startedAt" >= ${fromDate}::timestamp`,
+      FROM "Run" WHERE "startedAt" >= ${fromDate}::timestamp AND NOT test`,
   ]);
   const types = [...new Set(events.map((e) => e.type))].sort();
   const points: SeriesPoint[] = [];

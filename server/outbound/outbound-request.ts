@@ -3,6 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
 import { allowlistOf, resolvePermittedAddress, type HostResolver, type PermittedAddress } from "./address-policy";
+import { interceptIfDryRun } from "./dry-run";
 
 // Every call a node makes to an outside system goes through `sendRequest`: it resolves the host,
 // refuses forbidden addresses (address-policy.ts), connects to exactly the address it checked,
@@ -86,6 +87,8 @@ function pinnedLookup(target: PermittedAddress): LookupFunction {
 }
 
 export async function sendRequest(request: OutboundRequest): Promise<OutboundResponse> {
+  // A dry run records the request and stops here (dry-run.ts).
+  interceptIfDryRun(request);
   const allowlist = allowlistOf(request.allowlist);
   const maxRedirects = request.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const maxResponseBytes = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;

@@ -7,6 +7,7 @@ import { formatFieldPath, visitConfigFields } from "../nodes/config-fields";
 import type { ExecutionResult, ExecutionServices, NodeExecutor } from "../nodes/define-executor";
 import { DEFAULT_HANDLE, isTrigger, upgradeConfig, type AnyNodeDefinition } from "../nodes/define-node";
 import { PermanentError, SuspendUntil, TransientError } from "@/server/outbound/execution-errors";
+import { recordOutboundCalls } from "@/server/outbound/dry-run";
 import { executorRegistry, type ExecutorRegistry } from "../nodes/executors";
 import { retryPolicyOf, type RetryPolicy } from "../nodes/retry-policy";
 
@@ -81,6 +82,13 @@ export interface RunFlowInput {
   signal?: AbortSignal;
   /** Default: `${event.id}:${flowId}:v${flowVersion}:${nodeId}`, hashed when longer than 255 characters. */
   idempotencyKeyOf?: (nodeId: string) => string;
+  /**
+   * A dry run (test runs, docs/decisions/0017): a step's first outside call is recorded instead
+   * of sent, and the step succeeds with output `{ dryRun: true, request }`.
+   */
+  dryRun?: boolean;
+  /** Told when a step starts (`running` set) and when it ends, with every step recorded so far: test runs show progress live. */
+  onProgress?: (steps: readonly StepRecord[], running: { nodeId: string; kind: string; startedAt: string } | null) => void;
 }
 
 export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
@@ -329,18 +337,30 @@ export async function runFlow(input: RunFlowInput): Promise<FlowRunResult> {
     }
 
     let result: ExecutionResult<unknown>;
+    input.onProgress?.(steps, { nodeId: node.id, kind: node.kind, startedAt: base.startedAt });
     try {
-      result = await executeWithDeadline(
+      const execute = () => executeWithDeadline(
         executor,
         { config, event, steps: { ...outputs }, nodeId: node.id, flowId, flowVersion, idempotencyKey, traceparent: input.traceparent, attempt, services: input.services },
         stepTimeoutMs(config),
         input.signal,
       );
+      if (input.dryRun) {
+        const recorded = await recordOutboundCalls(execute);
+        const request = recorded.requests[0];
+        // The step reached the outside world: what it would have sent is its output.
+        if (request) result = { output: { dryRun: true, request } };
+        else if (recorded.result.status === "fulfilled") result = recorded.result.value;
+        else throw recorded.result.reason;
+      } else {
+        result = await execute();
+      }
     } catch (error) {
       if (error instanceof SuspendUntil) {
         const output = { delayedMs: Math.max(0, error.until.getTime() - startedAt.getTime()), until: error.until.toISOString() };
         steps.push({ ...base, status: "suspended", finishedAt: new Date().toISOString(), input: recordedInput, output });
         waitingUntil.push(error.until);
+        input.onProgress?.(steps, null);
         continue;
       }
       return fail(classify(error, executor.definition, config), config, recordedInput);
@@ -357,6 +377,7 @@ export async function runFlow(input: RunFlowInput): Promise<FlowRunResult> {
       ...(result.branch !== undefined ? { branch: result.branch } : {}),
     });
     outputs[node.id] = result.output;
+    input.onProgress?.(steps, null);
     continueAfter(node.id, result.branch);
   }
 

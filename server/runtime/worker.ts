@@ -8,6 +8,7 @@ import type { PrismaClient } from "@/server/db/generated/client";
 import type { ExecutionServices } from "@/server/nodes/define-executor";
 import { FlowCatalog } from "./flow-catalog";
 import { PartitionProcessor } from "./partition-processor";
+import { TestRunProcessor } from "./test-run-processor";
 import {
   acquirePartition, ensurePartitions, forgetWorker, heartbeat, liveWorkerCount, releaseLease, renewLeases, type Lease,
 } from "./partition-leases";
@@ -48,6 +49,7 @@ export class Worker {
   private ticking?: Promise<void>;
   private lastSweep = 0;
   private scheduler?: Scheduler;
+  private testRuns?: TestRunProcessor;
   private readonly log: (message: string, extra?: unknown) => void;
 
   constructor(private readonly options: WorkerOptions) {
@@ -75,6 +77,9 @@ export class Worker {
     });
     await this.tick();
     this.scheduleTick();
+    // Test runs (the editor's test-event button) come from their own stream, beside the partitions.
+    this.testRuns = new TestRunProcessor({ db, js: jetstream(nc), jsm, layout, workerId: this.id, services: this.options.services, log: this.log });
+    await this.testRuns.start();
     (this.scheduler = new Scheduler({ db, nc, layout, log: this.log })).start();
     this.log(`${this.id} started; partitions ${this.partitions.join(",") || "none yet"}`);
   }
@@ -166,6 +171,7 @@ export class Worker {
     this.stopping = true;
     clearTimeout(this.timer);
     await this.scheduler?.stop();
+    await this.testRuns?.stop();
     await this.ticking?.catch(() => undefined);
     for (const sub of this.subs) sub.unsubscribe();
     await Promise.all(this.partitions.map((p) => this.drop(p, true)));

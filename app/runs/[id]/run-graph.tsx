@@ -6,13 +6,14 @@ import { getNodeDefinition } from "@/server/nodes/registry";
 
 // The flow version the run used, read-only, each node painted by its outcome in this run.
 
-export type NodeOutcome = "succeeded" | "failed" | "skipped" | "waiting" | "not-reached";
+export type NodeOutcome = "succeeded" | "failed" | "skipped" | "waiting" | "running" | "not-reached";
 
 const outcomeLabel: Record<NodeOutcome, string> = {
   succeeded: "succeeded",
   failed: "failed",
   skipped: "skipped",
   waiting: "waiting",
+  running: "running",
   "not-reached": "not reached",
 };
 

@@ -6,6 +6,9 @@ import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { flowTemplates } from "@/server/flows/templates";
 import * as flowStore from "@/server/flows/flow-store";
 import { notifyFlowsChanged } from "@/server/runtime/worker-notifier";
+import { startTestRun } from "@/server/runtime/test-runs";
+import { testEventSamples } from "@/server/events/sample-events";
+import { eventTypeNameSchema } from "@/server/events/event-types";
 
 const flowId = z.object({ id: z.string().min(1) });
 const flowName = z.string().trim().min(1, "Give the flow a name").max(200, "Keep the name under 200 characters");
@@ -61,6 +64,28 @@ export const flowsRouter = createTRPCRouter({
     void notifyFlowsChanged();
     return published;
   }),
+
+  /** The test-event button: a sample generated from the type's schema and the last 20 real events of the type. */
+  testSamples: viewerProcedure
+    .input(z.object({ type: eventTypeNameSchema }))
+    .query(({ ctx, input }) => testEventSamples(ctx.db, input.type)),
+
+  /**
+   * Runs the editor's current draft (saved or not) for one event, as a test run through the
+   * runtime. Dry run (default): outside calls are recorded, not sent. Needs no published version.
+   */
+  testEvent: editorProcedure
+    .input(
+      flowId.extend({
+        document: z.unknown(),
+        event: z.object({
+          subject: z.string({ error: "required: subject is the ordering key (e.g. the SKU)" }).trim().min(1, "required: subject is the ordering key (e.g. the SKU)").max(1000, "Keep the ordering key under 1,000 characters"),
+          data: z.unknown(),
+        }),
+        mode: z.enum(["dry", "live"], { error: "choose Dry run or Live" }).default("dry"),
+      }),
+    )
+    .mutation(({ ctx, input }) => startTestRun(ctx.db, { flowId: input.id, document: input.document, event: input.event, mode: input.mode })),
 
   versions: viewerProcedure.input(flowId).query(({ ctx, input }) => flowStore.listVersions(ctx.db, input.id)),
 

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Run" ADD COLUMN     "testDocument" JSONB,
+ADD COLUMN     "testMode" TEXT;
