@@ -205,6 +205,17 @@ export function EditorHeader() {
       >
         History
       </button>
+      {canEdit && (
+        <button
+          type="button"
+          className={`btn btn-sm${sidePanel === "test" ? " is-pressed" : ""}`}
+          aria-pressed={sidePanel === "test"}
+          onClick={() => setSidePanel(sidePanel === "test" ? "inspector" : "test")}
+          title="Send a test event through the current draft"
+        >
+          Test event
+        </button>
+      )}
       <button type="button" className="btn btn-sm" onClick={exportDocument} data-testid="export-button" title="Download the flow document (.syncline.json)">
         Export
       </button>

@@ -30,8 +30,14 @@ interface Snapshot {
   editId: number;
 }
 
-/** What the side panel shows above the problems: the selected step (or flow settings), or the version history. */
-export type SidePanel = "inspector" | "history";
+/** What the side panel shows above the problems: the selected step (or flow settings), the version history, or the test-event panel. */
+export type SidePanel = "inspector" | "history" | "test";
+
+/** How a step did in the latest test run (painted on the canvas while the test panel is open). */
+export interface TestOutcome {
+  status: "running" | "succeeded" | "failed" | "skipped" | "suspended";
+  durationMs: number | null;
+}
 
 export interface FlowFacts {
   flowId: string;
@@ -54,6 +60,8 @@ export interface EditorState extends FlowFacts {
   problemCounts: Record<string, number>;
   sidePanel: SidePanel;
   problemsOpen: boolean;
+  /** By node id: the latest test run's step outcomes; empty when no test ran. */
+  testOutcomes: Record<string, TestOutcome>;
 
   onNodesChange: (changes: NodeChange<AppNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<AppEdge>[]) => void;
@@ -75,6 +83,7 @@ export interface EditorState extends FlowFacts {
   setProblems: (problems: FlowProblem[]) => void;
   setSidePanel: (panel: SidePanel) => void;
   setProblemsOpen: (open: boolean) => void;
+  setTestOutcomes: (outcomes: Record<string, TestOutcome>) => void;
 }
 
 /** Copied steps live outside any one store, so they paste into another flow opened in this tab. */
@@ -118,6 +127,7 @@ export function createEditorStore(facts: FlowFacts, document: FlowDocument): Sto
       problemCounts: {},
       sidePanel: "inspector",
       problemsOpen: true,
+      testOutcomes: {},
 
       onNodesChange: (changes) => {
         const structural = changes.filter((c) => c.type !== "select" && c.type !== "dimensions");
@@ -278,6 +288,7 @@ export function createEditorStore(facts: FlowFacts, document: FlowDocument): Sto
       },
 
       setSidePanel: (sidePanel) => set({ sidePanel }),
+      setTestOutcomes: (testOutcomes) => set({ testOutcomes }),
       setProblemsOpen: (problemsOpen) => set({ problemsOpen }),
     };
   });

@@ -8,6 +8,7 @@ import type { FlowProblem } from "@/server/flows/validate-flow";
 import { useEditorCommands } from "./editor-commands";
 import { selectIsDirty, useEditorStore } from "./editor-store";
 import { Inspector } from "./inspector";
+import { TestEventPanel } from "./test-event-panel";
 
 /** Docked under the inspector and always on screen: what keeps this flow from being published. */
 export function ProblemsPanel() {
@@ -158,7 +159,7 @@ export function SidePanel() {
   const view = useEditorStore((s) => s.sidePanel);
   return (
     <aside className="ed-side" aria-label="Step and flow details">
-      <div className="ed-side-body">{view === "history" ? <HistoryPanel /> : <Inspector />}</div>
+      <div className="ed-side-body">{view === "history" ? <HistoryPanel /> : view === "test" ? <TestEventPanel /> : <Inspector />}</div>
       <ProblemsPanel />
     </aside>
   );

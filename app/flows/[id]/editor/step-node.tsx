@@ -10,6 +10,20 @@ import type { ActionNode, TriggerNode, UnknownNode } from "./flow-graph";
 // their own problem count changes (a selector on one key). `nodeTypes` is built once, at module
 // scope, as React Flow requires.
 
+const testLabels = { running: "running…", succeeded: "succeeded", failed: "failed", skipped: "skipped", suspended: "waiting" } as const;
+
+/** The latest test run's outcome of this step, with its duration; nothing when no test ran. */
+function TestOutcomeBadge({ nodeId }: { nodeId: string }) {
+  const outcome = useEditorStore((s) => s.testOutcomes[nodeId]);
+  if (!outcome) return null;
+  const duration = outcome.durationMs !== null && outcome.status !== "running" ? ` · ${outcome.durationMs < 1000 ? `${outcome.durationMs} ms` : `${(outcome.durationMs / 1000).toFixed(1)} s`}` : "";
+  return (
+    <div className={`ed-node-test test-${outcome.status}`} data-testid={`test-outcome-${nodeId}`} data-status={outcome.status} role="status">
+      <span aria-hidden>{outcome.status === "succeeded" ? "✓" : outcome.status === "failed" ? "✕" : outcome.status === "running" ? "◌" : "–"}</span> Test {testLabels[outcome.status]}{duration}
+    </div>
+  );
+}
+
 function ProblemCount({ nodeId }: { nodeId: string }) {
   const count = useEditorStore((s) => s.problemCounts[nodeId] ?? 0);
   if (count === 0) return null;
@@ -73,6 +87,7 @@ const StepNodeView = memo(function StepNodeView({ id, data, selected, type }: No
         </div>
       )}
       {isTrigger && !compact && <div className="ed-node-tag">Trigger</div>}
+      {!compact && <TestOutcomeBadge nodeId={id} />}
       {branched ? (
         <div className="ed-node-branches">
           {handles.map((h) => (

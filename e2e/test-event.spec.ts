@@ -1,0 +1,82 @@
+import { expect, test } from "./fixtures";
+import { trpcMutation } from "./trpc";
+import { RecordingReceiver } from "../server/runtime/testing/recording-receiver";
+
+// The editor's Test event button against the real app, worker, NATS and a local receiver: a
+// generated sample in a dry run paints the steps green and shows the request that was not sent;
+// the same in live mode reaches the receiver. The flow is never published or enabled.
+
+let receiver: RecordingReceiver;
+test.beforeAll(async () => {
+  receiver = new RecordingReceiver();
+  await receiver.start();
+});
+test.afterAll(async () => {
+  await receiver.stop();
+});
+
+test("Test event: a dry run shows the would-be request, a live run calls the receiver", async ({ page }) => {
+  const document = {
+    schemaVersion: 1,
+    name: `Test event ${Date.now().toString(36)}`,
+    nodes: [
+      { id: "trigger", kind: "trigger:stock.changed", version: 1, config: {}, position: { x: 0, y: 0 } },
+      {
+        id: "deliver", kind: "action:http-request", version: 1, position: { x: 320, y: 0 },
+        config: {
+          method: "POST", url: `${receiver.url}/stock`, body: '{"sku": event.subject, "seq": event.data.quantity}', timeoutMs: 2000,
+          headers: { Authorization: "Bearer sk_live_do_not_show" },
+          retry: { attempts: 1, initialBackoffMs: 20, maxBackoffMs: 200, jitter: 0 },
+        },
+      },
+    ],
+    edges: [{ id: "e1", source: "trigger", target: "deliver", sourceHandle: "out" }],
+    settings: { orderingPolicy: "hold" },
+  };
+  const { id } = await trpcMutation<{ id: string }>(page.request, "flows.import", { document });
+  await page.goto(`/flows/${id}`);
+  await expect(page.getByTestId("canvas")).toBeVisible();
+
+  await page.getByRole("button", { name: "Test event" }).click();
+  const panel = page.getByTestId("test-event-panel");
+  const editor = panel.getByRole("textbox", { name: "Test event (subject and data)" });
+  // A generated sample of the trigger's type: a SKU and a quantity.
+  await expect(editor).toContainText(/"sku": "SKU-\d{4}"/);
+  await expect(editor).toContainText(/"quantity": \d+/);
+  await expect(panel.getByRole("radio", { name: "Dry run" })).toBeChecked();
+  await page.screenshot({ path: "/tmp/test-event-panel.png" });
+
+  await panel.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByTestId("test-outcome-trigger")).toHaveAttribute("data-status", "succeeded");
+  await expect(page.getByTestId("test-outcome-deliver")).toHaveAttribute("data-status", "succeeded");
+  await expect(page.getByTestId("test-outcome-deliver")).toContainText(/Test succeeded · \d/);
+  expect(receiver.requests).toBe(0);
+
+  // The step's output is the request it would have sent, secret masked.
+  await page.getByTestId("node-deliver").click();
+  const detail = page.getByTestId("test-step-detail");
+  await expect(detail.getByText("Would-be request (not sent)")).toBeVisible();
+  const output = page.getByTestId("test-step-output");
+  await expect(output).toContainText(`${receiver.url}/stock`);
+  await expect(output).toContainText("POST");
+  await expect(output).toContainText("idempotency-key");
+  await expect(output).not.toContainText("sk_live_do_not_show");
+  await page.screenshot({ path: "/tmp/test-event-dry.png" });
+
+  // Live: the receiver gets the call.
+  await panel.getByText("Live", { exact: true }).click();
+  await expect(panel.getByRole("radio", { name: "Live" })).toBeChecked();
+  await panel.getByRole("button", { name: "Send" }).click();
+  await expect(panel.getByText("Live test")).toBeVisible();
+  await expect(page.getByTestId("test-outcome-deliver")).toHaveAttribute("data-status", "succeeded");
+  await receiver.waitFor(() => receiver.effects.length === 1, 15_000, "the live test's call");
+  expect(receiver.effects[0]!.body.sku).toMatch(/^SKU-\d{4}$/);
+  await expect(output).toContainText('"status": 200');
+
+  // The full run detail, marked as a test run.
+  const link = panel.getByRole("link", { name: "Open run detail" });
+  const href = await link.getAttribute("href");
+  await page.goto(href!);
+  await expect(page.locator(".badge", { hasText: /^test$/ })).toBeVisible();
+  await page.screenshot({ path: "/tmp/test-event-run-detail.png" });
+});
