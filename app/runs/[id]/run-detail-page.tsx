@@ -50,7 +50,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
         <div className="page-header">
           <div>
             <h1 style={{ display: "flex", alignItems: "center", gap: 10 }}>
-              {data.flowName ?? "Deleted flow"} <span className="muted" style={{ fontWeight: 500 }}>v{data.flowVersion}</span>
+              {data.flowName ?? "Deleted flow"} <span className="muted" style={{ fontWeight: 500 }}>{data.test ? `draft${data.testMode === "dry" ? " · dry run" : " · live"}` : `v${data.flowVersion}`}</span>
               <RunStatusBadge status={data.status} />
               {data.test && <span className="badge badge-accent">test</span>}
             </h1>
@@ -64,7 +64,8 @@ export function RunDetailPage({ runId }: { runId: string }) {
           <span className="spacer" />
           <Link className="btn" href={`/keys/${encodeURIComponent(data.orderingKey)}`}>Key timeline</Link>
           {data.deadLetter && <Link className="btn" href={`/dead-letters/${data.deadLetter.id}`}>Dead letter ({data.deadLetter.status})</Link>}
-          <button className="btn btn-primary" onClick={() => setRerunning(true)} disabled={!data.event}>Rerun…</button>
+          {/* A test run ran an editor draft, not a version: test it again from the editor. */}
+          {!data.test && <button className="btn btn-primary" onClick={() => setRerunning(true)} disabled={!data.event}>Rerun…</button>}
         </div>
         {data.error && <div className="alert alert-danger" role="alert"><strong>Error:</strong> {data.error}</div>}
 
@@ -76,7 +77,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
             </section>
             {data.flowDocument && (
               <section className="card" aria-labelledby="graph-title">
-                <div className="card-body card-title-row"><h2 id="graph-title">Flow v{data.flowVersion}</h2><span className="muted small">Click a node to see its step</span></div>
+                <div className="card-body card-title-row"><h2 id="graph-title">{data.test ? "Draft tested" : `Flow v${data.flowVersion}`}</h2><span className="muted small">Click a node to see its step</span></div>
                 <RunGraph document={data.flowDocument} outcomes={outcomesOf(data)} selected={selected} onSelect={setSelected} />
               </section>
             )}

@@ -78,7 +78,10 @@ export function Canvas() {
     [screenToFlowPosition, store],
   );
 
-  const onNodeClick = useCallback(() => store.getState().setSidePanel("inspector"), [store]);
+  // With the test panel open, clicking a step shows that step of the test run instead.
+  const onNodeClick = useCallback(() => {
+    if (store.getState().sidePanel !== "test") store.getState().setSidePanel("inspector");
+  }, [store]);
 
   return (
     <div className="ed-canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>

@@ -236,8 +236,8 @@ export function TestEventPanel() {
                 <div data-testid="test-step-detail">
                   <h3 className="small" style={{ margin: "10px 0 4px" }}>Step {selectedStep.nodeId}</h3>
                   {selectedStep.error && <p className="small" style={{ color: "var(--danger)" }}>{selectedStep.error}</p>}
-                  <JsonViewer value={selectedStep.input} label="Step input" />
                   <JsonViewer value={selectedStep.output} label={(selectedStep.output as { dryRun?: boolean } | undefined)?.dryRun ? "Would-be request (not sent)" : "Step output"} testId="test-step-output" />
+                  <JsonViewer value={selectedStep.input} label="Step input" expandDepth={1} />
                 </div>
               ) : (
                 <p className="muted small">Select a step on the canvas to see its input and output.</p>
