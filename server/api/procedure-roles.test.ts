@@ -61,6 +61,7 @@ describe("every tRPC procedure declares who may call it", () => {
       "flows.testEvent": "editor",
       "flows.testSamples": "viewer",
       "eventTypes.create": "editor",
+      "eventTypes.testEvent": "editor",
       "deadLetters.list": "viewer",
       "deadLetters.redrive": "editor",
       "deadLetters.discard": "editor",

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { InvalidInputError } from "@/server/domain-errors";
-import { createFlow } from "@/server/flows/flow-store";
+import { createEventSchemaRegistry } from "@/server/events/event-schema-registry";
+import { createFlow, setFlowEnabled } from "@/server/flows/flow-store";
 import { waitUntil } from "@/server/testing/wait-until";
-import { startTestRun, type TestMode } from "./test-runs";
+import { startTestRun, startTestRunsForType, type TestMode } from "./test-runs";
 import { startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture } from "./testing/runtime-fixture";
 
 // Test runs (the editor's test-event button) through the real runtime: a real nats-server, a real
@@ -94,6 +95,34 @@ describe("test runs", () => {
     // Production is untouched: seq 2 still waits, no new dead letter, the test left no held event.
     expect(await prisma.heldEvent.count({ where: { orderingKey: "SKU-HELD" } })).toBe(1);
     expect(await prisma.deadLetter.count({ where: { orderingKey: "SKU-HELD" } })).toBe(1);
+  }, 60_000);
+
+  it("the Event types button: one dry test run per enabled flow listening to the custom type", async () => {
+    fixture = await startRuntimeFixture({ partitions: 2 });
+    const { receiver } = fixture;
+    const prisma = fixture.database.prisma;
+    const type = "com.acme.return.requested";
+    await prisma.eventType.create({
+      data: { type, jsonSchema: { type: "object", required: ["sku"], properties: { sku: { type: "string" }, quantity: { type: "integer" } } }, example: { sku: "SKU-1" } },
+    });
+    const listening = (name: string) => {
+      const document = stockToReceiverFlow(receiver.url, { name, attempts: 1 });
+      document.nodes[0] = { ...document.nodes[0]!, kind: "trigger:custom-event", config: { eventType: type } };
+      return document;
+    };
+    const a = await fixture.deployFlow(listening("Returns A"));
+    const b = await fixture.deployFlow(listening("Returns B"));
+    const off = await fixture.deployFlow(listening("Returns off"));
+    await setFlowEnabled(prisma, off, false);
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url, { name: "Stock" }));
+    await fixture.startWorkerInProcess();
+
+    const options = { nats: async () => fixture!.nc, layout: fixture.layout, registry: createEventSchemaRegistry({ db: () => prisma }) };
+    const { runs } = await startTestRunsForType(prisma, { type, mode: "dry", event: { subject: "SKU-R1", data: { sku: "SKU-R1", quantity: 2 } } }, options);
+    expect(runs.map((r) => r.flowId).sort()).toEqual([a, b].sort());
+    await waitUntil(async () => (await prisma.run.count({ where: { test: true, status: "succeeded" } })) === 2, 20_000, "both test runs");
+    expect(receiver.requests).toBe(0);
+    await expect(startTestRunsForType(prisma, { type, mode: "dry", event: { subject: "SKU-R1", data: { quantity: 2 } } }, options)).rejects.toThrow(/does not match/);
   }, 60_000);
 
   it("refuses an event that does not match the trigger's type, field by field, and sends nothing", async () => {

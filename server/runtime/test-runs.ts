@@ -12,7 +12,7 @@ import { sharedNats } from "@/server/nats/connection";
 import { validateFlow } from "@/server/flows/validate-flow";
 import type { FlowDocument } from "@/server/flows/flow-document";
 import { isTrigger } from "@/server/nodes/define-node";
-import { triggerEventType } from "./flow-catalog";
+import { toCatalogFlow, triggerEventType } from "./flow-catalog";
 import { traceIdOf } from "./outcome-rows";
 import type { StreamLayout } from "./stream-layout";
 
@@ -149,4 +149,28 @@ export async function startTestRun(db: PrismaClient, input: StartTestRunInput, o
     throw error;
   }
   return { runId, eventId: event.id };
+}
+
+/**
+ * The Event types page's test button: one test run per enabled flow whose published version
+ * listens to `type`, each running that version's graph. Returns the runs started (none: no flow
+ * listens, which the page says).
+ */
+export async function startTestRunsForType(
+  db: PrismaClient,
+  input: { type: string; event: TestEventInput; mode: TestMode },
+  options: TestRunOptions = {},
+): Promise<{ runs: { runId: string; flowId: string; flowName: string }[] }> {
+  const issues = await testEventIssues(input.type, input.event, options.registry);
+  if (issues.length > 0) throw new InvalidInputError("The test event does not match its event type; it was not sent.", issues);
+  const flows = await db.flow.findMany({ where: { enabled: true, publishedVersion: { not: null } }, select: { id: true, name: true, publishedVersion: true } });
+  const versions = flows.length === 0 ? [] : await db.flowVersion.findMany({ where: { OR: flows.map((f) => ({ flowId: f.id, version: f.publishedVersion! })) } });
+  const runs: { runId: string; flowId: string; flowName: string }[] = [];
+  for (const version of versions) {
+    const catalog = toCatalogFlow(version.flowId, version.version, version.document);
+    if (catalog?.eventType !== input.type) continue;
+    const { runId } = await startTestRun(db, { flowId: version.flowId, document: version.document, event: input.event, mode: input.mode }, options);
+    runs.push({ runId, flowId: version.flowId, flowName: flows.find((f) => f.id === version.flowId)?.name ?? version.flowId });
+  }
+  return { runs };
 }

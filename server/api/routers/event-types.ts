@@ -11,6 +11,7 @@ import {
   schemaIssues,
 } from "@/server/events/event-schema-registry";
 import { builtInEventTypes, eventDataFieldPaths, eventTypeNameSchema } from "@/server/events/event-types";
+import { startTestRunsForType } from "@/server/runtime/test-runs";
 
 // The schema registry's custom half (docs/architecture.md): event types people register in the UI, each with
 // a JSON Schema of its `data` and an example that must satisfy it. The type name is the key and
@@ -153,4 +154,17 @@ export const eventTypesRouter = createTRPCRouter({
     if (deleted.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: `No custom event type "${input.type}"` });
     eventSchemaRegistry().invalidate();
   }),
+
+  /** The page's Test event button: the event through every enabled flow that listens to the type, as test runs. */
+  testEvent: editorProcedure
+    .input(
+      byType.extend({
+        event: z.object({
+          subject: z.string({ error: "required: subject is the ordering key (e.g. the SKU)" }).trim().min(1, "required: subject is the ordering key (e.g. the SKU)").max(1000, "Keep the ordering key under 1,000 characters"),
+          data: z.unknown(),
+        }),
+        mode: z.enum(["dry", "live"], { error: "choose Dry run or Live" }).default("dry"),
+      }),
+    )
+    .mutation(({ ctx, input }) => startTestRunsForType(ctx.db, { type: input.type, event: input.event, mode: input.mode })),
 });
