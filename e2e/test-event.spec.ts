@@ -80,3 +80,43 @@ test("Test event: a dry run shows the would-be request, a live run calls the rec
   await expect(page.locator(".badge", { hasText: /^test$/ })).toBeVisible();
   await page.screenshot({ path: "/tmp/test-event-run-detail.png" });
 });
+
+test("Event types: Test event sends a sample through every enabled flow of a custom type, as a dry run", async ({ page }) => {
+  const type = `com.acme.return${Date.now().toString(36)}.requested`;
+  await trpcMutation(page.request, "eventTypes.create", {
+    type,
+    description: "A customer asked to return an item",
+    jsonSchema: { type: "object", required: ["sku", "quantity"], properties: { sku: { type: "string" }, quantity: { type: "integer", minimum: 1 } } },
+    example: { sku: "SKU-1", quantity: 1 },
+  });
+  const document = {
+    schemaVersion: 1,
+    name: `Returns ${type}`,
+    nodes: [
+      { id: "trigger", kind: "trigger:custom-event", version: 1, config: { eventType: type }, position: { x: 0, y: 0 } },
+      {
+        id: "deliver", kind: "action:http-request", version: 1, position: { x: 320, y: 0 },
+        config: { method: "POST", url: `${receiver.url}/returns`, body: '{"sku": event.data.sku, "seq": event.data.quantity}', timeoutMs: 2000, retry: { attempts: 1, initialBackoffMs: 20, maxBackoffMs: 200, jitter: 0 } },
+      },
+    ],
+    edges: [{ id: "e1", source: "trigger", target: "deliver", sourceHandle: "out" }],
+    settings: { orderingPolicy: "hold" },
+  };
+  const { id } = await trpcMutation<{ id: string }>(page.request, "flows.import", { document });
+  await trpcMutation(page.request, "flows.publish", { id });
+  await trpcMutation(page.request, "flows.setEnabled", { id, enabled: true });
+  const before = receiver.requests;
+
+  await page.goto("/event-types");
+  await page.getByRole("button", { name: `Test event: ${type}` }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByRole("textbox", { name: "Test event (subject and data)" })).toContainText(/"sku": "SKU-\d{4}"/);
+  await dialog.getByRole("button", { name: "Send" }).click();
+  await expect(dialog.getByTestId("test-event-runs")).toContainText("Started 1 test run");
+  await page.screenshot({ path: "/tmp/test-event-types.png" });
+  await dialog.getByRole("link", { name: `Returns ${type}` }).click();
+  await expect(page.locator(".badge", { hasText: /^test$/ })).toBeVisible();
+  await expect(page.getByText("Succeeded").first()).toBeVisible();
+  expect(receiver.requests).toBe(before);
+  await trpcMutation(page.request, "flows.setEnabled", { id, enabled: false });
+});

@@ -8,6 +8,8 @@ import { errorMessage, useTRPC } from "@/app/trpc-client";
 import { useToast } from "@/app/components/toast";
 import { ConfirmDialog } from "@/app/components/dialog";
 import { EmptyState, ErrorState, LoadingRows } from "@/app/components/states";
+import { useHasRole } from "@/app/components/current-user";
+import { TestEventDialog } from "./test-event-dialog";
 
 type Outputs = inferRouterOutputs<AppRouter>["eventTypes"];
 type CustomType = Outputs["list"][number];
@@ -37,6 +39,8 @@ export function EventTypesPage() {
   const builtIn = useQuery(trpc.eventTypes.builtIn.queryOptions());
   const [editing, setEditing] = useState<CustomType | "new" | null>(null);
   const [deleting, setDeleting] = useState<CustomType | null>(null);
+  const [testing, setTesting] = useState<string | null>(null);
+  const canEdit = useHasRole("editor");
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.eventTypes.list.queryKey() });
 
   const remove = useMutation(trpc.eventTypes.delete.mutationOptions({
@@ -85,6 +89,7 @@ export function EventTypesPage() {
                 warning: t.schemaProblems.length > 0 ? "The stored schema cannot be used any more: edit it." : undefined,
                 actions: (
                   <>
+                    {canEdit && t.schemaProblems.length === 0 && <button className="btn btn-sm btn-ghost" onClick={() => setTesting(t.type)} aria-label={`Test event: ${t.type}`}>Test event</button>}
                     <button className="btn btn-sm btn-ghost" onClick={() => setEditing(t)} aria-label={`Edit ${t.type}`}>Edit</button>
                     <button className="btn btn-sm btn-ghost" style={{ color: "var(--danger)" }} onClick={() => setDeleting(t)} aria-label={`Delete ${t.type}`}>Delete</button>
                   </>
@@ -116,6 +121,7 @@ export function EventTypesPage() {
           onSaved={(type, created) => { setEditing(null); toast(created ? `Registered ${type}` : `Saved ${type}`, "success"); void invalidate(); }}
         />
       )}
+      {testing && <TestEventDialog type={testing} onClose={() => setTesting(null)} />}
       {deleting && (
         <ConfirmDialog
           title="Delete event type?"
