@@ -3,6 +3,10 @@ import { InvalidInputError } from "@/server/domain-errors";
 import { createEventSchemaRegistry } from "@/server/events/event-schema-registry";
 import { createFlow, setFlowEnabled } from "@/server/flows/flow-store";
 import { waitUntil } from "@/server/testing/wait-until";
+import { flowRunStats } from "@/server/history/flow-run-stats";
+import { keyTimeline, listRuns } from "@/server/history/run-history";
+import { searchRuns } from "@/server/history/run-search";
+import { uncachedRunSeries } from "@/server/monitoring/run-series";
 import { startTestRun, startTestRunsForType, type TestMode } from "./test-runs";
 import { startRuntimeFixture, stockToReceiverFlow, type RuntimeFixture } from "./testing/runtime-fixture";
 
@@ -75,6 +79,15 @@ describe("test runs", () => {
     const deliver = (run.steps as Step[])[1]!;
     expect(deliver.output?.status).toBe(200);
     expect(receiver.effects[0]!.idempotencyKey).toBe(deliver.idempotencyKey);
+
+    // Production views leave it out by default; the runs page finds it under "Test runs".
+    const prisma = fixture.database.prisma;
+    expect((await searchRuns(prisma, {})).runs).toEqual([]);
+    expect((await searchRuns(prisma, { kind: "test" })).runs.map((r) => r.id)).toEqual([run.id]);
+    expect((await listRuns(prisma, {})).runs).toEqual([]);
+    expect((await keyTimeline(prisma, "SKU-T1")).entries).toEqual([]);
+    expect(await flowRunStats(prisma, [flowId])).toEqual([expect.objectContaining({ lastRun: null, runs24h: 0 })]);
+    expect((await uncachedRunSeries(prisma, "15m")).totals.runs).toBe(0);
   }, 60_000);
 
   it("a test event on a key held behind a dead letter still runs, and the key stays held", async () => {
