@@ -1,4 +1,5 @@
 "use client";
+import { ShoppingCart } from "lucide-react";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
@@ -108,7 +109,7 @@ export function ChannelsPage() {
           ) : channels.isError ? (
             <div className="card-body"><ErrorState message={`Could not load channels: ${channels.error.message}`} onRetry={() => void channels.refetch()} /></div>
           ) : channels.data.length === 0 ? (
-            <EmptyState icon="🛒" title="No channels yet">Add a webshop, marketplace or webhook so flows can sync products, prices and stock to it.</EmptyState>
+            <EmptyState icon={ShoppingCart} title="No channels yet">Add a webshop, marketplace or webhook so flows can sync products, prices and stock to it.</EmptyState>
           ) : (
             <table className="table" aria-label="Channels">
               <thead><tr><th>Name</th><th>Type</th><th>Credential</th><th>Health</th><th>Last success</th><th>Last error</th><th /></tr></thead>

@@ -1,4 +1,5 @@
 "use client";
+import { SearchX, Workflow } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useDeferredValue, useRef, useState } from "react";
@@ -109,10 +110,10 @@ export function FlowsPage() {
             <div className="card-body"><ErrorState message={`Could not load flows: ${flows.error.message}`} onRetry={() => void flows.refetch()} /></div>
           ) : rows.length === 0 ? (
             deferredSearch ? (
-              <EmptyState icon="🔍" title={`No flow matches “${deferredSearch}”`}>Try another name, or clear the search.</EmptyState>
+              <EmptyState icon={SearchX} title={`No flow matches “${deferredSearch}”`}>Try another name, or clear the search.</EmptyState>
             ) : (
               <EmptyState
-                icon="⟿"
+                icon={Workflow}
                 title="No flows yet"
                 action={<button className="btn btn-primary" onClick={() => setCreating(true)}>Create your first flow</button>}
               >

@@ -1,4 +1,5 @@
 "use client";
+import { KeyRound } from "lucide-react";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { errorMessage, useTRPC } from "@/app/trpc-client";
@@ -78,7 +79,7 @@ export function CredentialsSection() {
       ) : credentials.isError ? (
         <div className="card-body"><ErrorState message={`Could not load credentials: ${credentials.error.message}`} onRetry={() => void credentials.refetch()} /></div>
       ) : credentials.data.length === 0 ? (
-        <EmptyState icon="🔒" title="No credentials">Add the API key or token of a translation provider or sales channel; flows and channels refer to it by name.</EmptyState>
+        <EmptyState icon={KeyRound} title="No credentials">Add the API key or token of a translation provider or sales channel; flows and channels refer to it by name.</EmptyState>
       ) : (
         <table className="table" aria-label="Credentials">
           <thead><tr><th>Name</th><th>Type</th><th>Secret</th><th>Used by</th><th>Updated</th><th /></tr></thead>

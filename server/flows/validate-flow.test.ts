@@ -206,7 +206,7 @@ describe("validateFlow", () => {
       version: 3,
       label: "Custom",
       description: "",
-      icon: "C",
+      icon: "split",
       category: "Data",
       config: z.object({ n: z.number().default(1) }),
       output: z.object({}),

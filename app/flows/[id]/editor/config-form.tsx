@@ -1,4 +1,5 @@
 "use client";
+import { X } from "lucide-react";
 import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import type { ExpressionSuggestion } from "@/server/expressions/expression-suggestions";
 import { checkExpressionSyntax } from "@/server/expressions/evaluate-expression";
@@ -489,7 +490,7 @@ function ArrayField(props: FieldProps & { schema: JsonSchema }) {
             title="Remove"
             onClick={() => onChange(list.filter((_, i) => i !== index))}
           >
-            ✕
+            <X size={14} aria-hidden />
           </button>
         </div>
       ))}
@@ -559,7 +560,7 @@ function RecordField(props: FieldProps & { schema: JsonSchema }) {
             aria-label={`Remove ${singular(label).toLowerCase()} ${key || index + 1}`}
             onClick={() => commit(rows.filter((_, i) => i !== index))}
           >
-            ✕
+            <X size={14} aria-hidden />
           </button>
         </div>
       ))}

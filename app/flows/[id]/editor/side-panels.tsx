@@ -1,4 +1,6 @@
 "use client";
+import { Check, X } from "lucide-react";
+import { History } from "lucide-react";
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { ConfirmDialog } from "@/app/components/dialog";
@@ -24,7 +26,7 @@ export function ProblemsPanel() {
       {count === 0 ? (
         <div className="ed-problems-head">
           <span className="ed-ok" aria-hidden>
-            ✓
+            <Check size={16} />
           </span>
           <span>
             <strong>No problems</strong>
@@ -98,7 +100,7 @@ export function HistoryPanel() {
       <div className="ed-history-head">
         <h2>History</h2>
         <button type="button" className="btn btn-ghost btn-sm" onClick={() => setSidePanel("inspector")} aria-label="Close history">
-          ✕
+          <X size={16} aria-hidden />
         </button>
       </div>
       <p className="muted small ed-history-intro">Every publish keeps an immutable version. Restoring one copies it into the draft.</p>
@@ -107,7 +109,7 @@ export function HistoryPanel() {
       ) : versions.isError ? (
         <ErrorState message={errorMessage(versions.error)} onRetry={() => void versions.refetch()} />
       ) : versions.data.length === 0 ? (
-        <EmptyState icon="🕓" title="No versions yet">
+        <EmptyState icon={History} title="No versions yet">
           Publish the flow to create version 1. Each publish keeps an immutable copy you can restore.
         </EmptyState>
       ) : (
