@@ -1,4 +1,5 @@
 "use client";
+import { ReferencePicker, isPickableReference } from "./reference-picker";
 import { X } from "lucide-react";
 import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import type { ExpressionSuggestion } from "@/server/expressions/expression-suggestions";
@@ -213,7 +214,17 @@ function StringField(props: FieldProps & { schema: JsonSchema }) {
   return (
     <FieldShell id={id} path={path} label={labelOf(props)} schema={schema} required={props.required} errors={errors}>
       {(describedBy, invalid) =>
-        picks?.length && !mode ? (
+        isPickableReference(schema.reference) && !mode ? (
+          <ReferencePicker
+            id={id}
+            reference={schema.reference}
+            value={text}
+            options={picks}
+            onChange={set}
+            describedBy={describedBy}
+            invalid={invalid}
+          />
+        ) : picks?.length && !mode ? (
           <select
             id={id}
             className="select"
