@@ -1,4 +1,6 @@
 import "server-only";
+import { InvalidInputError } from "../domain-errors";
+import { bindTemplate, unknownChoices } from "./template-references";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { Prisma } from "@/server/db/generated/client";
 import { flowDocumentSchema, emptyFlowDocument, type FlowDocument } from "./flow-document";
@@ -79,11 +81,24 @@ export async function createFlow(db: Db, document: FlowDocument): Promise<{ id: 
   return row;
 }
 
-export async function createFlowFromTemplate(db: Db, opts: { name?: string; templateId?: string }) {
+/**
+ * A blank flow, or one from a template with `references` (`nodeId.field` → channel or
+ * credential id) saying which of the user's channels and credentials its steps use; a reference
+ * not chosen is left empty, so the editor asks for it.
+ */
+export async function createFlowFromTemplate(db: Db, opts: { name?: string; templateId?: string; references?: Record<string, string> }) {
   if (!opts.templateId) return createFlow(db, emptyFlowDocument(opts.name?.trim() || "Untitled flow"));
   const template = flowTemplates.find((t) => t.id === opts.templateId);
   if (!template) throw new Error(`Unknown template "${opts.templateId}"`);
-  return createFlow(db, { ...structuredClone(template.document), name: opts.name?.trim() || template.document.name });
+  const choices = opts.references ?? {};
+  const unknown = unknownChoices(template, choices);
+  if (unknown.length > 0) {
+    throw new InvalidInputError(
+      "This template has no such step",
+      unknown.map((key) => ({ path: `references.${key}`, message: `the template has no step field “${key}” that takes a channel or credential` })),
+    );
+  }
+  return createFlow(db, { ...bindTemplate(template.document, choices), name: opts.name?.trim() || template.document.name });
 }
 
 /**

@@ -52,13 +52,30 @@ describe("flows router", () => {
     expect(await caller.flows.list({ search: "no such flow name" })).toEqual([]);
   });
 
-  it("creates a flow from every template, each valid", async () => {
+  it("creates a flow from every template; one left without channels asks for each, never keeps a placeholder", async () => {
     for (const template of flowTemplates) {
       const { id } = await caller.flows.create({ templateId: template.id });
       const flow = await caller.flows.get({ id });
       expect(flow.name).toBe(template.document.name);
-      expect(flow.problems).toEqual([]);
+      const asked = (await caller.flows.templates()).find((t) => t.id === template.id)!.references;
+      expect(flow.problems.map((p) => `${p.nodeId}.${p.field}`).sort()).toEqual(asked.map((r) => r.key).sort());
+      expect(flow.problems.every((p) => p.needsInput === "channel" || p.needsInput === "credential")).toBe(true);
     }
+  });
+
+  it("creates a template flow with the user's own channels and credentials: it validates with no problems", async () => {
+    const credential = await caller.credentials.create({ name: `DeepL ${Date.now()}`, type: "deepl", secret: { apiKey: "k" } });
+    const channel = await caller.channels.create({ name: `Hook ${Date.now()}`, type: "webhook", credentialId: null, settings: { url: "https://hooks.example.com/sync" } });
+    for (const template of flowTemplates) {
+      const refs = (await caller.flows.templates()).find((t) => t.id === template.id)!.references;
+      const references = Object.fromEntries(refs.map((r) => [r.key, r.reference === "channel" ? channel.id : credential.id]));
+      const { id } = await caller.flows.create({ templateId: template.id, references });
+      const flow = await caller.flows.get({ id });
+      expect(flow.problems, template.id).toEqual([]);
+      const channelIds = flow.document.nodes.map((n) => n.config.channelId).filter((v) => v !== undefined);
+      expect(channelIds.every((v) => v === channel.id), template.id).toBe(true);
+    }
+    expect(await trpcCode(caller.flows.create({ templateId: "out-of-stock-everywhere", references: { "nope.channelId": channel.id } }))).toBe("BAD_REQUEST");
   });
 
   it("saves a draft, bumps the revision and refuses a stale save", async () => {

@@ -1,4 +1,5 @@
 import "server-only";
+import { templateReferences } from "@/server/flows/template-references";
 import { z } from "zod";
 import { createTRPCRouter, editorProcedure, viewerProcedure } from "@/server/api/trpc";
 import { recordAudit } from "@/server/audit/audit-log";
@@ -18,7 +19,14 @@ export const flowsRouter = createTRPCRouter({
   get: viewerProcedure.input(flowId).query(({ ctx, input }) => flowStore.getFlow(ctx.db, input.id)),
 
   templates: viewerProcedure.query(() =>
-    flowTemplates.map((t) => ({ id: t.id, name: t.name, description: t.description, nodeCount: t.document.nodes.length })),
+    flowTemplates.map((t) => ({
+      id: t.id,
+      name: t.name,
+      description: t.description,
+      nodeCount: t.document.nodes.length,
+      /** The channels and credentials its steps need: the new-flow dialog asks for each. */
+      references: templateReferences(t.document),
+    })),
   ),
 
   create: editorProcedure
@@ -26,6 +34,8 @@ export const flowsRouter = createTRPCRouter({
       z.object({
         name: flowName.optional(),
         templateId: z.string().refine((id) => flowTemplates.some((t) => t.id === id), "unknown template: choose one of the listed templates").optional(),
+        /** `nodeId.field` → the id of the channel or credential that step uses. */
+        references: z.record(z.string().max(300), z.string().max(200)).optional(),
       }),
     )
     .mutation(({ ctx, input }) => flowStore.createFlowFromTemplate(ctx.db, input)),
