@@ -19,7 +19,12 @@ export function Dialog({ title, onClose, children, actions, width }: {
   useEffect(() => {
     const first = ref.current?.querySelector<HTMLElement>("input, textarea, select, button.btn-primary, button.btn-danger, button");
     first?.focus();
-    const onKey = (e: KeyboardEvent) => { if (e.key === "Escape") onCloseRef.current(); };
+    // Only the dialog on top closes: a dialog opened from another one (a new channel while creating a flow).
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      const open = document.querySelectorAll("[role='dialog']");
+      if (open[open.length - 1] === ref.current) onCloseRef.current();
+    };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);

@@ -1,5 +1,5 @@
 "use client";
-import { ReferencePicker, isPickableReference } from "./reference-picker";
+import { ReferencePicker, isPickableReference } from "@/app/components/reference-picker";
 import { X } from "lucide-react";
 import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import type { ExpressionSuggestion } from "@/server/expressions/expression-suggestions";

@@ -2,6 +2,7 @@
 import { Plus } from "lucide-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { createPortal } from "react-dom";
 import { useHasRole } from "@/app/components/current-user";
 import { useTRPC } from "@/app/trpc-client";
 import { ChannelDialog, newChannelDraft } from "@/app/channels/channel-dialog";
@@ -9,7 +10,8 @@ import { CredentialDialog, newCredentialDraft } from "@/app/settings/credential-
 
 // A channel or credential field is always a picker, never free text: while the list loads it
 // says so, when there is none it says that, and an admin can make one in place (the dialog of
-// the Channels page or Settings) which is then selected.
+// the Channels page or Settings) which is then selected. Used by the editor's config form and the
+// new-flow dialog (a template's sync steps).
 
 export type PickableReference = "channel" | "credential";
 
@@ -95,12 +97,16 @@ export function ReferencePicker({
           {canCreate ? `Create one here; it is added to ${text.where}.` : `Ask an admin to add one on ${text.where}.`}
         </span>
       )}
+      {/* Portalled: the picker may sit inside another dialog's form, and forms cannot nest. */}
       {creating &&
-        (reference === "channel" ? (
-          <ChannelDialog initial={newChannelDraft()} onSaved={(c) => void onCreated(c)} onCancel={() => setCreating(false)} />
-        ) : (
-          <CredentialDialog initial={newCredentialDraft()} onSaved={(c) => void onCreated(c)} onCancel={() => setCreating(false)} />
-        ))}
+        createPortal(
+          reference === "channel" ? (
+            <ChannelDialog initial={newChannelDraft()} onSaved={(c) => void onCreated(c)} onCancel={() => setCreating(false)} />
+          ) : (
+            <CredentialDialog initial={newCredentialDraft()} onSaved={(c) => void onCreated(c)} onCancel={() => setCreating(false)} />
+          ),
+          document.body,
+        )}
     </>
   );
 }
