@@ -1,4 +1,6 @@
 import "server-only";
+import { env } from "@/server/env";
+import { addressWarning } from "@/server/outbound/address-warnings";
 import { templateReferences } from "@/server/flows/template-references";
 import { z } from "zod";
 import { createTRPCRouter, editorProcedure, viewerProcedure } from "@/server/api/trpc";
@@ -28,6 +30,15 @@ export const flowsRouter = createTRPCRouter({
       references: templateReferences(t.document),
     })),
   ),
+
+  /** What runs will refuse: URLs of steps whose host is private or loopback and not in SYNCLINE_HTTP_ALLOWLIST. */
+  addressWarnings: editorProcedure
+    .input(z.object({ urls: z.array(z.object({ nodeId: z.string().max(200), url: z.string().max(2_000) })).max(200) }))
+    .query(async ({ input }) => {
+      const allowlist = env().SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean);
+      const checked = await Promise.all(input.urls.map(async ({ nodeId, url }) => ({ nodeId, url, message: await addressWarning(url, allowlist) })));
+      return checked.filter((w): w is { nodeId: string; url: string; message: string } => w.message !== null);
+    }),
 
   create: editorProcedure
     .input(

@@ -1,4 +1,5 @@
 "use client";
+import { AddressWarnings } from "./address-warnings";
 import { Check, X } from "lucide-react";
 import { History } from "lucide-react";
 import { useQuery } from "@tanstack/react-query";
@@ -76,6 +77,7 @@ export function ProblemsPanel() {
           })}
         </ul>
       )}
+      <AddressWarnings />
     </section>
   );
 }
