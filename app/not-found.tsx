@@ -3,7 +3,8 @@ import Link from "next/link";
 import { MapPinOff } from "lucide-react";
 import { StatusPage } from "./components/status-page";
 
-export const metadata: Metadata = { title: "Page not found" };
+// Rendered in the root segment, where the layout's title template does not apply.
+export const metadata: Metadata = { title: "Page not found · Syncline" };
 
 export default function NotFound() {
   return (

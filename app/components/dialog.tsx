@@ -64,7 +64,10 @@ export function ConfirmDialog({ title, message, confirmLabel, onConfirm, onCance
   );
 }
 
-/** A dialog holding a small form: Enter submits, Escape cancels. */
+/**
+ * A dialog holding a small form: Enter submits, Escape cancels. The submit stops here: a dialog
+ * opened from another one is portalled, and React would otherwise bubble it to the outer form.
+ */
 export function FormDialog({ title, children, onCancel, onSubmit, busy, submitLabel }: {
   title: string;
   children: ReactNode;
@@ -75,7 +78,7 @@ export function FormDialog({ title, children, onCancel, onSubmit, busy, submitLa
 }) {
   return (
     <Dialog title={title} onClose={onCancel}>
-      <form onSubmit={(e) => { e.preventDefault(); onSubmit(); }} style={{ display: "flex", flexDirection: "column", gap: 14 }}>
+      <form onSubmit={(e) => { e.preventDefault(); e.stopPropagation(); onSubmit(); }} style={{ display: "flex", flexDirection: "column", gap: 14 }}>
         {children}
         <div className="dialog-actions">
           <button type="button" className="btn" onClick={onCancel}>Cancel</button>

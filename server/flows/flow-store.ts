@@ -1,4 +1,5 @@
 import "server-only";
+import { versionChanges } from "./version-changes";
 import { InvalidInputError } from "../domain-errors";
 import { bindTemplate, unknownChoices } from "./template-references";
 import type { PrismaClient } from "@/server/db/generated/client";
@@ -195,9 +196,20 @@ export async function listVersions(db: Db, id: string) {
   const exists = await db.flow.count({ where: { id } });
   if (!exists) throw new FlowNotFoundError(id);
   const rows = await db.flowVersion.findMany({ where: { flowId: id }, orderBy: { version: "desc" } });
-  return rows.map((row) => {
+  // Who published each version: the audit log's flow.published entries (a person, or an API key).
+  const published = await db.auditEntry.findMany({ where: { action: "flow.published", targetType: "flow", targetId: id }, select: { actorLabel: true, detail: true } });
+  const publisherOf = new Map(published.map((entry) => [(entry.detail as { version?: unknown }).version, entry.actorLabel]));
+  return rows.map((row, index) => {
     const doc = row.document as unknown as FlowDocument;
-    return { version: row.version, createdAt: row.createdAt, nodeCount: doc.nodes?.length ?? 0, name: doc.name };
+    const previous = rows[index + 1]?.document as unknown as FlowDocument | undefined;
+    return {
+      version: row.version,
+      createdAt: row.createdAt,
+      nodeCount: doc.nodes?.length ?? 0,
+      name: doc.name,
+      publishedBy: publisherOf.get(row.version) ?? null,
+      changes: versionChanges(previous ?? null, doc),
+    };
   });
 }
 
@@ -207,9 +219,14 @@ export async function getVersionDocument(db: Db, id: string, version: number): P
   return asDocument(row.document);
 }
 
-/** Copies a published version into the draft (the version itself stays as it was). */
+/**
+ * Copies a published version's steps, connections and settings into the draft (the version itself
+ * stays as it was). The flow keeps its current name: a rename is not undone by a restore.
+ */
 export async function restoreVersion(db: Db, input: { id: string; version: number; expectedRevision: number }) {
-  const document = await getVersionDocument(db, input.id, input.version);
+  const current = await db.flow.findUnique({ where: { id: input.id }, select: { name: true } });
+  if (!current) throw new FlowNotFoundError(input.id);
+  const document = { ...(await getVersionDocument(db, input.id, input.version)), name: current.name };
   const saved = await saveDraft(db, { id: input.id, expectedRevision: input.expectedRevision, document });
   return { ...saved, document };
 }
