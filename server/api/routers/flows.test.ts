@@ -119,12 +119,20 @@ describe("flows router", () => {
     const versions = await caller.flows.versions({ id });
     expect(versions.map((v) => v.version)).toEqual([2, 1]);
     expect((await caller.flows.get({ id })).publishedVersion).toBe(2);
+    // History says what changed and who published.
+    expect(versions[0]!.changes).toMatchObject({ added: [], removed: [], changed: ["notify"] });
+    expect(versions[1]!.changes.added.sort()).toEqual(["notify", "trigger"]);
+    expect(versions.every((v) => typeof v.publishedBy === "string" && v.publishedBy.length > 0)).toBe(true);
 
-    const restored = await caller.flows.restoreVersion({ id, version: 1, revision: 3 });
+    // A restore brings back steps and settings, not the name.
+    await caller.flows.rename({ id, name: "Versioned, renamed" });
+    const restored = await caller.flows.restoreVersion({ id, version: 1, revision: 4 });
+    expect(restored.document.name).toBe("Versioned, renamed");
     expect(restored.document.nodes.find((n) => n.id === "notify")?.config.url).toBe("https://a.example.com/");
     // Restoring changes the draft only; version 2 stays what it was.
     const flow = await caller.flows.get({ id });
     expect(flow.document.nodes.find((n) => n.id === "notify")?.config.url).toBe("https://a.example.com/");
+    expect(flow.name).toBe("Versioned, renamed");
     expect(flow.publishedVersion).toBe(2);
     expect(await trpcCode(caller.flows.restoreVersion({ id, version: 9, revision: flow.revision }))).toBe("NOT_FOUND");
   });
