@@ -10,7 +10,8 @@ import { CurrentUserProvider } from "./components/current-user";
 import { currentUser } from "@/server/auth/current-user";
 
 export const metadata: Metadata = {
-  title: "Syncline",
+  // Each page names itself ("Channels"); the template makes it "Channels · Syncline".
+  title: { default: "Syncline", template: "%s · Syncline" },
   description: "Event-driven product data flows with per-key order, deduplication and a redrivable dead-letter queue.",
   icons: { icon: { url: "/favicon.svg", type: "image/svg+xml" } },
 };

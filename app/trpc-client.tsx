@@ -42,7 +42,8 @@ export function errorMessage(error: unknown): string {
     const fields = data?.zodError?.fieldErrors;
     if (fields) {
       const first = Object.entries(fields).find(([, messages]) => messages?.length);
-      if (first) return `${first[0]}: ${first[1][0]}`;
+      // Already a sentence that names the field (server/validation/user-words.ts).
+      if (first) return first[1][0]!;
     }
     return error.message;
   }

@@ -57,3 +57,15 @@ export async function createUserWithRole(ownerRequest: APIRequestContext, role: 
   await anonymous.dispose();
   return { email, password };
 }
+
+/**
+ * Scans the page as it is now with axe and fails on any serious or critical violation, naming
+ * the rule and the elements. e2e/pages-axe.spec.ts runs it on every page and dialog; other specs
+ * call it on the pages they drive.
+ */
+export async function expectAxeClean(page: Page, where = page.url()) {
+  const { default: AxeBuilder } = await import("@axe-core/playwright");
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${where}: ${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+}

@@ -1,23 +1,13 @@
 "use client";
+import { ShoppingCart } from "lucide-react";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { errorMessage, useTRPC } from "@/app/trpc-client";
 import { useToast } from "@/app/components/toast";
-import { ConfirmDialog, FormDialog } from "@/app/components/dialog";
+import { ConfirmDialog } from "@/app/components/dialog";
 import { EmptyState, ErrorState, LoadingRows } from "@/app/components/states";
-import { fieldErrors } from "./form-errors";
-import { channelTypeIds, channelTypes, type ChannelType } from "@/server/channels/channel-types";
-
-interface Editing {
-  id?: string;
-  name: string;
-  type: ChannelType;
-  credentialId: string;
-  settings: Record<string, string>;
-  /** Field mapping as "ours = theirs" lines. */
-  mapping: string;
-}
+import { ChannelDialog, newChannelDraft, type ChannelDraft } from "./channel-dialog";
+import { channelTypes, type ChannelType } from "@/server/channels/channel-types";
 
 interface Health {
   status: "unknown" | "healthy" | "holding" | "error";
@@ -43,14 +33,6 @@ function HealthBadge({ health }: { health: Health }) {
   return <span className="badge">No calls yet</span>;
 }
 
-function parseMapping(text: string): Record<string, string> | undefined {
-  const entries = text
-    .split("\n")
-    .map((line) => line.split("=").map((part) => part.trim()))
-    .filter((parts) => parts.length === 2 && parts[0] && parts[1]) as [string, string][];
-  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
-}
-
 function formatMapping(value: unknown): string {
   if (!value || typeof value !== "object") return "";
   return Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k} = ${String(v)}`).join("\n");
@@ -61,33 +43,14 @@ export function ChannelsPage() {
   const queryClient = useQueryClient();
   const toast = useToast();
   const channels = useQuery({ ...trpc.channels.list.queryOptions(), refetchInterval: 10_000 });
-  const credentials = useQuery(trpc.credentials.list.queryOptions());
-  const [editing, setEditing] = useState<Editing | null>(null);
+  const [editing, setEditing] = useState<ChannelDraft | null>(null);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.channels.list.queryKey() });
 
-  const onSaved = (verb: string) => () => { setEditing(null); toast(`Channel ${verb}`, "success"); void invalidate(); };
-  const create = useMutation(trpc.channels.create.mutationOptions({ onSuccess: onSaved("created") }));
-  const update = useMutation(trpc.channels.update.mutationOptions({ onSuccess: onSaved("saved") }));
   const remove = useMutation(trpc.channels.delete.mutationOptions({
     onSuccess: () => { setDeleting(null); toast("Channel deleted", "success"); void invalidate(); },
     onError: (e) => toast(errorMessage(e), "error"),
   }));
-  const save = editing?.id ? update : create;
-  const errors = fieldErrors(save.error);
-
-  const submit = () => {
-    if (!editing) return;
-    const settings: Record<string, unknown> = Object.fromEntries(Object.entries(editing.settings).filter(([, v]) => v.trim() !== ""));
-    const mapping = parseMapping(editing.mapping);
-    if (mapping) settings.fieldMapping = mapping;
-    const input = { name: editing.name, type: editing.type, credentialId: editing.credentialId || null, settings };
-    if (editing.id) update.mutate({ id: editing.id, ...input });
-    else create.mutate(input);
-  };
-
-  const spec = editing ? channelTypes[editing.type] : undefined;
-  const usable = (credentials.data ?? []).filter((c) => !spec || c.type === spec.credentialType);
 
   return (
     <div className="page">
@@ -99,7 +62,7 @@ export function ChannelsPage() {
           </div>
           <button
             className="btn btn-primary"
-            onClick={() => { create.reset(); setEditing({ name: "", type: "webhook", credentialId: "", settings: {}, mapping: "" }); }}
+            onClick={() => setEditing(newChannelDraft())}
           >New channel</button>
         </div>
         <section className="card">
@@ -108,7 +71,7 @@ export function ChannelsPage() {
           ) : channels.isError ? (
             <div className="card-body"><ErrorState message={`Could not load channels: ${channels.error.message}`} onRetry={() => void channels.refetch()} /></div>
           ) : channels.data.length === 0 ? (
-            <EmptyState icon="🛒" title="No channels yet">Add a webshop, marketplace or webhook so flows can sync products, prices and stock to it.</EmptyState>
+            <EmptyState icon={ShoppingCart} title="No channels yet">Add a webshop, marketplace or webhook so flows can sync products, prices and stock to it.</EmptyState>
           ) : (
             <table className="table" aria-label="Channels">
               <thead><tr><th>Name</th><th>Type</th><th>Credential</th><th>Health</th><th>Last success</th><th>Last error</th><th /></tr></thead>
@@ -130,7 +93,6 @@ export function ChannelsPage() {
                         className="btn btn-sm btn-ghost"
                         aria-label={`Edit ${channel.name}`}
                         onClick={() => {
-                          update.reset();
                           const { fieldMapping, ...rest } = channel.settings;
                           setEditing({
                             id: channel.id,
@@ -152,57 +114,8 @@ export function ChannelsPage() {
         </section>
       </div>
 
-      {editing && spec && (
-        <FormDialog title={editing.id ? `Edit channel “${editing.name}”` : "New channel"} submitLabel={editing.id ? "Save" : "Create"} busy={save.isPending} onCancel={() => setEditing(null)} onSubmit={submit}>
-          <div className="field">
-            <label htmlFor="channel-name">Name</label>
-            <input id="channel-name" className="input" placeholder="e.g. Webshop NL" value={editing.name} onChange={(e) => setEditing({ ...editing, name: e.target.value })} aria-invalid={Boolean(errors.name)} />
-            {errors.name && <span className="error">{errors.name}</span>}
-          </div>
-          <div className="field">
-            <label htmlFor="channel-type">Type</label>
-            <select id="channel-type" className="select" value={editing.type} onChange={(e) => setEditing({ ...editing, type: e.target.value as ChannelType, credentialId: "", settings: {} })}>
-              {channelTypeIds.map((id) => <option key={id} value={id}>{channelTypes[id].label}</option>)}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="channel-credential">Credential</label>
-            <select id="channel-credential" className="select" value={editing.credentialId} onChange={(e) => setEditing({ ...editing, credentialId: e.target.value })} aria-invalid={Boolean(errors.credentialId)}>
-              <option value="">None</option>
-              {usable.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
-            </select>
-            {errors.credentialId ? (
-              <span className="error">{errors.credentialId}</span>
-            ) : (
-              <span className="help">
-                {credentials.isPending ? "Loading credentials…" : usable.length === 0 ? <>No {spec.credentialType} credential yet: add one in <Link href="/settings">Settings</Link>.</> : `A ${spec.credentialType} credential.`}
-              </span>
-            )}
-          </div>
-          {[...spec.fields, { name: "language", label: "Language", placeholder: "e.g. de or en-GB", optional: true }, { name: "currency", label: "Currency", placeholder: "e.g. EUR", optional: true }].map((field) => {
-            const error = errors[`settings.${field.name}`];
-            return (
-              <div className="field" key={field.name}>
-                <label htmlFor={`channel-setting-${field.name}`}>{field.label}{field.optional ? <span className="muted"> (optional)</span> : null}</label>
-                <input
-                  id={`channel-setting-${field.name}`}
-                  className="input"
-                  placeholder={field.placeholder}
-                  value={editing.settings[field.name] ?? ""}
-                  onChange={(e) => setEditing({ ...editing, settings: { ...editing.settings, [field.name]: e.target.value } })}
-                  aria-invalid={Boolean(error)}
-                />
-                {error && <span className="error">{error}</span>}
-              </div>
-            );
-          })}
-          <div className="field">
-            <label htmlFor="channel-mapping">Field mapping <span className="muted">(optional)</span></label>
-            <textarea id="channel-mapping" className="textarea mono" rows={3} style={{ height: "auto", padding: 8 }} placeholder={"name = title\ndescription = body_html"} value={editing.mapping} onChange={(e) => setEditing({ ...editing, mapping: e.target.value })} />
-            <span className="help">One <code>syncline field = channel field</code> per line.</span>
-          </div>
-          {save.isError && Object.keys(errors).length === 0 && <div className="alert alert-danger" role="alert">{errorMessage(save.error)}</div>}
-        </FormDialog>
+      {editing && (
+        <ChannelDialog key={editing.id ?? "new"} initial={editing} onSaved={() => setEditing(null)} onCancel={() => setEditing(null)} />
       )}
       {deleting && (
         <ConfirmDialog

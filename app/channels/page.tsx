@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { ChannelsPage } from "./channels-page";
 
-export const metadata: Metadata = { title: "Channels · Syncline" };
+export const metadata: Metadata = { title: "Channels" };
 
 export default function Page() {
   return <ChannelsPage />;

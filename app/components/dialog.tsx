@@ -19,7 +19,12 @@ export function Dialog({ title, onClose, children, actions, width }: {
   useEffect(() => {
     const first = ref.current?.querySelector<HTMLElement>("input, textarea, select, button.btn-primary, button.btn-danger, button");
     first?.focus();
-    const onKey = (e: KeyboardEvent) => { if (e.key === "Escape") onCloseRef.current(); };
+    // Only the dialog on top closes: a dialog opened from another one (a new channel while creating a flow).
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      const open = document.querySelectorAll("[role='dialog']");
+      if (open[open.length - 1] === ref.current) onCloseRef.current();
+    };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
@@ -59,7 +64,10 @@ export function ConfirmDialog({ title, message, confirmLabel, onConfirm, onCance
   );
 }
 
-/** A dialog holding a small form: Enter submits, Escape cancels. */
+/**
+ * A dialog holding a small form: Enter submits, Escape cancels. The submit stops here: a dialog
+ * opened from another one is portalled, and React would otherwise bubble it to the outer form.
+ */
 export function FormDialog({ title, children, onCancel, onSubmit, busy, submitLabel }: {
   title: string;
   children: ReactNode;
@@ -70,7 +78,7 @@ export function FormDialog({ title, children, onCancel, onSubmit, busy, submitLa
 }) {
   return (
     <Dialog title={title} onClose={onCancel}>
-      <form onSubmit={(e) => { e.preventDefault(); onSubmit(); }} style={{ display: "flex", flexDirection: "column", gap: 14 }}>
+      <form onSubmit={(e) => { e.preventDefault(); e.stopPropagation(); onSubmit(); }} style={{ display: "flex", flexDirection: "column", gap: 14 }}>
         {children}
         <div className="dialog-actions">
           <button type="button" className="btn" onClick={onCancel}>Cancel</button>

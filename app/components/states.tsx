@@ -1,9 +1,10 @@
+import type { LucideIcon } from "lucide-react";
 import type { ReactNode } from "react";
 
-export function EmptyState({ icon, title, children, action }: { icon: string; title: string; children?: ReactNode; action?: ReactNode }) {
+export function EmptyState({ icon: Icon, title, children, action }: { icon: LucideIcon; title: string; children?: ReactNode; action?: ReactNode }) {
   return (
     <div className="empty-state">
-      <div className="icon" aria-hidden>{icon}</div>
+      <div className="icon" aria-hidden><Icon size={28} strokeWidth={1.5} /></div>
       <h2>{title}</h2>
       {children && <p className="muted" style={{ margin: 0, maxWidth: 440 }}>{children}</p>}
       {action}

@@ -1,27 +1,28 @@
 "use client";
-import { createContext, useCallback, useContext, useState, type ReactNode } from "react";
+import { createContext, useContext, type ReactNode } from "react";
+import { Toaster, toast } from "sonner";
 
 type ToastKind = "info" | "success" | "error";
-interface Toast { id: number; kind: ToastKind; message: string }
 
-const ToastContext = createContext<(message: string, kind?: ToastKind) => void>(() => {});
+/**
+ * Short-lived notices ("Saved", "Published v3") through sonner. Errors stay until read or
+ * dismissed (each has a close button), at most three show at once, and the same message again
+ * replaces the one on screen instead of stacking. Bottom centre, so a toast never covers the
+ * editor's problems panel or inspector on the right.
+ */
+function show(message: string, kind: ToastKind = "info") {
+  if (kind === "error") toast.error(message, { id: `error:${message}`, duration: 10_000, closeButton: true });
+  else if (kind === "success") toast.success(message, { id: `success:${message}` });
+  else toast(message, { id: `info:${message}` });
+}
 
-/** Short-lived notices ("Saved", "Published v3"); errors stay longer. */
+const ToastContext = createContext<(message: string, kind?: ToastKind) => void>(show);
+
 export function ToastProvider({ children }: { children: ReactNode }) {
-  const [toasts, setToasts] = useState<Toast[]>([]);
-  const show = useCallback((message: string, kind: ToastKind = "info") => {
-    const id = Date.now() + Math.random();
-    setToasts((current) => [...current, { id, kind, message }]);
-    setTimeout(() => setToasts((current) => current.filter((t) => t.id !== id)), kind === "error" ? 8000 : 3500);
-  }, []);
   return (
     <ToastContext.Provider value={show}>
       {children}
-      <div className="toasts" role="status" aria-live="polite">
-        {toasts.map((t) => (
-          <div key={t.id} className={`toast toast-${t.kind}`}>{t.message}</div>
-        ))}
-      </div>
+      <Toaster position="bottom-center" visibleToasts={3} duration={3_500} closeButton={false} containerAriaLabel="Notifications" />
     </ToastContext.Provider>
   );
 }

@@ -1,4 +1,5 @@
 "use client";
+import { Archive, CircleCheck, SearchX } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
@@ -138,7 +139,7 @@ function ResolvedTab() {
   if (resolved.isPending) return <section className="card"><LoadingRows label="Loading resolved dead letters" /></section>;
   if (resolved.isError) return <ErrorState message={`Could not load resolved dead letters: ${resolved.error.message}`} onRetry={() => void resolved.refetch()} />;
   if (resolved.data.length === 0) {
-    return <section className="card"><EmptyState icon="🗂" title="Nothing resolved yet">Dead letters you redrive or discard are listed here.</EmptyState></section>;
+    return <section className="card"><EmptyState icon={Archive} title="Nothing resolved yet">Dead letters you redrive or discard are listed here.</EmptyState></section>;
   }
   return (
     <section className="card">
@@ -227,9 +228,9 @@ export function DeadLettersPage() {
             ) : groups.length === 0 ? (
               <section className="card">
                 {filtered ? (
-                  <EmptyState icon="🔍" title="No dead letters match" action={<Link className="btn" href="/dead-letters">Clear the filters</Link>}>Try another flow, key or age.</EmptyState>
+                  <EmptyState icon={SearchX} title="No dead letters match" action={<Link className="btn" href="/dead-letters">Clear the filters</Link>}>Try another flow, key or age.</EmptyState>
                 ) : (
-                  <EmptyState icon="✅" title="No open dead letters">Every event reached its flows' actions. When one fails for good, it shows up here with everything needed to fix and redrive it.</EmptyState>
+                  <EmptyState icon={CircleCheck} title="No open dead letters">Every event reached its flows' actions. When one fails for good, it shows up here with everything needed to fix and redrive it.</EmptyState>
                 )}
               </section>
             ) : (

@@ -3,7 +3,7 @@ import { Suspense } from "react";
 import { LoadingRows } from "@/app/components/states";
 import { DeadLettersPage } from "./dead-letters-page";
 
-export const metadata: Metadata = { title: "Dead letters · Syncline" };
+export const metadata: Metadata = { title: "Dead letters" };
 
 export default function Page() {
   // The filters live in the URL (shareable, back button); reading them needs a Suspense boundary.

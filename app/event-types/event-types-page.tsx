@@ -1,4 +1,5 @@
 "use client";
+import { Sparkles } from "lucide-react";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
@@ -73,7 +74,7 @@ export function EventTypesPage() {
             <div className="card-body"><ErrorState message={`Could not load event types: ${custom.error.message}`} onRetry={() => void custom.refetch()} /></div>
           ) : custom.data.length === 0 ? (
             <EmptyState
-              icon="✨"
+              icon={Sparkles}
               title="No custom event types yet"
               action={<button className="btn btn-primary" onClick={() => setEditing("new")}>Register your first event type</button>}
             >

@@ -1,4 +1,6 @@
 "use client";
+import { EnabledSwitch } from "@/app/components/enabled-switch";
+import { SearchX, Workflow } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useDeferredValue, useRef, useState } from "react";
@@ -109,10 +111,10 @@ export function FlowsPage() {
             <div className="card-body"><ErrorState message={`Could not load flows: ${flows.error.message}`} onRetry={() => void flows.refetch()} /></div>
           ) : rows.length === 0 ? (
             deferredSearch ? (
-              <EmptyState icon="🔍" title={`No flow matches “${deferredSearch}”`}>Try another name, or clear the search.</EmptyState>
+              <EmptyState icon={SearchX} title={`No flow matches “${deferredSearch}”`}>Try another name, or clear the search.</EmptyState>
             ) : (
               <EmptyState
-                icon="⟿"
+                icon={Workflow}
                 title="No flows yet"
                 action={<button className="btn btn-primary" onClick={() => setCreating(true)}>Create your first flow</button>}
               >
@@ -136,17 +138,13 @@ export function FlowsPage() {
                       </div>
                     </td>
                     <td>
-                      <label className="checkbox">
-                        <input
-                          type="checkbox"
-                          role="switch"
-                          aria-label={`Enable ${flow.name}`}
-                          checked={flow.enabled}
-                          disabled={setEnabled.isPending}
-                          onChange={(e) => setEnabled.mutate({ id: flow.id, enabled: e.target.checked })}
-                        />
-                        <span className={`badge ${flow.enabled ? "badge-success" : ""}`}>{flow.enabled ? "Enabled" : "Disabled"}</span>
-                      </label>
+                      <EnabledSwitch
+                        label={`Enable ${flow.name}`}
+                        checked={flow.enabled}
+                        disabled={setEnabled.isPending}
+                        title={flow.publishedVersion === null && !flow.enabled ? "Publish a version first: enabled flows run their published version" : undefined}
+                        onChange={(next) => setEnabled.mutate({ id: flow.id, enabled: next })}
+                      />
                     </td>
                     <td>{flow.publishedVersion ? <span className="badge badge-accent">v{flow.publishedVersion}</span> : <span className="muted">Draft only</span>}</td>
                     <td><FlowRunSummary stats={statsByFlow.get(flow.id)} relativeTime={relativeTime} /></td>

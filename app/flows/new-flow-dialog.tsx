@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { errorMessage, useTRPC } from "@/app/trpc-client";
 import { FormDialog } from "@/app/components/dialog";
+import { ReferencePicker } from "@/app/components/reference-picker";
 
 /** Blank or from one of the seed document's templates; opens the editor on success. */
 export function NewFlowDialog({ onClose }: { onClose: () => void }) {
@@ -13,6 +14,16 @@ export function NewFlowDialog({ onClose }: { onClose: () => void }) {
   const [templateId, setTemplateId] = useState<string>("");
   const [name, setName] = useState("");
   const create = useMutation(trpc.flows.create.mutationOptions({ onSuccess: ({ id }) => router.push(`/flows/${id}`) }));
+  // Which of the user's channels and credentials each of the template's steps uses (`nodeId.field` → id).
+  const [references, setReferences] = useState<Record<string, string>>({});
+  const template = templates.data?.find((t) => t.id === templateId);
+  const needs = template?.references ?? [];
+  const needsChannels = needs.some((r) => r.reference === "channel");
+  const needsCredentials = needs.some((r) => r.reference === "credential");
+  const channels = useQuery({ ...trpc.channels.list.queryOptions(), enabled: needsChannels });
+  const credentials = useQuery({ ...trpc.credentials.list.queryOptions(), enabled: needsCredentials });
+  const optionsFor = (reference: "channel" | "credential") =>
+    (reference === "channel" ? channels.data : credentials.data)?.map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }));
 
   return (
     <FormDialog
@@ -20,7 +31,13 @@ export function NewFlowDialog({ onClose }: { onClose: () => void }) {
       onCancel={onClose}
       busy={create.isPending}
       submitLabel="Create"
-      onSubmit={() => create.mutate({ name: name.trim() || undefined, templateId: templateId || undefined })}
+      onSubmit={() =>
+        create.mutate({
+          name: name.trim() || undefined,
+          templateId: templateId || undefined,
+          references: template ? Object.fromEntries(needs.filter((r) => references[r.key]).map((r) => [r.key, references[r.key]!])) : undefined,
+        })
+      }
     >
       <div className="field">
         <label htmlFor="new-flow-name">Name</label>
@@ -37,6 +54,26 @@ export function NewFlowDialog({ onClose }: { onClose: () => void }) {
           ))}
         </div>
       </fieldset>
+      {needs.length > 0 && (
+        <fieldset className="field new-flow-references" style={{ border: "none", padding: 0, margin: 0 }} data-testid="template-references">
+          <legend className="label" style={{ marginBottom: 2 }}>Which channels and credentials it uses</legend>
+          <p className="muted small" style={{ margin: "0 0 6px" }}>
+            Choose yours for each step, or create one here. A step left open asks for it in the editor.
+          </p>
+          {needs.map((r) => (
+            <div className="field" key={r.key}>
+              <label htmlFor={`template-ref-${r.key}`}>{r.label}</label>
+              <ReferencePicker
+                id={`template-ref-${r.key}`}
+                reference={r.reference}
+                value={references[r.key] ?? ""}
+                options={optionsFor(r.reference)}
+                onChange={(value) => setReferences((current) => ({ ...current, [r.key]: value }))}
+              />
+            </div>
+          ))}
+        </fieldset>
+      )}
       {create.isError && <div className="alert alert-danger" role="alert">{errorMessage(create.error)}</div>}
     </FormDialog>
   );

@@ -3,7 +3,7 @@ import { Suspense } from "react";
 import { LoadingRows } from "@/app/components/states";
 import { RunsPage } from "./runs-page";
 
-export const metadata: Metadata = { title: "Runs · Syncline" };
+export const metadata: Metadata = { title: "Runs" };
 
 export default function Page() {
   // The filters live in the URL (useSearchParams), which needs a Suspense boundary to prerender.

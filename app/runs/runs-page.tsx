@@ -1,4 +1,5 @@
 "use client";
+import { CircleSlash, Play } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
@@ -112,11 +113,11 @@ export function RunsPage() {
             <div className="card-body"><ErrorState message={`Could not load runs: ${runs.error.message}`} onRetry={() => void runs.refetch()} /></div>
           ) : rows.length === 0 ? (
             filtered ? (
-              <EmptyState icon="∅" title="No runs match these filters" action={<button className="btn" onClick={clear}>Clear filters</button>}>
+              <EmptyState icon={CircleSlash} title="No runs match these filters" action={<button className="btn" onClick={clear}>Clear filters</button>}>
                 {filters.key ? <>Nothing ran for “{filters.key}”. Keys match exactly, e.g. SKU-123 or an order id.</> : "Try a wider time range or another status."}
               </EmptyState>
             ) : (
-              <EmptyState icon="▶" title="No runs yet" action={<Link className="btn" href="/">Go to flows</Link>}>
+              <EmptyState icon={Play} title="No runs yet" action={<Link className="btn" href="/">Go to flows</Link>}>
                 Runs appear here as soon as an enabled, published flow receives an event (POST /api/events). This list updates live.
               </EmptyState>
             )

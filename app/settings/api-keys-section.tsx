@@ -1,4 +1,5 @@
 "use client";
+import { KeyRound } from "lucide-react";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { errorMessage, useTRPC } from "@/app/trpc-client";
@@ -40,7 +41,7 @@ export function ApiKeysSection() {
       ) : keys.isError ? (
         <div className="card-body"><ErrorState message={`Could not load API keys: ${keys.error.message}`} onRetry={() => void keys.refetch()} /></div>
       ) : keys.data.length === 0 ? (
-        <EmptyState icon="🔑" title="No API keys">Create one to send events or import flows from scripts and other systems.</EmptyState>
+        <EmptyState icon={KeyRound} title="No API keys">Create one to send events or import flows from scripts and other systems.</EmptyState>
       ) : (
         <table className="table">
           <thead><tr><th>Name</th><th>Key</th><th>Scope</th><th>Created</th><th>Last used</th><th /></tr></thead>

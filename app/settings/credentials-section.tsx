@@ -1,23 +1,13 @@
 "use client";
+import { KeyRound } from "lucide-react";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { errorMessage, useTRPC } from "@/app/trpc-client";
 import { useToast } from "@/app/components/toast";
-import { ConfirmDialog, FormDialog } from "@/app/components/dialog";
+import { ConfirmDialog } from "@/app/components/dialog";
 import { EmptyState, ErrorState, LoadingRows } from "@/app/components/states";
-import { fieldErrors } from "@/app/channels/form-errors";
-import { credentialTypeIds, credentialTypes, type CredentialType } from "@/server/credentials/credential-types";
-
-interface Editing {
-  /** undefined: creating */
-  id?: string;
-  name: string;
-  type: CredentialType;
-  secret: Record<string, string>;
-  settings: Record<string, string>;
-  /** Secret fields already stored (edit only). */
-  setFields: string[];
-}
+import { CredentialDialog, newCredentialDraft, type CredentialDraft } from "./credential-dialog";
+import { credentialTypes, type CredentialType } from "@/server/credentials/credential-types";
 
 function typeLabel(type: string): string {
   return (credentialTypes as Record<string, { label: string } | undefined>)[type]?.label ?? type;
@@ -32,37 +22,14 @@ export function CredentialsSection() {
   const queryClient = useQueryClient();
   const toast = useToast();
   const credentials = useQuery(trpc.credentials.list.queryOptions());
-  const [editing, setEditing] = useState<Editing | null>(null);
+  const [editing, setEditing] = useState<CredentialDraft | null>(null);
   const [deleting, setDeleting] = useState<{ id: string; name: string; channelCount: number } | null>(null);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.credentials.list.queryKey() });
 
-  const onSaved = (verb: string) => () => {
-    setEditing(null);
-    toast(`Credential ${verb}`, "success");
-    void invalidate();
-  };
-  const create = useMutation(trpc.credentials.create.mutationOptions({ onSuccess: onSaved("created") }));
-  const update = useMutation(trpc.credentials.update.mutationOptions({ onSuccess: onSaved("saved") }));
   const remove = useMutation(trpc.credentials.delete.mutationOptions({
     onSuccess: () => { setDeleting(null); toast("Credential deleted", "success"); void invalidate(); },
     onError: (e) => toast(errorMessage(e), "error"),
   }));
-  const save = editing?.id ? update : create;
-  const errors = fieldErrors(save.error);
-
-  const startCreate = () => {
-    create.reset();
-    setEditing({ name: "", type: "deepl", secret: {}, settings: {}, setFields: [] });
-  };
-  const submit = () => {
-    if (!editing) return;
-    // Blank secret inputs mean "keep" when editing, "not set" when creating.
-    const secret = Object.fromEntries(Object.entries(editing.secret).filter(([, v]) => v !== ""));
-    if (editing.id) update.mutate({ id: editing.id, name: editing.name, secret, settings: editing.settings });
-    else create.mutate({ name: editing.name, type: editing.type, secret, settings: editing.settings });
-  };
-
-  const spec = editing ? credentialTypes[editing.type] : undefined;
 
   return (
     <section className="card" aria-labelledby="credentials-heading">
@@ -71,14 +38,14 @@ export function CredentialsSection() {
           <h2 id="credentials-heading">Credentials</h2>
           <p className="muted small" style={{ margin: "2px 0 0" }}>API keys, tokens and client secrets for translation providers and sales channels. Stored encrypted; never shown again once saved.</p>
         </div>
-        <button className="btn btn-primary" onClick={startCreate}>Add credential</button>
+        <button className="btn btn-primary" onClick={() => setEditing(newCredentialDraft())}>Add credential</button>
       </div>
       {credentials.isPending ? (
         <LoadingRows rows={2} label="Loading credentials" />
       ) : credentials.isError ? (
         <div className="card-body"><ErrorState message={`Could not load credentials: ${credentials.error.message}`} onRetry={() => void credentials.refetch()} /></div>
       ) : credentials.data.length === 0 ? (
-        <EmptyState icon="🔒" title="No credentials">Add the API key or token of a translation provider or sales channel; flows and channels refer to it by name.</EmptyState>
+        <EmptyState icon={KeyRound} title="No credentials">Add the API key or token of a translation provider or sales channel; flows and channels refer to it by name.</EmptyState>
       ) : (
         <table className="table" aria-label="Credentials">
           <thead><tr><th>Name</th><th>Type</th><th>Secret</th><th>Used by</th><th>Updated</th><th /></tr></thead>
@@ -107,7 +74,6 @@ export function CredentialsSection() {
                     className="btn btn-sm btn-ghost"
                     aria-label={`Edit ${credential.name}`}
                     onClick={() => {
-                      update.reset();
                       setEditing({
                         id: credential.id,
                         name: credential.name,
@@ -126,65 +92,8 @@ export function CredentialsSection() {
         </table>
       )}
 
-      {editing && spec && (
-        <FormDialog
-          title={editing.id ? `Edit credential “${editing.name}”` : "Add credential"}
-          submitLabel={editing.id ? "Save" : "Add"}
-          busy={save.isPending}
-          onCancel={() => setEditing(null)}
-          onSubmit={submit}
-        >
-          <div className="field">
-            <label htmlFor="credential-name">Name</label>
-            <input id="credential-name" className="input" placeholder="e.g. DeepL Pro" value={editing.name} onChange={(e) => setEditing({ ...editing, name: e.target.value })} aria-invalid={Boolean(errors.name)} />
-            {errors.name && <span className="error">{errors.name}</span>}
-          </div>
-          <div className="field">
-            <label htmlFor="credential-type">Type</label>
-            <select
-              id="credential-type"
-              className="select"
-              value={editing.type}
-              disabled={Boolean(editing.id)}
-              onChange={(e) => setEditing({ ...editing, type: e.target.value as CredentialType, secret: {}, settings: {} })}
-            >
-              {credentialTypeIds.map((id) => <option key={id} value={id}>{credentialTypes[id].label}</option>)}
-            </select>
-          </div>
-          {spec.fields.map((field) => {
-            const isSet = editing.setFields.includes(field.name);
-            const error = errors[`secret.${field.name}`];
-            return (
-              <div className="field" key={field.name}>
-                <label htmlFor={`credential-secret-${field.name}`}>{field.label}</label>
-                <input
-                  id={`credential-secret-${field.name}`}
-                  className="input mono"
-                  type="password"
-                  autoComplete="new-password"
-                  placeholder={isSet ? "•••• set — leave blank to keep" : field.optional ? "Optional" : ""}
-                  value={editing.secret[field.name] ?? ""}
-                  onChange={(e) => setEditing({ ...editing, secret: { ...editing.secret, [field.name]: e.target.value } })}
-                  aria-invalid={Boolean(error)}
-                />
-                {error ? <span className="error">{error}</span> : isSet ? <span className="help">•••• set. Type a new value to replace it.</span> : null}
-              </div>
-            );
-          })}
-          {spec.settings.map((field) => (
-            <div className="field" key={field.name}>
-              <label htmlFor={`credential-setting-${field.name}`}>{field.label}</label>
-              <input
-                id={`credential-setting-${field.name}`}
-                className="input"
-                placeholder={field.placeholder}
-                value={editing.settings[field.name] ?? ""}
-                onChange={(e) => setEditing({ ...editing, settings: { ...editing.settings, [field.name]: e.target.value } })}
-              />
-            </div>
-          ))}
-          {save.isError && Object.keys(errors).length === 0 && <div className="alert alert-danger" role="alert">{errorMessage(save.error)}</div>}
-        </FormDialog>
+      {editing && (
+        <CredentialDialog key={editing.id ?? "new"} initial={editing} onSaved={() => setEditing(null)} onCancel={() => setEditing(null)} />
       )}
       {deleting && (
         <ConfirmDialog

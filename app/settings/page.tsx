@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { currentUser } from "@/server/auth/current-user";
 import { hasRole } from "@/server/auth/roles";
@@ -6,6 +7,7 @@ import { CredentialsSection } from "./credentials-section";
 import { UsersSection } from "./users-section";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Settings" };
 
 export default async function SettingsPage() {
   const user = await currentUser();
@@ -16,7 +18,7 @@ export default async function SettingsPage() {
         <div className="page-header">
           <div>
             <h1>Settings</h1>
-            <p className="muted" style={{ margin: "4px 0 0" }}>People, API keys for the automation API (<code>/api/openapi.json</code> describes it) and credentials.</p>
+            <p className="muted" style={{ margin: "4px 0 0" }}>Users and their roles, API keys for the automation API (<code>/api/openapi.json</code> describes it), and the credentials that flows and channels use.</p>
           </div>
           <span className="spacer" />
           {admin && <Link className="btn" href="/settings/audit">Audit log</Link>}

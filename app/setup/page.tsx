@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { db } from "@/server/db/client";
 import { hasAnyUser } from "@/server/auth/users";
@@ -5,6 +6,7 @@ import { AuthCard } from "@/app/components/auth-card";
 import { SetupForm } from "./setup-form";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Set up" };
 
 /** First start only: creates the owner account. Once any account exists it sends you to sign in. */
 export default async function SetupPage() {

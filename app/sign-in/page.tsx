@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { db } from "@/server/db/client";
 import { hasAnyUser } from "@/server/auth/users";
@@ -6,6 +7,7 @@ import { AuthCard } from "@/app/components/auth-card";
 import { SignInForm } from "./sign-in-form";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Sign in" };
 
 /** Only same-site paths: `?next=https://elsewhere` must not turn sign-in into an open redirect. */
 function safeNext(next: string | string[] | undefined): string {

@@ -1,4 +1,5 @@
 import "server-only";
+import { userMessage } from "../validation/user-words";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
@@ -39,8 +40,8 @@ const t = initTRPC
         ...shape,
         data: {
           ...shape.data,
-          // Field-level messages for forms: { formErrors, fieldErrors }.
-          zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
+          // Field-level messages for forms, in the user's words: { formErrors, fieldErrors }.
+          zodError: cause instanceof ZodError ? z.flattenError(cause, (issue) => userMessage(issue)) : null,
           problems: cause instanceof FlowHasProblemsError ? cause.problems : null,
         },
       };

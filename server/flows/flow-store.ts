@@ -1,4 +1,7 @@
 import "server-only";
+import { versionChanges } from "./version-changes";
+import { InvalidInputError } from "../domain-errors";
+import { bindTemplate, unknownChoices } from "./template-references";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { Prisma } from "@/server/db/generated/client";
 import { flowDocumentSchema, emptyFlowDocument, type FlowDocument } from "./flow-document";
@@ -79,11 +82,24 @@ export async function createFlow(db: Db, document: FlowDocument): Promise<{ id: 
   return row;
 }
 
-export async function createFlowFromTemplate(db: Db, opts: { name?: string; templateId?: string }) {
+/**
+ * A blank flow, or one from a template with `references` (`nodeId.field` → channel or
+ * credential id) saying which of the user's channels and credentials its steps use; a reference
+ * not chosen is left empty, so the editor asks for it.
+ */
+export async function createFlowFromTemplate(db: Db, opts: { name?: string; templateId?: string; references?: Record<string, string> }) {
   if (!opts.templateId) return createFlow(db, emptyFlowDocument(opts.name?.trim() || "Untitled flow"));
   const template = flowTemplates.find((t) => t.id === opts.templateId);
   if (!template) throw new Error(`Unknown template "${opts.templateId}"`);
-  return createFlow(db, { ...structuredClone(template.document), name: opts.name?.trim() || template.document.name });
+  const choices = opts.references ?? {};
+  const unknown = unknownChoices(template, choices);
+  if (unknown.length > 0) {
+    throw new InvalidInputError(
+      "This template has no such step",
+      unknown.map((key) => ({ path: `references.${key}`, message: `the template has no step field “${key}” that takes a channel or credential` })),
+    );
+  }
+  return createFlow(db, { ...bindTemplate(template.document, choices), name: opts.name?.trim() || template.document.name });
 }
 
 /**
@@ -180,9 +196,20 @@ export async function listVersions(db: Db, id: string) {
   const exists = await db.flow.count({ where: { id } });
   if (!exists) throw new FlowNotFoundError(id);
   const rows = await db.flowVersion.findMany({ where: { flowId: id }, orderBy: { version: "desc" } });
-  return rows.map((row) => {
+  // Who published each version: the audit log's flow.published entries (a person, or an API key).
+  const published = await db.auditEntry.findMany({ where: { action: "flow.published", targetType: "flow", targetId: id }, select: { actorLabel: true, detail: true } });
+  const publisherOf = new Map(published.map((entry) => [(entry.detail as { version?: unknown }).version, entry.actorLabel]));
+  return rows.map((row, index) => {
     const doc = row.document as unknown as FlowDocument;
-    return { version: row.version, createdAt: row.createdAt, nodeCount: doc.nodes?.length ?? 0, name: doc.name };
+    const previous = rows[index + 1]?.document as unknown as FlowDocument | undefined;
+    return {
+      version: row.version,
+      createdAt: row.createdAt,
+      nodeCount: doc.nodes?.length ?? 0,
+      name: doc.name,
+      publishedBy: publisherOf.get(row.version) ?? null,
+      changes: versionChanges(previous ?? null, doc),
+    };
   });
 }
 
@@ -192,9 +219,14 @@ export async function getVersionDocument(db: Db, id: string, version: number): P
   return asDocument(row.document);
 }
 
-/** Copies a published version into the draft (the version itself stays as it was). */
+/**
+ * Copies a published version's steps, connections and settings into the draft (the version itself
+ * stays as it was). The flow keeps its current name: a rename is not undone by a restore.
+ */
 export async function restoreVersion(db: Db, input: { id: string; version: number; expectedRevision: number }) {
-  const document = await getVersionDocument(db, input.id, input.version);
+  const current = await db.flow.findUnique({ where: { id: input.id }, select: { name: true } });
+  if (!current) throw new FlowNotFoundError(input.id);
+  const document = { ...(await getVersionDocument(db, input.id, input.version)), name: current.name };
   const saved = await saveDraft(db, { id: input.id, expectedRevision: input.expectedRevision, document });
   return { ...saved, document };
 }

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { fieldLabel, userMessage } from "../validation/user-words";
 import { checkExpressionSyntax } from "../expressions/evaluate-expression";
 import { checkTemplateSyntax } from "../expressions/render-template";
 import { formatFieldPath, visitConfigFields, type ReferenceKind } from "../nodes/config-fields";
@@ -161,7 +162,7 @@ function checkNode(node: FlowNode, definition: AnyNodeDefinition | undefined, pr
         code: "invalid-config",
         nodeId: node.id,
         ...(field ? { field } : {}),
-        message: field ? `${name}: ${field}: ${issue.message}` : `${name}: ${issue.message}`,
+        message: `${name}: ${userMessage(issue, definition.config)}`,
       });
     }
     // Handles depend on the config (switch cases): with a broken config they are unknown.
@@ -171,6 +172,7 @@ function checkNode(node: FlowNode, definition: AnyNodeDefinition | undefined, pr
   visitConfigFields(definition.config, parsed.data, ({ path, meta, value }) => {
     const field = formatFieldPath(path);
     if (typeof value !== "string") return;
+    const label = fieldLabel(definition.config, path) ?? field;
     if (value.trim() === "") {
       if (meta.required) {
         problems.push({
@@ -178,7 +180,7 @@ function checkNode(node: FlowNode, definition: AnyNodeDefinition | undefined, pr
           nodeId: node.id,
           field,
           needsInput: meta.reference ?? "value",
-          message: `${name}: ${field}: ${meta.requiredMessage ?? "fill this in"}`,
+          message: `${name}: ${label}: ${meta.requiredMessage ?? "fill this in"}`,
         });
       }
       return;
@@ -190,7 +192,7 @@ function checkNode(node: FlowNode, definition: AnyNodeDefinition | undefined, pr
         nodeId: node.id,
         field,
         position: syntax.position,
-        message: `${name}: ${field}: ${syntax.message}${syntax.position > 0 ? ` (at position ${syntax.position})` : ""}`,
+        message: `${name}: ${label}: ${syntax.message}${syntax.position > 0 ? ` (at position ${syntax.position})` : ""}`,
       });
     }
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { NodeIconName } from "./node-icons";
 
 // The browser-safe half of a node type (docs/architecture.md): what the editor shows and what the runtime
 // validates against. The server-side executor lives next to it in `execute.ts` and is paired by
@@ -28,8 +29,8 @@ export interface NodeDefinition<Config extends z.ZodObject = z.ZodObject, Output
   upgrades?: Record<number, (config: unknown) => unknown>;
   label: string;
   description: string;
-  /** A single emoji or short glyph shown on the node and in the palette. */
-  icon: string;
+  /** The icon shown on the node and in the palette, by name (the editor draws it; see node-icons.ts). */
+  icon: NodeIconName;
   category: NodeCategory;
   /** The node's settings. Field `.meta({ title, description, expression, multiline })` drives the generated form. */
   config: Config;

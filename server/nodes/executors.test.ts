@@ -23,7 +23,7 @@ describe("executor registry", () => {
     expect(getExecutor("action:nope")).toBeUndefined();
   });
 
-  const probe = defineNode({ kind: "action:probe", version: 1, label: "Probe", description: "", icon: "?", category: "Data", config: z.object({}), output: z.object({}) });
+  const probe = defineNode({ kind: "action:probe", version: 1, label: "Probe", description: "", icon: "braces", category: "Data", config: z.object({}), output: z.object({}) });
   const probeExecutor = defineExecutor(probe, async () => ({ output: {} }));
 
   it("throws on a duplicate kind", () => {

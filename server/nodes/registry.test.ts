@@ -36,7 +36,7 @@ describe("node registry", () => {
       version: 1,
       label: "Twice",
       description: "",
-      icon: "2",
+      icon: "braces",
       category: "Data",
       config: z.object({}),
       output: z.object({}),

@@ -19,7 +19,7 @@ const probeNode = defineNode({
   version: 1,
   label: "Probe",
   description: "Test node",
-  icon: "🧪",
+  icon: "braces",
   category: "Data",
   config: z.object({ timeoutMs: z.number().int().optional(), retry: retryPolicyField({ attempts: 3 }) }),
   output: z.record(z.string(), z.unknown()),

@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { db } from "@/server/db/client";
 import { findOpenInvite } from "@/server/auth/users";
@@ -5,6 +6,7 @@ import { AuthCard } from "@/app/components/auth-card";
 import { AcceptInviteForm } from "./accept-invite-form";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Accept invitation" };
 
 export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;

@@ -1,4 +1,5 @@
 "use client";
+import { CircleSlash } from "lucide-react";
 import Link from "next/link";
 import { useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
@@ -64,7 +65,7 @@ export function KeyTimelinePage({ orderingKey }: { orderingKey: string }) {
           ) : timeline.isError ? (
             <div className="card-body"><ErrorState message={`Could not load the timeline: ${timeline.error.message}`} onRetry={() => void timeline.refetch()} /></div>
           ) : groups.length === 0 ? (
-            <EmptyState icon="∅" title={`Nothing happened to “${orderingKey}” yet`}>
+            <EmptyState icon={CircleSlash} title={`Nothing happened to “${orderingKey}” yet`}>
               Ordering keys are the events’ <code>subject</code> and match exactly (SKU-123 is not sku-123).
               {otherRuns.length > 0 && " It does appear in other runs, listed below."}
             </EmptyState>

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { KeyTimelinePage } from "./key-timeline-page";
 
-export const metadata: Metadata = { title: "Key timeline · Syncline" };
+export const metadata: Metadata = { title: "Key timeline" };
 
 export default async function Page({ params }: { params: Promise<{ key: string }> }) {
   const { key } = await params;

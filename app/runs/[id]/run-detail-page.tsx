@@ -1,4 +1,5 @@
 "use client";
+import { CircleSlash } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
@@ -34,7 +35,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
     return (
       <div className="page"><div className="page-inner">
         {run.error.data?.code === "NOT_FOUND" ? (
-          <div className="card"><EmptyState icon="∅" title="Run not found" action={<Link className="btn" href="/runs">All runs</Link>}>No run has the id “{runId}”. It may have been removed by retention.</EmptyState></div>
+          <div className="card"><EmptyState icon={CircleSlash} title="Run not found" action={<Link className="btn" href="/runs">All runs</Link>}>No run has the id “{runId}”. It may have been removed by retention.</EmptyState></div>
         ) : (
           <ErrorState message={`Could not load the run: ${run.error.message}`} onRetry={() => void run.refetch()} />
         )}

@@ -1,4 +1,5 @@
 "use client";
+import { NodeIcon } from "@/app/components/node-icon";
 import { Background, ReactFlow, type Edge, type Node } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useMemo } from "react";
@@ -39,7 +40,7 @@ export function RunGraph({
           data: {
             label: (
               <span className="run-graph-label">
-                <span aria-hidden>{definition?.icon ?? "•"}</span> {definition?.label ?? n.kind}
+                <NodeIcon name={definition?.icon} size={14} /> {definition?.label ?? n.kind}
                 <span className="run-graph-outcome">{n.id} · {outcomeLabel[outcome]}</span>
               </span>
             ),

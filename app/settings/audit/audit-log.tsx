@@ -1,4 +1,5 @@
 "use client";
+import { ScrollText } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
@@ -62,7 +63,7 @@ export function AuditLog() {
           ) : entries.isError ? (
             <div className="card-body"><ErrorState message={`Could not load the audit log: ${entries.error.message}`} onRetry={() => void entries.refetch()} /></div>
           ) : rows.length === 0 ? (
-            <EmptyState icon="📜" title="Nothing recorded yet">{Object.keys(filter).length ? "No entries match these filters." : "Changes show up here as people make them."}</EmptyState>
+            <EmptyState icon={ScrollText} title="Nothing recorded yet">{Object.keys(filter).length ? "No entries match these filters." : "Changes show up here as people make them."}</EmptyState>
           ) : (
             <table className="table" data-testid="audit-table">
               <thead><tr><th>When</th><th>Who</th><th>What</th><th>Target</th><th>Details</th></tr></thead>

@@ -52,13 +52,30 @@ describe("flows router", () => {
     expect(await caller.flows.list({ search: "no such flow name" })).toEqual([]);
   });
 
-  it("creates a flow from every template, each valid", async () => {
+  it("creates a flow from every template; one left without channels asks for each, never keeps a placeholder", async () => {
     for (const template of flowTemplates) {
       const { id } = await caller.flows.create({ templateId: template.id });
       const flow = await caller.flows.get({ id });
       expect(flow.name).toBe(template.document.name);
-      expect(flow.problems).toEqual([]);
+      const asked = (await caller.flows.templates()).find((t) => t.id === template.id)!.references;
+      expect(flow.problems.map((p) => `${p.nodeId}.${p.field}`).sort()).toEqual(asked.map((r) => r.key).sort());
+      expect(flow.problems.every((p) => p.needsInput === "channel" || p.needsInput === "credential")).toBe(true);
     }
+  });
+
+  it("creates a template flow with the user's own channels and credentials: it validates with no problems", async () => {
+    const credential = await caller.credentials.create({ name: `DeepL ${Date.now()}`, type: "deepl", secret: { apiKey: "k" } });
+    const channel = await caller.channels.create({ name: `Hook ${Date.now()}`, type: "webhook", credentialId: null, settings: { url: "https://hooks.example.com/sync" } });
+    for (const template of flowTemplates) {
+      const refs = (await caller.flows.templates()).find((t) => t.id === template.id)!.references;
+      const references = Object.fromEntries(refs.map((r) => [r.key, r.reference === "channel" ? channel.id : credential.id]));
+      const { id } = await caller.flows.create({ templateId: template.id, references });
+      const flow = await caller.flows.get({ id });
+      expect(flow.problems, template.id).toEqual([]);
+      const channelIds = flow.document.nodes.map((n) => n.config.channelId).filter((v) => v !== undefined);
+      expect(channelIds.every((v) => v === channel.id), template.id).toBe(true);
+    }
+    expect(await trpcCode(caller.flows.create({ templateId: "out-of-stock-everywhere", references: { "nope.channelId": channel.id } }))).toBe("BAD_REQUEST");
   });
 
   it("saves a draft, bumps the revision and refuses a stale save", async () => {
@@ -102,12 +119,20 @@ describe("flows router", () => {
     const versions = await caller.flows.versions({ id });
     expect(versions.map((v) => v.version)).toEqual([2, 1]);
     expect((await caller.flows.get({ id })).publishedVersion).toBe(2);
+    // History says what changed and who published.
+    expect(versions[0]!.changes).toMatchObject({ added: [], removed: [], changed: ["notify"] });
+    expect(versions[1]!.changes.added.sort()).toEqual(["notify", "trigger"]);
+    expect(versions.every((v) => typeof v.publishedBy === "string" && v.publishedBy.length > 0)).toBe(true);
 
-    const restored = await caller.flows.restoreVersion({ id, version: 1, revision: 3 });
+    // A restore brings back steps and settings, not the name.
+    await caller.flows.rename({ id, name: "Versioned, renamed" });
+    const restored = await caller.flows.restoreVersion({ id, version: 1, revision: 4 });
+    expect(restored.document.name).toBe("Versioned, renamed");
     expect(restored.document.nodes.find((n) => n.id === "notify")?.config.url).toBe("https://a.example.com/");
     // Restoring changes the draft only; version 2 stays what it was.
     const flow = await caller.flows.get({ id });
     expect(flow.document.nodes.find((n) => n.id === "notify")?.config.url).toBe("https://a.example.com/");
+    expect(flow.name).toBe("Versioned, renamed");
     expect(flow.publishedVersion).toBe(2);
     expect(await trpcCode(caller.flows.restoreVersion({ id, version: 9, revision: flow.revision }))).toBe("NOT_FOUND");
   });

@@ -1,4 +1,7 @@
 import "server-only";
+import { env } from "@/server/env";
+import { addressWarning } from "@/server/outbound/address-warnings";
+import { templateReferences } from "@/server/flows/template-references";
 import { z } from "zod";
 import { createTRPCRouter, editorProcedure, viewerProcedure } from "@/server/api/trpc";
 import { recordAudit } from "@/server/audit/audit-log";
@@ -21,14 +24,32 @@ export const flowsRouter = createTRPCRouter({
   get: viewerProcedure.input(flowId).query(({ ctx, input }) => flowStore.getFlow(ctx.db, input.id)),
 
   templates: viewerProcedure.query(() =>
-    flowTemplates.map((t) => ({ id: t.id, name: t.name, description: t.description, nodeCount: t.document.nodes.length })),
+    flowTemplates.map((t) => ({
+      id: t.id,
+      name: t.name,
+      description: t.description,
+      nodeCount: t.document.nodes.length,
+      /** The channels and credentials its steps need: the new-flow dialog asks for each. */
+      references: templateReferences(t.document),
+    })),
   ),
+
+  /** What runs will refuse: URLs of steps whose host is private or loopback and not in SYNCLINE_HTTP_ALLOWLIST. */
+  addressWarnings: editorProcedure
+    .input(z.object({ urls: z.array(z.object({ nodeId: z.string().max(200), url: z.string().max(2_000) })).max(200) }))
+    .query(async ({ input }) => {
+      const allowlist = env().SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean);
+      const checked = await Promise.all(input.urls.map(async ({ nodeId, url }) => ({ nodeId, url, message: await addressWarning(url, allowlist) })));
+      return checked.filter((w): w is { nodeId: string; url: string; message: string } => w.message !== null);
+    }),
 
   create: editorProcedure
     .input(
       z.object({
         name: flowName.optional(),
         templateId: z.string().refine((id) => flowTemplates.some((t) => t.id === id), "unknown template: choose one of the listed templates").optional(),
+        /** `nodeId.field` → the id of the channel or credential that step uses. */
+        references: z.record(z.string().max(300), z.string().max(200)).optional(),
       }),
     )
     .mutation(({ ctx, input }) => flowStore.createFlowFromTemplate(ctx.db, input)),

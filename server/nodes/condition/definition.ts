@@ -7,7 +7,7 @@ export const conditionNode = defineNode({
   version: 1,
   label: "Condition",
   description: "Continues on the true or the false branch, depending on an expression.",
-  icon: "🔀",
+  icon: "split",
   category: "Logic",
   config: z.object({
     expression: expressionField("", {

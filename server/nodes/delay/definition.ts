@@ -7,7 +7,7 @@ export const delayNode = defineNode({
   version: 1,
   label: "Delay",
   description: "Waits before continuing, e.g. to let a marketplace index a product first.",
-  icon: "⏳",
+  icon: "hourglass",
   category: "Logic",
   config: z.object({
     duration: z

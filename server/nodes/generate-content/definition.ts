@@ -8,7 +8,7 @@ export const generateContentNode = defineNode({
   version: 1,
   label: "Generate content",
   description: "Writes product text with an AI model, e.g. a description or SEO title.",
-  icon: "🤖",
+  icon: "bot",
   category: "Product content",
   config: z.object({
     credentialId: referenceField("credential", {

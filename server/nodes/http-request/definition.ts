@@ -26,7 +26,7 @@ export const httpRequestNode = defineNode({
   upgrades: { 1: upgradeFromV1 },
   label: "HTTP request",
   description: "Calls any HTTP API, e.g. a CRM, a shipping provider or an ERP.",
-  icon: "🌍",
+  icon: "globe",
   category: "Integrations",
   config: z.object({
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("POST").meta({ title: "Method", description: "HTTP method." }),

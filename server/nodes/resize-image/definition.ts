@@ -8,7 +8,7 @@ export const resizeImageNode = defineNode({
   version: 1,
   label: "Resize images",
   description: "Makes web-sized copies of product images in the sizes and format channels want.",
-  icon: "🖼️",
+  icon: "image",
   category: "Product content",
   config: z.object({
     images: expressionField("event.data.images", {

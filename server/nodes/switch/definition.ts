@@ -23,7 +23,7 @@ export const switchNode = defineNode({
   version: 1,
   label: "Switch",
   description: "Picks one branch by comparing a value with a list of cases.",
-  icon: "🔢",
+  icon: "signpost",
   category: "Logic",
   config: z.object({
     value: expressionField("", {

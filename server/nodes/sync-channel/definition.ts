@@ -10,7 +10,7 @@ export const syncChannelNode = defineNode({
   version: 1,
   label: "Sync to channel",
   description: "Sends a product, price or stock change to a sales channel (webshop, marketplace).",
-  icon: "🛍️",
+  icon: "store",
   category: "Channels",
   config: z.object({
     channelId: referenceField("channel", {

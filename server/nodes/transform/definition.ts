@@ -9,7 +9,7 @@ export const transformNode = defineNode({
   version: 1,
   label: "Transform",
   description: "Computes new fields from the event and earlier steps, for the steps after it.",
-  icon: "🧮",
+  icon: "braces",
   category: "Data",
   config: z.object({
     fields: expressionField('{"sku": event.data.sku}', {

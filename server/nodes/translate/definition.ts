@@ -13,7 +13,7 @@ export const translateNode = defineNode({
   version: 1,
   label: "Translate",
   description: "Translates a product's name, description and text attributes into other languages.",
-  icon: "🌐",
+  icon: "languages",
   category: "Product content",
   config: z.object({
     credentialId: referenceField("credential", {

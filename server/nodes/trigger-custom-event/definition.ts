@@ -11,7 +11,7 @@ export const customEventTrigger = defineNode({
   version: 1,
   label: "Custom event",
   description: "Starts on an event type you registered yourself, e.g. return.requested.",
-  icon: "✨",
+  icon: "sparkles",
   category: "Triggers",
   eventType: "*",
   config: z.object({

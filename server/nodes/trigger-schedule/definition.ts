@@ -18,7 +18,7 @@ export const scheduleTrigger = defineNode({
   version: 1,
   label: "Schedule",
   description: "Starts on a timetable, e.g. every night at 02:00 to resync prices.",
-  icon: "⏰",
+  icon: "alarm-clock",
   category: "Triggers",
   eventType: "schedule.tick",
   config: z.object({

@@ -18,7 +18,7 @@ export const webhookTrigger = defineNode({
   version: 1,
   label: "Webhook",
   description: "Starts when a system calls this flow's webhook URL.",
-  icon: "🪝",
+  icon: "webhook",
   category: "Triggers",
   eventType: "webhook.received",
   config: z.object({

@@ -1,4 +1,5 @@
 "use client";
+import { Network, Redo2, Undo2 } from "lucide-react";
 import { useEditorCommands } from "./editor-commands";
 import { useEditorStore } from "./editor-store";
 import { ShortcutsHelp } from "./shortcuts";
@@ -12,10 +13,10 @@ export function CanvasToolbar() {
   return (
     <div className="ed-toolbar" role="toolbar" aria-label="Canvas tools">
       <button type="button" className="btn btn-ghost btn-sm btn-icon ed-tool" onClick={undo} disabled={!canUndo} aria-label="Undo" title="Undo (Ctrl+Z)" data-testid="undo-button">
-        ↶
+        <Undo2 size={16} aria-hidden />
       </button>
       <button type="button" className="btn btn-ghost btn-sm btn-icon ed-tool" onClick={redo} disabled={!canRedo} aria-label="Redo" title="Redo (Ctrl+Shift+Z)" data-testid="redo-button">
-        ↷
+        <Redo2 size={16} aria-hidden />
       </button>
       <span className="ed-toolbar-sep" aria-hidden />
       <button
@@ -27,7 +28,7 @@ export function CanvasToolbar() {
         title="Arrange steps left to right (Shift+L)"
         data-testid="auto-layout-button"
       >
-        <span aria-hidden>⇶</span> Layout
+        <Network size={14} aria-hidden /> Layout
       </button>
       <span className="ed-toolbar-sep" aria-hidden />
       <ShortcutsHelp />

@@ -13,6 +13,7 @@ import {
   type Edge,
   type IsValidConnection,
 } from "@xyflow/react";
+import { Workflow } from "lucide-react";
 import { useCallback, useState, type DragEvent } from "react";
 import { useEditorStore, useEditorStoreApi } from "./editor-store";
 import { wouldCreateCycle, type AppEdge, type AppNode } from "./flow-graph";
@@ -117,7 +118,7 @@ export function Canvas() {
       </ReactFlow>
       {nodes.length === 0 && (
         <div className="ed-canvas-empty" aria-hidden>
-          <div className="ed-canvas-empty-icon">⟿</div>
+          <div className="ed-canvas-empty-icon"><Workflow size={32} strokeWidth={1.5} /></div>
           <div className="ed-canvas-empty-title">Start with a trigger</div>
           <div>Drag a step from the left onto the canvas, or click it to add it here.</div>
         </div>

@@ -1,4 +1,6 @@
 "use client";
+import { ReferencePicker, isPickableReference } from "@/app/components/reference-picker";
+import { X } from "lucide-react";
 import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import type { ExpressionSuggestion } from "@/server/expressions/expression-suggestions";
 import { checkExpressionSyntax } from "@/server/expressions/evaluate-expression";
@@ -212,7 +214,17 @@ function StringField(props: FieldProps & { schema: JsonSchema }) {
   return (
     <FieldShell id={id} path={path} label={labelOf(props)} schema={schema} required={props.required} errors={errors}>
       {(describedBy, invalid) =>
-        picks?.length && !mode ? (
+        isPickableReference(schema.reference) && !mode ? (
+          <ReferencePicker
+            id={id}
+            reference={schema.reference}
+            value={text}
+            options={picks}
+            onChange={set}
+            describedBy={describedBy}
+            invalid={invalid}
+          />
+        ) : picks?.length && !mode ? (
           <select
             id={id}
             className="select"
@@ -489,7 +501,7 @@ function ArrayField(props: FieldProps & { schema: JsonSchema }) {
             title="Remove"
             onClick={() => onChange(list.filter((_, i) => i !== index))}
           >
-            ✕
+            <X size={14} aria-hidden />
           </button>
         </div>
       ))}
@@ -559,7 +571,7 @@ function RecordField(props: FieldProps & { schema: JsonSchema }) {
             aria-label={`Remove ${singular(label).toLowerCase()} ${key || index + 1}`}
             onClick={() => commit(rows.filter((_, i) => i !== index))}
           >
-            ✕
+            <X size={14} aria-hidden />
           </button>
         </div>
       ))}

@@ -97,8 +97,8 @@ describe("initialValue", () => {
 describe("zodFieldErrors", () => {
   it("keys the schema's own messages by field path", () => {
     const errors = zodFieldErrors(definition("action:http-request"), { url: "ftp://example.com", timeoutMs: 5 });
-    expect(errors.get("url")).toEqual(["enter a full http:// or https:// URL"]);
-    expect(errors.get("timeoutMs")?.[0]).toMatch(/100/);
+    expect(errors.get("url")).toEqual(["URL: enter a full http:// or https:// URL"]);
+    expect(errors.get("timeoutMs")).toEqual(["Timeout (ms) must be at least 100"]);
     expect(zodFieldErrors(definition("action:http-request"), {}).size).toBe(0);
   });
 });

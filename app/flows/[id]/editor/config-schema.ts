@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { formatFieldPath } from "@/server/nodes/config-fields";
 import type { AnyNodeDefinition } from "@/server/nodes/define-node";
+import { userMessage } from "@/server/validation/user-words";
 
 // How the editor reads a node's config schema: zod → JSON Schema (input side), unions folded into
 // what a form can show (nullable → its value, constants → a choice, text-or-constants → text with
@@ -46,12 +47,12 @@ export function configJsonSchema(definition: AnyNodeDefinition): JsonSchema {
   return cached;
 }
 
-/** Field path → messages, from the zod schema itself. */
+/** Field path → messages in the user's words (server/validation/user-words.ts), from the zod schema itself. */
 export function zodFieldErrors(definition: AnyNodeDefinition, config: unknown): Map<string, string[]> {
   const errors = new Map<string, string[]>();
   const parsed = definition.config.safeParse(config);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) addError(errors, formatFieldPath(issue.path), issue.message);
+    for (const issue of parsed.error.issues) addError(errors, formatFieldPath(issue.path), userMessage(issue, definition.config));
   }
   return errors;
 }

@@ -1,4 +1,5 @@
 "use client";
+import { freeSpot } from "./free-space";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import { useReactFlow, type XYPosition } from "@xyflow/react";
@@ -63,15 +64,6 @@ const CASCADE = 32;
 
 function isConflict(error: unknown) {
   return error instanceof TRPCClientError && (error.data as { code?: string } | undefined)?.code === "CONFLICT";
-}
-
-/** Moves `position` until it does not sit on top of an existing node. */
-function freeSpot(nodes: readonly AppNode[], position: XYPosition, step: XYPosition): XYPosition {
-  let p = position;
-  for (let i = 0; i < 50 && nodes.some((n) => Math.abs(n.position.x - p.x) < 24 && Math.abs(n.position.y - p.y) < 24); i++) {
-    p = { x: p.x + step.x, y: p.y + step.y };
-  }
-  return p;
 }
 
 /** A file name people recognise: the flow's name, minus characters file systems refuse. */

@@ -1,4 +1,5 @@
 "use client";
+import { ArrowLeft, Pencil, TriangleAlert } from "lucide-react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useHasRole } from "@/app/components/current-user";
 import Link from "next/link";
@@ -86,7 +87,7 @@ function FlowName() {
     <button type="button" className="ed-name" onClick={start} title="Rename" aria-label={`Flow name: ${name}. Rename`}>
       <h1>{name}</h1>
       <span className="ed-name-pencil" aria-hidden>
-        ✎
+        <Pencil size={14} />
       </span>
     </button>
   );
@@ -174,7 +175,7 @@ export function EditorHeader() {
           if (dirty && !window.confirm("You have unsaved changes. Leave the editor anyway?")) event.preventDefault();
         }}
       >
-        ←
+        <ArrowLeft size={18} aria-hidden />
       </Link>
       <div className="ed-title">
         <FlowName />
@@ -193,7 +194,7 @@ export function EditorHeader() {
       {canEdit && <SaveStatus />}
       {problemCount > 0 && (
         <button type="button" className="ed-problem-chip" onClick={() => setProblemsOpen(true)} aria-label={`${problemCount} problems: show them`}>
-          ⚠ {problemCount} problem{problemCount === 1 ? "" : "s"}
+          <TriangleAlert size={14} aria-hidden /> {problemCount} problem{problemCount === 1 ? "" : "s"}
         </button>
       )}
       <button

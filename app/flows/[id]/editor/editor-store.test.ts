@@ -103,3 +103,32 @@ describe("editor undo history", () => {
     expect(selectIsDirty(store.getState())).toBe(false);
   });
 });
+
+describe("where new and pasted steps land", () => {
+  const boxesOverlap = (store: ReturnType<typeof createEditorStore>) => {
+    const nodes = store.getState().nodes;
+    return nodes.some((a, i) => nodes.some((b, j) => j > i && Math.abs(a.position.x - b.position.x) < 220 && Math.abs(a.position.y - b.position.y) < 72));
+  };
+
+  it("pasting the same steps again and again never puts one on top of another", () => {
+    const store = createEditorStore(facts, documentWithTrigger());
+    store.getState().addNode("action:http-request", { x: 300, y: 0 }, { source: "trigger", sourceHandle: "out" });
+    store.getState().selectAll();
+    expect(store.getState().copySelection()).toBe(2);
+    for (let i = 0; i < 4; i++) expect(store.getState().paste()).toBe(2);
+    expect(store.getState().nodes).toHaveLength(10);
+    expect(boxesOverlap(store)).toBe(false);
+  });
+
+  it("a pasted group keeps its arrangement", () => {
+    const store = createEditorStore(facts, documentWithTrigger());
+    store.getState().addNode("action:http-request", { x: 300, y: 0 }, { source: "trigger", sourceHandle: "out" });
+    store.getState().selectAll();
+    store.getState().copySelection();
+    store.getState().paste();
+    const pasted = store.getState().nodes.filter((n) => n.selected);
+    expect(pasted).toHaveLength(2);
+    expect(pasted[1]!.position.x - pasted[0]!.position.x).toBe(300);
+    expect(pasted[1]!.position.y - pasted[0]!.position.y).toBe(0);
+  });
+});

@@ -1,4 +1,5 @@
 "use client";
+import { freeOffset } from "./free-space";
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange, type XYPosition } from "@xyflow/react";
 import { createContext, useContext, useState, type ReactNode } from "react";
 import { createStore, useStore, type StoreApi } from "zustand";
@@ -87,7 +88,7 @@ export interface EditorState extends FlowFacts {
 }
 
 /** Copied steps live outside any one store, so they paste into another flow opened in this tab. */
-let clipboard: { nodes: AppNode[]; edges: AppEdge[]; pasteCount: number } | null = null;
+let clipboard: { nodes: AppNode[]; edges: AppEdge[] } | null = null;
 
 export function createEditorStore(facts: FlowFacts, document: FlowDocument): StoreApi<EditorState> {
   let editCounter = 1;
@@ -212,7 +213,7 @@ export function createEditorStore(facts: FlowFacts, document: FlowDocument): Sto
         const nodes = s.nodes.filter((n) => n.selected);
         if (nodes.length === 0) return 0;
         const ids = new Set(nodes.map((n) => n.id));
-        clipboard = { nodes, edges: s.edges.filter((e) => ids.has(e.source) && ids.has(e.target)), pasteCount: 0 };
+        clipboard = { nodes, edges: s.edges.filter((e) => ids.has(e.source) && ids.has(e.target)) };
         return nodes.length;
       },
 
@@ -221,8 +222,8 @@ export function createEditorStore(facts: FlowFacts, document: FlowDocument): Sto
         const s = get();
         const taken = new Set(s.nodes.map((n) => n.id));
         const idMap = new Map<string, string>();
-        clipboard.pasteCount += 1;
-        const offset = 40 * clipboard.pasteCount;
+        // Below and right of the copied steps, moved on until no pasted step covers another.
+        const offset = freeOffset(s.nodes, clipboard.nodes, { x: 40, y: 40 }, { x: 40, y: 40 });
         const pasted = clipboard.nodes.map((n) => {
           const id = nextNodeId(n.data.kind, taken);
           taken.add(id);
@@ -230,7 +231,7 @@ export function createEditorStore(facts: FlowFacts, document: FlowDocument): Sto
           return {
             id,
             type: n.type,
-            position: { x: n.position.x + offset, y: n.position.y + offset },
+            position: { x: n.position.x + offset.x, y: n.position.y + offset.y },
             data: { ...n.data, config: structuredClone(n.data.config) },
             selected: true,
           } as AppNode;

@@ -1,4 +1,5 @@
 "use client";
+import { SearchX } from "lucide-react";
 import "@xyflow/react/dist/style.css";
 import "./editor.css";
 import { useQuery } from "@tanstack/react-query";
@@ -130,7 +131,7 @@ export function FlowEditor({ flowId }: { flowId: string }) {
           {isNotFound(flow.error) ? (
             <div className="card">
               <EmptyState
-                icon="🔍"
+                icon={SearchX}
                 title="Flow not found"
                 action={
                   <Link href="/" className="btn btn-primary">

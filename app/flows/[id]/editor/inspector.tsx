@@ -1,4 +1,6 @@
 "use client";
+import { Trash2 } from "lucide-react";
+import { NodeIcon } from "@/app/components/node-icon";
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useRef } from "react";
 import { useTRPC } from "@/app/trpc-client";
@@ -116,7 +118,7 @@ function NodeInspector({ node }: { node: Pick<AppNode, "id" | "type" | "data"> }
     <div className="ed-inspector-node">
       <div className="ed-inspector-head">
         <span className="ed-inspector-icon" aria-hidden>
-          {definition?.icon ?? "⚠"}
+          <NodeIcon name={definition?.icon} unknown={!definition} size={20} />
         </span>
         <div className="ed-inspector-title">
           <h2>{definition?.label ?? "Unknown step"}</h2>
@@ -125,7 +127,7 @@ function NodeInspector({ node }: { node: Pick<AppNode, "id" | "type" | "data"> }
           </div>
         </div>
         <button type="button" className="btn btn-ghost btn-sm" onClick={deleteSelection} aria-label={`Delete step ${node.id}`} title="Delete (Del)">
-          🗑
+          <Trash2 size={16} aria-hidden />
         </button>
       </div>
       {definition && <p className="muted small ed-inspector-desc">{definition.description}</p>}

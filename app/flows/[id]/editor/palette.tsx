@@ -1,4 +1,5 @@
 "use client";
+import { NodeIcon } from "@/app/components/node-icon";
 import { memo, useDeferredValue, useMemo, useState, type DragEvent } from "react";
 import type { AnyNodeDefinition } from "@/server/nodes/define-node";
 import { nodesByCategory } from "@/server/nodes/registry";
@@ -34,7 +35,7 @@ const PaletteItem = memo(function PaletteItem({ definition, onAdd }: { definitio
         title={`${definition.description}\nDrag onto the canvas, or click to add.`}
       >
         <span className="ed-palette-icon" aria-hidden>
-          {definition.icon}
+          <NodeIcon name={definition.icon} />
         </span>
         <span className="ed-palette-text">
           <span className="ed-palette-label">{definition.label}</span>

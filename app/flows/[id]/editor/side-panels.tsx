@@ -1,4 +1,8 @@
 "use client";
+import type { VersionChanges } from "@/server/flows/version-changes";
+import { AddressWarnings } from "./address-warnings";
+import { Check, X } from "lucide-react";
+import { History } from "lucide-react";
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { ConfirmDialog } from "@/app/components/dialog";
@@ -25,7 +29,7 @@ export function ProblemsPanel() {
       {count === 0 ? (
         <div className="ed-problems-head">
           <span className="ed-ok" aria-hidden>
-            ✓
+            <Check size={16} />
           </span>
           <span>
             <strong>No problems</strong>
@@ -75,12 +79,32 @@ export function ProblemsPanel() {
           })}
         </ul>
       )}
+      <AddressWarnings />
     </section>
   );
 }
 
 function formatDate(date: Date) {
   return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date);
+}
+
+/** "Added translate · Changed webshop · 1 connection added": what this version changed from the one before. */
+function VersionChangeList({ changes, first }: { changes: VersionChanges; first: boolean }) {
+  if (first) return <div className="small ed-version-changes">First version</div>;
+  const parts: string[] = [];
+  if (changes.added.length) parts.push(`Added ${changes.added.join(", ")}`);
+  if (changes.removed.length) parts.push(`Removed ${changes.removed.join(", ")}`);
+  if (changes.changed.length) parts.push(`Changed ${changes.changed.join(", ")}`);
+  const connections = changes.connectionsAdded + changes.connectionsRemoved;
+  if (connections && !changes.added.length && !changes.removed.length) {
+    parts.push(`${connections} connection${connections === 1 ? "" : "s"} ${changes.connectionsAdded && changes.connectionsRemoved ? "changed" : changes.connectionsAdded ? "added" : "removed"}`);
+  }
+  if (changes.settingsChanged) parts.push("Flow settings changed");
+  return (
+    <ul className="small ed-version-changes" aria-label="Changes from the version before">
+      {parts.length === 0 ? <li>Only steps moved</li> : parts.map((p) => <li key={p}>{p}</li>)}
+    </ul>
+  );
 }
 
 export function HistoryPanel() {
@@ -99,7 +123,7 @@ export function HistoryPanel() {
       <div className="ed-history-head">
         <h2>History</h2>
         <button type="button" className="btn btn-ghost btn-sm" onClick={() => setSidePanel("inspector")} aria-label="Close history">
-          ✕
+          <X size={16} aria-hidden />
         </button>
       </div>
       <p className="muted small ed-history-intro">Every publish keeps an immutable version. Restoring one copies it into the draft.</p>
@@ -108,7 +132,7 @@ export function HistoryPanel() {
       ) : versions.isError ? (
         <ErrorState message={errorMessage(versions.error)} onRetry={() => void versions.refetch()} />
       ) : versions.data.length === 0 ? (
-        <EmptyState icon="🕓" title="No versions yet">
+        <EmptyState icon={History} title="No versions yet">
           Publish the flow to create version 1. Each publish keeps an immutable copy you can restore.
         </EmptyState>
       ) : (
@@ -122,7 +146,9 @@ export function HistoryPanel() {
                 </div>
                 <div className="muted small">
                   {formatDate(v.createdAt)} · {v.nodeCount} step{v.nodeCount === 1 ? "" : "s"}
+                  {v.publishedBy && <> · by {v.publishedBy}</>}
                 </div>
+                <VersionChangeList changes={v.changes} first={v.version === versions.data[versions.data.length - 1]?.version} />
               </div>
               <button type="button" className="btn btn-sm" onClick={() => setConfirming(v.version)} aria-label={`Restore version ${v.version}`}>
                 Restore
@@ -136,7 +162,8 @@ export function HistoryPanel() {
           title={`Restore version ${confirming}?`}
           message={
             <>
-              The draft is replaced by version {confirming}. The published version does not change until you publish again.
+              The draft&apos;s steps, connections and settings are replaced by version {confirming}; the flow keeps its current name. The
+              published version does not change until you publish again.
               {dirty && <strong> Your unsaved changes will be lost.</strong>}
             </>
           }

@@ -1,4 +1,5 @@
 "use client";
+import { NodeIcon } from "@/app/components/node-icon";
 import { Handle, Position, useStore, useUpdateNodeInternals, type NodeProps, type NodeTypes, type ReactFlowState } from "@xyflow/react";
 import { memo, useEffect, useMemo, useRef } from "react";
 import { handlesOf } from "@/server/nodes/define-node";
@@ -77,7 +78,7 @@ const StepNodeView = memo(function StepNodeView({ id, data, selected, type }: No
       ) : (
         <div className="ed-node-head">
           <span className="ed-node-icon" aria-hidden>
-            {definition?.icon ?? "?"}
+            <NodeIcon name={definition?.icon} />
           </span>
           <div className="ed-node-text">
             <div className="ed-node-title">{definition?.label ?? data.kind}</div>
@@ -110,7 +111,7 @@ const UnknownNodeView = memo(function UnknownNodeView({ id, data, selected }: No
       <Handle type="target" position={Position.Left} className="ed-handle" />
       <div className="ed-node-head">
         <span className="ed-node-icon" aria-hidden>
-          ⚠
+          <NodeIcon name={undefined} unknown />
         </span>
         <div className="ed-node-text">
           <div className="ed-node-title">Unknown step</div>

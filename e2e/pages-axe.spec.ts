@@ -1,0 +1,95 @@
+import { mkdirSync } from "node:fs";
+import { expect, expectAxeClean, test, type Page } from "./fixtures";
+import { trpcMutation } from "./trpc";
+
+// Every page of the app, its 404 and its dialogs, scanned with axe: zero serious or critical
+// violations. Each page is also checked for its "X · Syncline" title and saved as a screenshot
+// (under /tmp, for people to look at).
+
+test.describe.configure({ timeout: 300_000 });
+
+const shots = "/tmp/syncline-pages";
+mkdirSync(shots, { recursive: true });
+
+async function scan(page: Page, name: string, title: RegExp | string) {
+  await expect(page).toHaveTitle(title);
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: `${shots}/${name}.png` });
+  await expectAxeClean(page, name);
+}
+
+test("every page is accessible and titled", async ({ page, request }) => {
+  const { id: flowId } = await trpcMutation<{ id: string }>(request, "flows.create", { name: `Axe tour ${Date.now().toString(36)}`, templateId: "out-of-stock-everywhere" });
+
+  const pages: [string, string, RegExp | string][] = [
+    ["/", "flows", "Flows · Syncline"],
+    ["/runs", "runs", "Runs · Syncline"],
+    ["/dead-letters", "dead-letters", "Dead letters · Syncline"],
+    ["/monitoring", "monitoring", "Monitoring · Syncline"],
+    ["/event-types", "event-types", "Event types · Syncline"],
+    ["/channels", "channels", "Channels · Syncline"],
+    ["/settings", "settings", "Settings · Syncline"],
+    ["/settings/audit", "audit-log", "Audit log · Syncline"],
+    ["/keys/SKU-NEVER-SEEN", "key-timeline", "Key timeline · Syncline"],
+    ["/runs/no-such-run", "run-not-found", "Run · Syncline"],
+    ["/flows/no-such-flow", "flow-not-found", "Flow not found · Syncline"],
+  ];
+  for (const [path, name, title] of pages) {
+    await page.goto(path);
+    await scan(page, name, title);
+  }
+
+  // The 404: styled, with a way back, and a 404 status.
+  const missing = await page.goto("/no/such/page");
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "This page does not exist" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Go to flows" })).toBeVisible();
+  await scan(page, "not-found", "Page not found · Syncline");
+
+  // The editor with a template flow: a sync step selected shows its channel picker, never free text.
+  await page.goto(`/flows/${flowId}`);
+  await expect(page.getByTestId("canvas")).toBeVisible({ timeout: 30_000 });
+  await page.getByTestId("node-webshop").click();
+  const picker = page.getByTestId("config-panel").getByLabel("Channel", { exact: true });
+  await expect(picker).toHaveJSProperty("tagName", "SELECT");
+  await scan(page, "editor", /· Syncline$/);
+
+  // Dialogs.
+  await page.goto("/");
+  await page.getByRole("button", { name: "New flow" }).first().click();
+  await page.getByRole("dialog", { name: "New flow" }).getByLabel("Translate and prepare new products").check();
+  await expect(page.getByTestId("template-references")).toBeVisible();
+  await scan(page, "dialog-new-flow", "Flows · Syncline");
+
+  await page.goto("/channels");
+  await page.getByRole("button", { name: "New channel" }).click();
+  await expect(page.getByRole("dialog", { name: "New channel" })).toBeVisible();
+  await scan(page, "dialog-new-channel", "Channels · Syncline");
+
+  await page.goto("/settings");
+  for (const [button, dialog, name] of [
+    ["Add credential", "Add credential", "dialog-add-credential"],
+    ["Create API key", undefined, "dialog-create-api-key"],
+    ["Invite user", undefined, "dialog-invite-user"],
+  ] as const) {
+    await page.getByRole("button", { name: button }).click();
+    const opened = dialog ? page.getByRole("dialog", { name: dialog }) : page.getByRole("dialog");
+    await expect(opened).toBeVisible();
+    await scan(page, name, "Settings · Syncline");
+    await page.keyboard.press("Escape");
+    await expect(opened).toBeHidden();
+  }
+
+  await page.goto("/event-types");
+  await page.getByRole("button", { name: /Register (your first )?event type/ }).first().click();
+  await expect(page.getByRole("dialog")).toBeVisible();
+  await scan(page, "dialog-register-event-type", "Event types · Syncline");
+});
+
+test("the sign-in page is accessible and titled", async ({ browser }) => {
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await scan(page, "sign-in", "Sign in · Syncline");
+  await context.close();
+});
