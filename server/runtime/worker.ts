@@ -15,6 +15,7 @@ import { ensureEventsStream, type StreamLayout } from "./stream-layout";
 import { listenForChanges } from "./worker-notifier";
 import { sweepRetention, type RetentionSettings } from "./retention";
 import { Scheduler } from "@/server/scheduler/scheduler";
+import { SourceRunner } from "@/server/sources/source-runner";
 
 // A worker process: keeps a fair share of the partitions (leases in Postgres), runs a
 // PartitionProcessor for each, follows flow changes, and reports itself for GET /api/health.
@@ -34,6 +35,8 @@ export interface WorkerOptions {
   /** Run history and processed-event retention; swept about once a minute. */
   retention?: RetentionSettings;
   log?: (message: string, extra?: unknown) => void;
+  /** Consume the pull sources (RabbitMQ) of Settings → Sources. Default true. */
+  runSources?: boolean;
 }
 
 export class Worker {
@@ -48,6 +51,7 @@ export class Worker {
   private ticking?: Promise<void>;
   private lastSweep = 0;
   private scheduler?: Scheduler;
+  private sources?: SourceRunner;
   private readonly log: (message: string, extra?: unknown) => void;
 
   constructor(private readonly options: WorkerOptions) {
@@ -76,6 +80,10 @@ export class Worker {
     await this.tick();
     this.scheduleTick();
     (this.scheduler = new Scheduler({ db, nc, layout, log: this.log })).start();
+    if (this.options.runSources ?? true) {
+      this.sources = new SourceRunner({ db, nats: async () => nc, layout, log: (message) => this.log(message) });
+      await this.sources.start();
+    }
     this.log(`${this.id} started; partitions ${this.partitions.join(",") || "none yet"}`);
   }
 
@@ -166,6 +174,7 @@ export class Worker {
     this.stopping = true;
     clearTimeout(this.timer);
     await this.scheduler?.stop();
+    await this.sources?.stop();
     await this.ticking?.catch(() => undefined);
     for (const sub of this.subs) sub.unsubscribe();
     await Promise.all(this.partitions.map((p) => this.drop(p, true)));
