@@ -39,7 +39,7 @@ export const sourceKinds = {
       { name: "prefetch", label: "Prefetch (unacknowledged messages at once)", placeholder: "50", type: "number" },
     ] as SourceSettingField[],
     /** What `message` holds for the mapping expressions. */
-    messageShape: "message.body (JSON, else text), message.headers, message.routingKey, message.exchange, message.messageId",
+    messageShape: "event.data.body (JSON, else text), event.data.headers, event.data.routingKey, event.data.exchange, event.data.messageId",
   },
 } as const;
 
