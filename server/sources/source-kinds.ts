@@ -38,8 +38,17 @@ export const sourceKinds = {
       { name: "queue", label: "Queue", placeholder: "erp.stock" },
       { name: "prefetch", label: "Prefetch (unacknowledged messages at once)", placeholder: "50", type: "number" },
     ] as SourceSettingField[],
-    /** What `message` holds for the mapping expressions. */
+    /** What the mapping expressions see. */
     messageShape: "event.data.body (JSON, else text), event.data.headers, event.data.routingKey, event.data.exchange, event.data.messageId",
+  },
+  eventbridge: {
+    label: "AWS EventBridge (API destination)",
+    mode: "push" as SourceMode,
+    // EventBridge's connection sends an API-key header or basic auth: both are one header and its value.
+    credentialType: "http" as CredentialType,
+    settings: z.object({}),
+    fields: [] as SourceSettingField[],
+    messageShape: 'event.data.body is the EventBridge event: event.data.body."detail-type", .source, .detail, .id, .time; empty id: the event\'s id, empty data: its detail',
   },
 } as const;
 

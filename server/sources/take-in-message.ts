@@ -27,6 +27,8 @@ export interface IncomingMessage {
   messageId?: string;
   /** Broker fields the expressions may use (routingKey, exchange, topic…). */
   fields?: Record<string, unknown>;
+  /** What the event carries when the mapping names no data; default the body (EventBridge: its detail). */
+  defaultData?: unknown;
 }
 
 export interface IntakeSource {
@@ -97,7 +99,7 @@ export async function takeInMessage(source: IntakeSource, message: IncomingMessa
         const reason = error instanceof ExpressionError ? error.reason : String(error);
         throw new KeyExpressionError(`The source's data expression failed on this message: ${reason}`, "mapping.data", reason);
       }
-    } else data = draft.data.body;
+    } else data = "defaultData" in message ? message.defaultData : draft.data.body;
   } catch (error) {
     if (error instanceof KeyExpressionError) return reject(error.message, error.issues);
     throw error;
