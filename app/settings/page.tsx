@@ -21,6 +21,7 @@ export default async function SettingsPage() {
             <p className="muted" style={{ margin: "4px 0 0" }}>Users and their roles, API keys for the automation API (<code>/api/openapi.json</code> describes it), and the credentials that flows and channels use.</p>
           </div>
           <span className="spacer" />
+          <Link className="btn" href="/settings/sources">Sources</Link>
           {admin && <Link className="btn" href="/settings/audit">Audit log</Link>}
         </div>
         {admin ? (

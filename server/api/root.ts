@@ -7,6 +7,7 @@ import { deadLettersRouter } from "@/server/api/routers/dead-letters";
 import { eventTypesRouter } from "@/server/api/routers/event-types";
 import { credentialsRouter } from "@/server/api/routers/credentials";
 import { channelsRouter } from "@/server/api/routers/channels";
+import { sourcesRouter } from "@/server/api/routers/sources";
 import { monitoringRouter } from "@/server/api/routers/monitoring";
 import { usersRouter } from "@/server/api/routers/users";
 import { auditRouter } from "@/server/api/routers/audit";
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   eventTypes: eventTypesRouter,
   credentials: credentialsRouter,
   channels: channelsRouter,
+  sources: sourcesRouter,
   monitoring: monitoringRouter,
   users: usersRouter,
   audit: auditRouter,

@@ -17,6 +17,8 @@ const layers: string[][] = [
   ["monitoring"],
   ["history"],
   ["runtime"],
+  // Sources (RabbitMQ…) are consumed inside the worker; their messages take the events' ingest path.
+  ["sources"],
   ["scheduler"],
   ["flows"],
   ["nodes"],

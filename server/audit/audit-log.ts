@@ -17,6 +17,9 @@ export type AuditAction =
   | "channel.created"
   | "channel.updated"
   | "channel.deleted"
+  | "source.created"
+  | "source.updated"
+  | "source.deleted"
   | "apiKey.created"
   | "apiKey.revoked"
   | "user.invited"
@@ -29,6 +32,7 @@ export const AUDIT_ACTIONS: AuditAction[] = [
   "flow.published", "flow.enabled", "flow.disabled", "deadLetter.redriven", "deadLetter.discarded",
   "credential.created", "credential.updated", "credential.deleted",
   "channel.created", "channel.updated", "channel.deleted",
+  "source.created", "source.updated", "source.deleted",
   "apiKey.created", "apiKey.revoked",
   "user.invited", "user.roleChanged", "user.deactivated", "user.reactivated", "user.joined",
 ];

@@ -91,6 +91,11 @@ export const credentialTypes = {
     fields: { headerValue: "Header value (e.g. Bearer …)" },
     settings: [{ name: "headerName", label: "Header name", placeholder: "Authorization" }],
   }),
+  rabbitmq: credentialType({
+    label: "RabbitMQ (AMQP)",
+    secret: { url: required("AMQP URL") },
+    fields: { url: "AMQP URL with user and password, e.g. amqp://user:password@rabbit.example.com:5672/vhost" },
+  }),
 } as const;
 
 export type CredentialType = keyof typeof credentialTypes;

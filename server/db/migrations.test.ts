@@ -85,7 +85,7 @@ describe("the project's migrations", () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       "Account", "ApiKey", "AuditEntry", "Channel", "Credential", "DeadLetter", "EventType", "Flow", "FlowVersion", "HeldEvent", "Invite", "Partition",
-      "ProcessedEvent", "RateLimit", "Run", "ScheduleCursor", "Session", "SignInFailure", "User", "Verification", "Worker", "_prisma_migrations",
+      "ProcessedEvent", "RateLimit", "Run", "ScheduleCursor", "Session", "SignInFailure", "Source", "User", "Verification", "Worker", "_prisma_migrations",
     ]);
 
     const rows = await rowsOf(url);

@@ -15,6 +15,7 @@ import {
   parseFilter,
   subjectParam,
 } from "./run-history";
+import { isSourceLetter, SOURCE_LETTER_PARTITION } from "@/server/sources/source-dead-letters";
 
 // What people do with dead letters (docs/guarantees.md §5): inspect, edit the payload, redrive one or many,
 // discard. The web app only records the request (status `redrive-requested` / `discarded`); the
@@ -254,6 +255,10 @@ export async function requestRedrive(
   options: DeadLetterStoreOptions = {},
 ): Promise<DeadLetterSummary> {
   let event: Prisma.InputJsonValue | undefined;
+  const letter = await db.deadLetter.findUnique({ where: { id }, select: { flowId: true } });
+  if (letter && isSourceLetter(letter.flowId)) {
+    throw new ConflictError("This message never became an event (a source could not take it in): fix the sender or the source's mapping and publish it again, then discard it here.");
+  }
   if (edit.event !== undefined) {
     const current = await db.deadLetter.findUnique({ where: { id }, select: { event: true, status: true } });
     if (!current) throw notFound(id);
@@ -311,7 +316,8 @@ export async function requestRedriveMany(
     };
   }
   const rows = await db.deadLetter.updateManyAndReturn({
-    where,
+    // A source's letters are in no partition: no worker could redrive them.
+    where: { ...where, partition: { not: SOURCE_LETTER_PARTITION } },
     data: { status: "redrive-requested" },
     select: { id: true, partition: true },
   });

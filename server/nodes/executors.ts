@@ -7,6 +7,7 @@ import { eventTriggerExecutors } from "./event-triggers/execute";
 import { delayExecutor } from "./delay/execute";
 import { generateContentExecutor } from "./generate-content/execute";
 import { httpRequestExecutor } from "./http-request/execute";
+import { publishRabbitmqExecutor } from "./publish-rabbitmq/execute";
 import { resizeImageExecutor } from "./resize-image/execute";
 import { switchExecutor } from "./switch/execute";
 import { syncChannelExecutor } from "./sync-channel/execute";
@@ -56,6 +57,7 @@ export const executorRegistry = createExecutorRegistry([
   delayExecutor,
   transformExecutor,
   httpRequestExecutor,
+  publishRabbitmqExecutor,
   syncChannelExecutor,
   translateExecutor,
   generateContentExecutor,

@@ -5,6 +5,7 @@ import { eventTriggers } from "./event-triggers/definition";
 import { delayNode } from "./delay/definition";
 import { generateContentNode } from "./generate-content/definition";
 import { httpRequestNode } from "./http-request/definition";
+import { publishRabbitmqNode } from "./publish-rabbitmq/definition";
 import { resizeImageNode } from "./resize-image/definition";
 import { switchNode } from "./switch/definition";
 import { syncChannelNode } from "./sync-channel/definition";
@@ -56,6 +57,7 @@ export const nodeRegistry = createRegistry([
   generateContentNode,
   syncChannelNode,
   httpRequestNode,
+  publishRabbitmqNode,
 ]);
 
 export const nodeDefinitions: readonly AnyNodeDefinition[] = nodeRegistry.definitions;

@@ -16,6 +16,7 @@ import { ensureEventsStream, type StreamLayout } from "./stream-layout";
 import { listenForChanges } from "./worker-notifier";
 import { sweepRetention, type RetentionSettings } from "./retention";
 import { Scheduler } from "@/server/scheduler/scheduler";
+import { SourceRunner } from "@/server/sources/source-runner";
 
 // A worker process: keeps a fair share of the partitions (leases in Postgres), runs a
 // PartitionProcessor for each, follows flow changes, and reports itself for GET /api/health.
@@ -35,6 +36,8 @@ export interface WorkerOptions {
   /** Run history and processed-event retention; swept about once a minute. */
   retention?: RetentionSettings;
   log?: (message: string, extra?: unknown) => void;
+  /** Consume the pull sources (RabbitMQ) of Settings → Sources. Default true. */
+  runSources?: boolean;
 }
 
 export class Worker {
@@ -50,6 +53,7 @@ export class Worker {
   private lastSweep = 0;
   private scheduler?: Scheduler;
   private testRuns?: TestRunProcessor;
+  private sources?: SourceRunner;
   private readonly log: (message: string, extra?: unknown) => void;
 
   constructor(private readonly options: WorkerOptions) {
@@ -81,6 +85,10 @@ export class Worker {
     this.testRuns = new TestRunProcessor({ db, js: jetstream(nc), jsm, layout, workerId: this.id, services: this.options.services, log: this.log });
     await this.testRuns.start();
     (this.scheduler = new Scheduler({ db, nc, layout, log: this.log })).start();
+    if (this.options.runSources ?? true) {
+      this.sources = new SourceRunner({ db, nats: async () => nc, layout, log: (message) => this.log(message) });
+      await this.sources.start();
+    }
     this.log(`${this.id} started; partitions ${this.partitions.join(",") || "none yet"}`);
   }
 
@@ -172,6 +180,7 @@ export class Worker {
     clearTimeout(this.timer);
     await this.scheduler?.stop();
     await this.testRuns?.stop();
+    await this.sources?.stop();
     await this.ticking?.catch(() => undefined);
     for (const sub of this.subs) sub.unsubscribe();
     await Promise.all(this.partitions.map((p) => this.drop(p, true)));

@@ -6,7 +6,7 @@ import { env } from "@/server/env";
 import { compileJsonSchema, schemaIssues } from "@/server/events/event-schema-registry";
 import { IngestTooLargeError, IngestUnavailableError, IngestValidationError, ingestEvents } from "@/server/events/ingest";
 import { systemEventRegistry, TARGET_FLOW_ATTRIBUTE } from "@/server/events/system-events";
-import { evaluateExpression, ExpressionError } from "@/server/expressions/evaluate-expression";
+import { evaluateKey, KeyExpressionError } from "@/server/expressions/evaluate-key";
 import { ApiError, jsonResponse } from "@/server/http-api/api-response";
 import { readCredentialSecret } from "@/server/credentials/credential-store";
 import type { StreamLayout } from "@/server/runtime/stream-layout";
@@ -50,24 +50,13 @@ function parseBody(raw: Buffer, contentType: string | null): unknown {
   return text;
 }
 
-/** A JSONata result as a key or id: a non-empty string or a number. */
-function asKey(value: unknown): string | undefined {
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  if (typeof value === "string" && value.trim() !== "") return value.trim();
-  return undefined;
-}
-
-async function evaluateKey(label: string, field: string, expression: string, event: unknown): Promise<string> {
-  let value: unknown;
+async function evaluateWebhookKey(label: string, field: string, expression: string, event: unknown): Promise<string> {
   try {
-    value = await evaluateExpression(expression, { event, steps: {} });
+    return await evaluateKey("webhook", label, field, expression, event);
   } catch (error) {
-    const reason = error instanceof ExpressionError ? error.reason : String(error);
-    throw new ApiError(400, `The webhook's ${label} expression failed on this call: ${reason}`, [{ path: field, message: reason }]);
+    if (error instanceof KeyExpressionError) throw new ApiError(400, error.message, error.issues);
+    throw error;
   }
-  const key = asKey(value);
-  if (!key) throw new ApiError(400, `The webhook's ${label} expression gave no value for this call.`, [{ path: field, message: `${label} is empty for this call` }]);
-  return key;
 }
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
@@ -108,9 +97,9 @@ export async function handleWebhookRequest(request: Request, path: string, optio
   const data = { method: request.method, path, headers, query: Object.fromEntries(url.searchParams), body };
   const draft = { type: "webhook.received", source: `/api/hooks/${path}`, data };
 
-  const subject = config.orderingKey.trim() ? await evaluateKey("ordering key", "orderingKey", config.orderingKey, draft) : path;
+  const subject = config.orderingKey.trim() ? await evaluateWebhookKey("ordering key", "orderingKey", config.orderingKey, draft) : path;
   const dedup = config.dedupId.trim()
-    ? await evaluateKey("deduplication id", "dedupId", config.dedupId, draft)
+    ? await evaluateWebhookKey("deduplication id", "dedupId", config.dedupId, draft)
     : (request.headers.get("idempotency-key")?.trim() || `sha256-${sha256(raw)}`);
   // Scoped to the flow, so two flows' callers cannot collide; hashed when it would not fit an id.
   const id = `webhook:${flow.flowId}:${dedup.length <= 128 && !/[\r\n]/.test(dedup) ? dedup : sha256(dedup)}`;

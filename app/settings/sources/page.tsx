@@ -1,0 +1,9 @@
+import type { Metadata } from "next";
+import { SourcesPage } from "./sources-page";
+
+export const metadata: Metadata = { title: "Sources · Settings · Syncline" };
+export const dynamic = "force-dynamic";
+
+export default function Page() {
+  return <SourcesPage />;
+}

@@ -1,0 +1,29 @@
+import "server-only";
+import { readCredentialSecret } from "../../credentials/credential-store";
+import { evaluateExpression } from "../../expressions/evaluate-expression";
+import { asKey } from "../../expressions/evaluate-key";
+import { publishConfirmed } from "../../connectors/rabbitmq/confirm-publisher";
+import { PermanentError } from "../../outbound/execution-errors";
+import { defineExecutor } from "../define-executor";
+import { publishRabbitmqNode } from "./definition";
+
+// Publishes with publisher confirms; message_id is the step's idempotency key, the same on every
+// retry, so a consumer that deduplicates by it sees a retried publish once.
+export const publishRabbitmqExecutor = defineExecutor(publishRabbitmqNode, async ({ config, event, steps, idempotencyKey, traceparent, services }) => {
+  if (!services.db) throw new PermanentError("Publishing to RabbitMQ needs the database to read the credential.");
+  const credential = await readCredentialSecret(services.db, config.credentialId);
+  if (credential.type !== "rabbitmq") throw new PermanentError(`The credential "${credential.name}" is a ${credential.type} credential; choose a RabbitMQ (AMQP) one.`);
+  const url = credential.secret.url;
+  if (!url) throw new PermanentError(`The credential "${credential.name}" has no AMQP URL.`);
+  const routingKey = asKey(await evaluateExpression(config.routingKey, { event, steps }));
+  if (routingKey === undefined) throw new PermanentError("The routing key expression gave no value for this event.");
+  const body = await evaluateExpression(config.body, { event, steps });
+  await publishConfirmed(url, {
+    exchange: config.exchange,
+    routingKey,
+    body: Buffer.from(JSON.stringify(body ?? null)),
+    messageId: idempotencyKey,
+    headers: { traceparent },
+  });
+  return { output: { exchange: config.exchange, routingKey, messageId: idempotencyKey } };
+});

@@ -1,0 +1,117 @@
+import "server-only";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { PrismaClient } from "@/server/db/generated/client";
+import { readCredentialSecret } from "@/server/credentials/credential-store";
+import { QueueConsumer } from "@/server/connectors/rabbitmq/queue-consumer";
+import type { IngestOptions } from "@/server/events/ingest";
+type StreamLayout = NonNullable<IngestOptions["layout"]>;
+import { sourceKinds } from "./source-kinds";
+import { listSources, recordSourceConnection, recordSourceError, recordSourceLag, recordSourceMessage, type Source } from "./source-store";
+import { takeInMessage } from "./take-in-message";
+
+// Runs the pull sources (RabbitMQ) inside a worker process: one consumer per enabled source,
+// started, restarted on a change and stopped on removal as the Sources table says (checked every
+// `refreshMs`). Push sources need no runner: their broker calls /api/sources/{id}/….
+
+export interface SourceRunnerOptions {
+  db: PrismaClient;
+  nats: () => Promise<NatsConnection>;
+  layout: StreamLayout;
+  refreshMs?: number;
+  lagIntervalMs?: number;
+  log?: (message: string) => void;
+}
+
+interface Running {
+  version: string;
+  consumer: QueueConsumer;
+}
+
+export class SourceRunner {
+  private readonly running = new Map<string, Running>();
+  private timer?: NodeJS.Timeout;
+  private refreshing: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly options: SourceRunnerOptions) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.options.refreshMs ?? 5_000);
+    this.timer.unref();
+  }
+
+  /** Brings the running consumers in line with the Sources table. */
+  refresh(): Promise<void> {
+    this.refreshing = this.refreshing.then(() => this.sync()).catch((error: unknown) => this.options.log?.(`sources: ${String(error)}`));
+    return this.refreshing;
+  }
+
+  private async sync() {
+    if (this.stopped) return;
+    const { db } = this.options;
+    const wanted = (await listSources(db)).filter((s) => s.enabled && sourceKinds[s.kind]?.mode === "pull");
+    const versions = new Map(wanted.map((s) => [s.id, `${s.updatedAt.getTime()}:${s.credentialId}`]));
+    for (const [id, running] of this.running) {
+      if (versions.get(id) !== running.version) {
+        this.running.delete(id);
+        await running.consumer.stop();
+        await recordSourceConnection(db, id, false);
+      }
+    }
+    for (const source of wanted) {
+      if (this.running.has(source.id) || this.stopped) continue;
+      const consumer = await this.consumerFor(source);
+      if (!consumer) continue;
+      this.running.set(source.id, { version: versions.get(source.id)!, consumer });
+      await consumer.start();
+    }
+  }
+
+  private async consumerFor(source: Source): Promise<QueueConsumer | undefined> {
+    const { db } = this.options;
+    let url: string | undefined;
+    try {
+      url = source.credentialId ? (await readCredentialSecret(db, source.credentialId)).secret.url : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url) {
+      await recordSourceError(db, source.id, "The source's credential is missing or cannot be read; choose one in Settings → Sources.");
+      return undefined;
+    }
+    const settings = sourceKinds.rabbitmq.settings.parse(source.settings);
+    const note = (what: Promise<void>) => void what.catch(() => undefined);
+    return new QueueConsumer({
+      url,
+      queue: settings.queue,
+      prefetch: settings.prefetch,
+      lagIntervalMs: this.options.lagIntervalMs,
+      handle: async (message) => {
+        const outcome = await takeInMessage(source, {
+          body: message.body,
+          headers: message.headers,
+          messageId: message.messageId,
+          fields: { routingKey: message.routingKey, exchange: message.exchange, redelivered: message.redelivered },
+        }, { db, nats: this.options.nats, layout: this.options.layout });
+        note(recordSourceMessage(db, source.id));
+        if (outcome.status === "dead-lettered") note(recordSourceError(db, source.id, outcome.error));
+      },
+      onConnected: (connected) => note(recordSourceConnection(db, source.id, connected)),
+      onError: (message) => {
+        this.options.log?.(`source ${source.name}: ${message}`);
+        note(recordSourceError(db, source.id, message));
+      },
+      onLag: (ready) => note(recordSourceLag(db, source.id, ready)),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.refreshing;
+    await Promise.all([...this.running.values()].map((r) => r.consumer.stop()));
+    await Promise.all([...this.running.keys()].map((id) => recordSourceConnection(this.options.db, id, false).catch(() => undefined)));
+    this.running.clear();
+  }
+}

@@ -1,0 +1,87 @@
+import "server-only";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { z } from "zod";
+import type { PrismaClient } from "@/server/db/generated/client";
+import { env } from "@/server/env";
+import { readCredentialSecret } from "@/server/credentials/credential-store";
+import { IngestUnavailableError } from "@/server/events/ingest";
+import { ApiError, jsonResponse } from "@/server/http-api/api-response";
+import { readBodyBounded } from "@/server/http-api/bounded-body";
+import { getSource, SourceNotFoundError, type Source } from "@/server/sources/source-store";
+import { takeInMessage } from "@/server/sources/take-in-message";
+import type { SourceKind } from "@/server/sources/source-kinds";
+
+// Push sources: the broker calls us. POST /api/sources/{id}/eventbridge is an EventBridge API
+// destination: its connection authenticates with an API-key header or basic auth, which the
+// source's HTTP header credential holds (header name + value; basic auth is `Authorization:
+// Basic <base64(user:password)>`). The body is the EventBridge event; it takes the sources' path
+// (mapping, ingest, dead letters) and is answered 202 only after the PubAck. 5xx and 429 make
+// EventBridge retry; a 4xx sends the event to the rule's own dead-letter queue.
+
+export interface PushOptions {
+  db: PrismaClient;
+  nats?: () => Promise<NatsConnection>;
+  layout?: Parameters<typeof takeInMessage>[2]["layout"];
+  maxBytes?: number;
+}
+
+const eventBridgeEventSchema = z.looseObject({
+  id: z.string({ error: "required: the EventBridge event id" }).min(1).max(500),
+  "detail-type": z.string({ error: "required: detail-type" }).min(1).max(500),
+  source: z.string({ error: "required: source" }).min(1).max(500),
+  detail: z.unknown(),
+});
+
+function sameSecret(a: string, b: string): boolean {
+  const digest = (value: string) => createHmac("sha256", "syncline-compare").update(value).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+async function pushSource(db: PrismaClient, id: string, kind: SourceKind): Promise<Source> {
+  let source: Source;
+  try {
+    source = await getSource(db, id);
+  } catch (error) {
+    if (error instanceof SourceNotFoundError) throw new ApiError(404, "No such source.");
+    throw error;
+  }
+  if (source.kind !== kind) throw new ApiError(404, "No such source.");
+  if (!source.enabled) throw new ApiError(503, `The source "${source.name}" is paused; enable it in Settings → Sources.`, undefined, { "Retry-After": "60" });
+  return source;
+}
+
+async function authenticate(db: PrismaClient, source: Source, headers: Headers) {
+  const credential = source.credentialId ? await readCredentialSecret(db, source.credentialId).catch(() => null) : null;
+  const headerName = typeof credential?.settings.headerName === "string" && credential.settings.headerName.trim() ? credential.settings.headerName.trim() : "authorization";
+  const expected = credential?.secret.headerValue;
+  if (!expected) throw new ApiError(503, `The source "${source.name}" has no usable credential; choose one in Settings → Sources.`);
+  const sent = headers.get(headerName);
+  if (!sent || !sameSecret(sent.trim(), expected)) throw new ApiError(401, `Send the source's ${headerName} header (the API destination connection's API key or basic auth).`);
+}
+
+export async function handleEventBridgeRequest(request: Request, sourceId: string, options: PushOptions): Promise<Response> {
+  const source = await pushSource(options.db, sourceId, "eventbridge");
+  await authenticate(options.db, source, request.headers);
+  const raw = Buffer.from(await readBodyBounded(request, options.maxBytes ?? env().SYNCLINE_MAX_EVENT_BYTES));
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    throw new ApiError(400, `The body is not valid JSON: ${(error as Error).message}`, [{ path: "body", message: "not valid JSON" }]);
+  }
+  const envelope = eventBridgeEventSchema.safeParse(body);
+  if (!envelope.success) {
+    throw new ApiError(400, "The body is not an EventBridge event.", envelope.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })));
+  }
+  try {
+    const outcome = await takeInMessage(source, { body: raw, headers: {}, messageId: envelope.data.id, defaultData: envelope.data.detail }, { db: options.db, nats: options.nats, layout: options.layout });
+    if (outcome.status === "dead-lettered") {
+      throw new ApiError(400, `${outcome.error} It is in Syncline's dead-letter inbox.`, [{ path: "", message: outcome.error }]);
+    }
+    return jsonResponse({ id: outcome.id, status: outcome.status }, 202);
+  } catch (error) {
+    if (error instanceof IngestUnavailableError) throw new ApiError(503, error.message, undefined, { "Retry-After": String(error.retryAfterSeconds) });
+    throw error;
+  }
+}
