@@ -3,5 +3,22 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { prepareApp } = await import("./server/app-startup");
     await prepareApp();
+    const { env } = await import("./server/env");
+    const { SYNCLINE_INGEST_PORT, SYNCLINE_PUBLIC_URL, PORT } = env();
+    if (typeof SYNCLINE_INGEST_PORT === "number") {
+      // POST /api/events on its own plain node:http port, in this process (one database pool,
+      // one NATS connection, one API key cache with the app): docs/decisions/0018.
+      const [{ startIngestListener }, route] = await Promise.all([import("./server/http-api/ingest-listener"), import("./app/api/events/route")]);
+      const host = SYNCLINE_PUBLIC_URL ? "0.0.0.0" : "127.0.0.1";
+      const listener = await startIngestListener({
+        port: SYNCLINE_INGEST_PORT,
+        host,
+        routes: { GET: route.GET, POST: route.POST, PUT: route.PUT, PATCH: route.PATCH, DELETE: route.DELETE },
+        appUrl: SYNCLINE_PUBLIC_URL ?? `http://localhost:${PORT}`,
+        https: SYNCLINE_PUBLIC_URL?.startsWith("https://") ?? false,
+        log: (message) => console.error(message),
+      });
+      console.log(`[syncline] ingest listener: POST http://${host === "0.0.0.0" ? "<this host>" : "127.0.0.1"}:${listener.port}/api/events`);
+    }
   }
 }

@@ -6,6 +6,7 @@
 // ms of client CPU per single-event request against 0.1–0.2 ms for node:http, and the app got
 // 30–40% fewer single-event requests/s through (batches: no clear difference).
 import http from "node:http";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 
@@ -193,5 +194,31 @@ export async function measureIngest(baseUrl: string, apiKey: string, opts: Inges
     };
   } finally {
     client.close();
+  }
+}
+
+/**
+ * The same load against the bare baseline (bench/bare-ingest-server.mjs: node:http, JSON.parse,
+ * publish with Nats-Msg-Id, await the PubAck, 202), started here in its own process with plain
+ * node, so the app's figures can be printed as a ratio of what this machine allows right now.
+ */
+export async function measureBareIngest(natsUrl: string, port: number, prefix: string, opts: IngestOptions = {}): Promise<IngestFigures> {
+  const server = spawn(process.execPath, ["bench/bare-ingest-server.mjs", String(port), natsUrl, prefix], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      server.stdout!.on("data", (c: Buffer) => {
+        out += c.toString();
+        if (out.includes("listening")) resolve();
+      });
+      server.once("exit", (code) => reject(new Error(`the bare ingest server exited ${code}`)));
+    });
+    return await measureIngest(`http://127.0.0.1:${port}`, "bare", opts);
+  } finally {
+    if (server.exitCode === null) {
+      const exited = new Promise((r) => server.once("exit", r));
+      server.kill("SIGTERM");
+      await exited;
+    }
   }
 }

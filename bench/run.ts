@@ -1,6 +1,10 @@
 // `npm run bench`: measures the figures of the README's "Performance" section on this machine, prints them as a table and writes
 // bench/results/latest.json. Needs a production build (`npm run build`), Postgres and NATS.
 // BENCH_SOAK_SECONDS (default 30) sets the sustained-load phase of the worker memory figure.
+// BENCH_ONLY=runtime,expressions,history,app (comma-separated, default all) runs only those phases.
+// Every figure is printed beside a baseline measured in the same run (raw JetStream for the
+// runtime, the bare node:http endpoint for HTTP ingest), as a ratio: the machine is shared, so
+// absolute figures move between runs and the ratios much less.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import pg from "pg";
@@ -8,7 +12,8 @@ import { applyMigrations } from "../server/db/migrations";
 import { createPrismaClient } from "../server/db/create-client";
 import { measureEditor } from "./editor";
 import { measureRuntime } from "./runtime";
-import { measureIngest } from "./ingest";
+import { measureBareIngest, measureIngest } from "./ingest";
+import { sampleTree } from "./process-memory";
 import { measureRunHistory } from "./run-history";
 import { connectNats } from "../server/nats/connection";
 import { measureExpressions } from "./expressions";
@@ -50,14 +55,17 @@ async function waitForHealth(timeoutMs: number) {
   throw new Error(`the app did not become healthy on ${baseUrl}`);
 }
 
-async function withApp<T>(databaseUrl: string, fn: () => Promise<T>): Promise<T> {
-  const app = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/start.ts"], {
+/** `npm start` serves POST /api/events on PORT + 1 as well (the ingest listener, docs/decisions/0018). */
+const ingestUrl = `http://127.0.0.1:${port + 1}`;
+
+async function withApp<T>(databaseUrl: string, fn: (pid: number) => Promise<T>): Promise<T> {
+  const app = spawn(process.execPath, ["--conditions=react-server", "scripts/run-bundled.mjs", "start"], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, PORT: String(port), BOOTSTRAP_API_KEY: apiKey, SYNCLINE_PREFIX: `bench_app_${stamp}` },
   });
   try {
     await waitForHealth(120_000);
-    return await fn();
+    return await fn(app.pid!);
   } finally {
     const exited = new Promise((r) => app.once("exit", r));
     app.kill("SIGTERM");
@@ -78,21 +86,26 @@ async function deleteStreams(prefix: string) {
   }
 }
 
-type Row = [figure: string, measured: string, target: string];
+/** A figure, what was measured, the same-run baseline it compares with (as a ratio), the target. */
+type Row = [figure: string, measured: string, baseline: string, target: string];
 
 function printRows(rows: Row[]) {
-  const width = Math.max(...rows.map((r) => r[0].length));
-  const width2 = Math.max(...rows.map((r) => r[1].length));
-  console.log(`\n${"figure".padEnd(width)}  ${"measured".padEnd(width2)}  target`);
-  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(width2)}  ${target}`);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8));
+  const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ");
+  console.log(`\n${line(["figure", "measured", "vs same-run baseline", "target"])}`);
+  for (const row of rows) console.log(line(row));
   console.log("");
 }
+
+const ratio = (value: number, baseline: number) => Math.round((value / baseline) * 100) / 100;
+const phases = new Set((process.env.BENCH_ONLY ?? "runtime,expressions,history,app").split(",").map((s) => s.trim()));
 
 async function main() {
   if (!existsSync(".next/BUILD_ID")) throw new Error("No production build: run `npm run build` first.");
   const rows: Row[] = [];
   const results: Record<string, unknown> = { measuredAt: new Date().toISOString(), machine: "2 cores" };
 
+  if (phases.has("runtime")) {
   console.log("runtime: raw JetStream baseline, throughput, latency, worker memory…");
   const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS ?? 30);
   const { runtime, raw } = await withDatabase(`syncline_bench_rt_${stamp}`, async (url) => {
@@ -106,51 +119,75 @@ async function main() {
   results.raw = raw;
   results.runtime = runtime;
   rows.push(
-    ["raw JetStream publish (msgID, acks per 2,000)", `${raw.publishPerSec} msg/s`, "baseline"],
-    ["raw JetStream consume + ack", `${raw.consumePerSec} msg/s`, "baseline"],
-    ["raw JetStream publish + consume at once", `${raw.pipelinePerSec} msg/s`, "baseline"],
-    [`runtime, 1-node flow, ${runtime.keys} keys, order+dedup+history`, `${runtime.eventsPerSec} events/s (${runtime.ratioToRawPipeline} × raw)`, "≥ 10,000/s and ≥ 0.5 × raw"],
-    [`latency publish → first action @ ${runtime.latency.offeredPerSec}/s`, `p50 ${runtime.latency.p50Ms} ms, p99 ${runtime.latency.p99Ms} ms`, "p50 ≤ 5 ms, p99 ≤ 25 ms"],
-    [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB`, "≤ 200 MB, flat"],
+    ["raw JetStream publish (msgID, acks per 2,000)", `${raw.publishPerSec} msg/s`, "(baseline)", "—"],
+    ["raw JetStream consume + ack", `${raw.consumePerSec} msg/s`, "(baseline)", "—"],
+    ["raw JetStream publish + consume at once", `${raw.pipelinePerSec} msg/s`, "(baseline)", "—"],
+    [`runtime, 1-node flow, ${runtime.keys} keys, order+dedup+history`, `${runtime.eventsPerSec} events/s`, `${runtime.ratioToRawPipeline} × raw publish+consume`, "≥ 10,000/s and ≥ 0.5 × raw"],
+    [`latency publish → first action @ ${runtime.latency.offeredPerSec}/s`, `p50 ${runtime.latency.p50Ms} ms, p99 ${runtime.latency.p99Ms} ms`, "—", "p50 ≤ 5 ms, p99 ≤ 25 ms"],
+    [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB`, "—", "≤ 200 MB, flat"],
   );
+  }
 
+  if (phases.has("expressions")) {
   console.log("expressions: sandbox per-call cost next to direct evaluation…");
   const expressions = await measureExpressions();
   results.expressions = expressions;
   rows.push(
-    ["expression, direct evaluation (baseline)", `${expressions.directUsPerCall} µs/call`, "baseline"],
-    ["expression in the sandbox, one at a time", `${expressions.sandboxUsPerCall} µs/call (+${expressions.overheadUsPerCall} µs)`, "small next to a step's I/O"],
-    ["expression in the sandbox, 32 in flight", `${expressions.sandboxConcurrentUsPerCall} µs/call`, "—"],
+    ["expression, direct evaluation", `${expressions.directUsPerCall} µs/call`, "(baseline)", "—"],
+    ["expression in the sandbox, one at a time", `${expressions.sandboxUsPerCall} µs/call (+${expressions.overheadUsPerCall} µs)`, `${ratio(expressions.sandboxUsPerCall, expressions.directUsPerCall)} × direct`, "small next to a step's I/O"],
+    ["expression in the sandbox, 32 in flight", `${expressions.sandboxConcurrentUsPerCall} µs/call`, `${ratio(expressions.sandboxConcurrentUsPerCall, expressions.directUsPerCall)} × direct`, "—"],
   );
-
   printRows(rows);
+  }
+
+  if (phases.has("history")) {
   console.log("run history: seeding 1 M runs, timing list queries…");
   const history = await withDatabase(`syncline_bench_rh_${stamp}`, (url) => measureRunHistory(url));
   results.runHistory = history;
-  rows.push([`run history list query, ${history.rows.toLocaleString("en")} runs`, `p50 ${history.p50Ms} ms, p95 ${history.p95Ms} ms, p99 ${history.p99Ms} ms`, "p95 ≤ 50 ms"]);
+  rows.push([`run history list query, ${history.rows.toLocaleString("en")} runs`, `p50 ${history.p50Ms} ms, p95 ${history.p95Ms} ms, p99 ${history.p99Ms} ms`, "—", "p95 ≤ 50 ms"]);
   const search = history.businessKeySearch;
-  rows.push([`business-key search (SKU / order id), ${history.rows.toLocaleString("en")} runs`, `p50 ${search.p50Ms} ms, p95 ${search.p95Ms} ms, p99 ${search.p99Ms} ms`, "p95 ≤ 50 ms"]);
+  rows.push([`business-key search (SKU / order id), ${history.rows.toLocaleString("en")} runs`, `p50 ${search.p50Ms} ms, p95 ${search.p95Ms} ms, p99 ${search.p99Ms} ms`, "—", "p95 ≤ 50 ms"]);
+  }
 
-  console.log("app: editor, HTTP ingest…");
+  if (phases.has("app")) {
+  console.log("app: editor, HTTP ingest next to the bare baseline, memory of everything `npm start` runs…");
   await withDatabase(`syncline_bench_app_${stamp}`, (url) =>
-    withApp(url, async () => {
-      const editor = await measureEditor(baseUrl, apiKey, 500);
-      results.editor = editor;
-      rows.push(
-        ["editor: pan FPS, 500-node flow", String(editor.panFps), "smooth (≥ 30 fps)"],
-        ["editor: zoom FPS, 500-node flow", String(editor.zoomFps), "smooth (≥ 30 fps)"],
-        ["editor route JS, gzipped", `${editor.editorJsGzipKb} KB (${editor.editorJsFiles} files)`, "≤ 350 KB"],
-      );
-      const ingest = await measureIngest(baseUrl, apiKey);
+    withApp(url, async (appPid) => {
+      if (process.env.BENCH_SKIP_EDITOR !== "1") {
+        const editor = await measureEditor(baseUrl, apiKey, 500);
+        results.editor = editor;
+        rows.push(
+          ["editor: pan FPS, 500-node flow", String(editor.panFps), "—", "smooth (≥ 30 fps)"],
+          ["editor: zoom FPS, 500-node flow", String(editor.zoomFps), "—", "smooth (≥ 30 fps)"],
+          ["editor route JS, gzipped", `${editor.editorJsGzipKb} KB (${editor.editorJsFiles} files)`, "—", "≤ 350 KB"],
+        );
+      }
+      // The baseline first, while the app is idle beside it, then the app under the same load.
+      const bare = await measureBareIngest(natsUrl, port + 2, `bench_bare_${stamp}`);
+      results.bareIngest = bare;
+      const memory = sampleTree(appPid);
+      const ingest = await measureIngest(ingestUrl, apiKey);
+      // The same route through Next.js on the app's port (what Vercel serves), shorter.
+      const viaNext = await measureIngest(baseUrl, apiKey, { singleRequests: 5_000, batches: 50_000, maxSeconds: 15 });
+      const rss = memory.stop();
       results.ingest = ingest;
+      results.ingestViaNext = viaNext;
+      results.npmStartRssMb = rss;
+      const errors = (f: typeof ingest) => (f.errors ? `, ${f.errors} errors` : "");
       rows.push(
-        ["HTTP ingest, single-event requests", `${ingest.singleEventsPerSec} events/s (p50 ${ingest.singleP50Ms} ms, p99 ${ingest.singleP99Ms} ms)`, "≥ 5,000 events/s"],
-        ["HTTP ingest, batched (500 per request)", `${ingest.batchedEventsPerSec} events/s${ingest.errors ? `, ${ingest.errors} errors` : ""}`, "≥ 30,000 events/s"],
+        ["bare ingest baseline, single events (node:http + publish)", `${bare.singleEventsPerSec} events/s (p50 ${bare.singleP50Ms} ms, p99 ${bare.singleP99Ms} ms)`, "(baseline)", "—"],
+        ["bare ingest baseline, batched (500 per request)", `${bare.batchedEventsPerSec} events/s`, "(baseline)", "—"],
+        ["HTTP ingest, single-event requests (64 in flight)", `${ingest.singleEventsPerSec} events/s (p50 ${ingest.singleP50Ms} ms, p99 ${ingest.singleP99Ms} ms)${errors(ingest)}`, `${ratio(ingest.singleEventsPerSec, bare.singleEventsPerSec)} × bare`, "≥ 5,000 events/s and ≥ 0.7 × bare"],
+        ["HTTP ingest, batched (500 per request)", `${ingest.batchedEventsPerSec} events/s`, `${ratio(ingest.batchedEventsPerSec, bare.batchedEventsPerSec)} × bare`, "≥ 30,000 events/s"],
+        ["  same, through Next.js (PORT; Vercel), single events", `${viaNext.singleEventsPerSec} events/s (p50 ${viaNext.singleP50Ms} ms, p99 ${viaNext.singleP99Ms} ms)${errors(viaNext)}`, `${ratio(viaNext.singleEventsPerSec, bare.singleEventsPerSec)} × bare`, "—"],
+        ["  same, through Next.js, batched", `${viaNext.batchedEventsPerSec} events/s`, `${ratio(viaNext.batchedEventsPerSec, bare.batchedEventsPerSec)} × bare`, "—"],
+        ["everything `npm start` runs, peak RSS under ingest", `${rss.peakTotalMb} MB`, "—", "≤ 450 MB"],
+        ...rss.processes.map((p): Row => [`  process ${p.command}`, `peak ${p.rssMb} MB`, "—", "—"]),
       );
     }),
   );
-
   await deleteStreams(`bench_app_${stamp}`);
+  }
 
   printRows(rows);
   mkdirSync("bench/results", { recursive: true });

@@ -55,6 +55,11 @@ async function main() {
     await run(process.execPath, [nextBin, "build"], childEnv);
   }
 
+  // The ingest listener (docs/decisions/0018): POST /api/events on PORT + 1 as well, without
+  // Next's per-request cost. Not in dev (hot reload re-runs the app's start-up) nor in serverless
+  // mode (its ingest drains after the answer, which needs Next's request context).
+  if (config.SYNCLINE_INGEST_PORT === undefined && !dev && config.SYNCLINE_WORKER === "on") childEnv.SYNCLINE_INGEST_PORT = String(config.PORT + 1);
+
   const children: ChildProcess[] = [];
   // Without a public URL this is a laptop install: listen on the loopback interface only, so
   // nobody else on the network reaches it. Behind a reverse proxy, set SYNCLINE_PUBLIC_URL.

@@ -73,13 +73,19 @@ async function upgradeLegacyHash(db: PrismaClient, key: string) {
   await db.apiKey.updateMany({ where: { hash: legacySha256(key) }, data: { hash: hashApiKey(key) } });
 }
 
-const lastUsedWrites = new Map<string, number>();
 /**
- * Recently verified keys, so a busy ingest does not query the database on every request. A
- * revoked key stops working within this many milliseconds.
+ * Recently verified keys, so a busy ingest does not query the database on every request. A key
+ * revoked in this process stops working at once (revokeApiKey clears the cache); one revoked by
+ * another instance within this many milliseconds.
  */
 const VERIFIED_TTL_MS = 5_000;
-const verified = new Map<string, { id: string; name: string; scope: string; until: number }>();
+// On globalThis: Next bundles the routes, tRPC and the ingest listener (instrumentation.ts) as
+// separate module graphs, and a revocation through any of them must clear the one cache.
+const CACHE_KEY = Symbol.for("syncline.auth.apiKeyCache");
+const caches = globalThis as typeof globalThis & {
+  [CACHE_KEY]?: { verified: Map<string, { id: string; name: string; scope: string; until: number }>; lastUsedWrites: Map<string, number> };
+};
+const { verified, lastUsedWrites } = (caches[CACHE_KEY] ??= { verified: new Map(), lastUsedWrites: new Map() });
 
 export interface VerifiedApiKey {
   id: string;

@@ -14,13 +14,18 @@ export async function consumeInBatches(
 ): Promise<void> {
   let buffer: JsMsg[] = [];
   let wake: (() => void) | undefined;
+  let space: (() => void) | undefined;
   let ended = false;
   // Drain the iterator into a buffer while a batch is being processed, so the next batch is
-  // everything that arrived meanwhile.
+  // everything that arrived meanwhile — up to `maxBuffered`: the consumer only pulls more from
+  // the server as its iterator is read, so pausing here bounds the messages held in memory
+  // (otherwise a backlog streams in up to the consumer's max_ack_pending per partition).
+  const maxBuffered = batchSize * 2;
   const pump = (async () => {
     for await (const msg of messages) {
       buffer.push(msg);
       wake?.();
+      if (buffer.length >= maxBuffered && !isStopping()) await new Promise<void>((resolve) => (space = resolve));
     }
     ended = true;
     wake?.();
@@ -34,8 +39,11 @@ export async function consumeInBatches(
     }
     const taken = buffer.length > batchSize ? buffer.splice(0, batchSize) : buffer;
     if (taken === buffer) buffer = [];
+    space?.();
+    space = undefined;
     await onBatch(taken);
   }
+  space?.();
   await pump.catch(() => undefined);
 }
 

@@ -28,6 +28,12 @@ import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./s
 //     drains that queue in order when it is due.
 // A batch's outcomes (runs, processed-event records, held events, dead letters) and the cursor
 // are committed in one fenced statement (outcome-writer.ts); only then is the batch acked.
+// Commits are pipelined one deep: batch N+1 is read and run while batch N's commit is in flight,
+// and N+1's commit starts only after N's ended, so commits, acks and cursors stay in stream
+// order. A key's order is kept in memory as before (a key with a queued or detached event in an
+// uncommitted batch is already blocked), and the pairs of the uncommitted batch count as
+// processed for the dedup check. If a commit fails the partition stops, as it did when the
+// commit was awaited: the next owner starts after the last committed cursor.
 
 export interface ProcessorDeps {
   db: PrismaClient;
@@ -70,6 +76,10 @@ export class PartitionProcessor {
   private messages?: ConsumerMessages;
   private stopping = false;
   private loopDone?: Promise<void>;
+  /** The commit of the previous batch, still in flight while the next batch runs. */
+  private committing: Promise<void> = Promise.resolve();
+  /** (event, flow) pairs of that batch: not in ProcessedEvent until it commits. */
+  private uncommitted = new Set<string>();
   private readonly abort = new AbortController();
   /** Called when the lease turned out to be lost; the worker drops this processor. */
   onLost?: (partition: number) => void;
@@ -160,7 +170,9 @@ export class PartitionProcessor {
         items.push({ event, flow, key: keyOf(flow.flowId, event.event.subject) });
       }
     }
+    const pending = [...this.uncommitted];
     const seen = await this.alreadyProcessed(items);
+    for (const pair of pending) seen.add(pair);
     const groups = new Map<string, WorkItem[]>();
     for (const item of items) {
       const id = `${item.event.event.id}\u0000${item.flow.flowId}`;
@@ -173,6 +185,20 @@ export class PartitionProcessor {
     }
     await Promise.all([...groups.values()].map((group) => this.processGroup(group, outcome)));
 
+    // One commit in flight at a time: wait for the previous batch's (throws if it failed), then
+    // start this one's and go on reading the next batch while it runs.
+    await this.committing;
+    const pairs = new Set(outcome.rows.processed.map((p) => `${p.eventId}\u0000${p.flowId}`));
+    this.uncommitted = pairs;
+    const committing = this.commitBatch(msgs, outcome, lastSeq).finally(() => {
+      if (this.uncommitted === pairs) this.uncommitted = new Set();
+    });
+    this.committing = committing;
+    // Seen by the next batch, or by stop(); this only keeps an idle partition's failure from going unnoticed.
+    committing.catch((error) => this.fail(error));
+  }
+
+  private async commitBatch(msgs: JsMsg[], outcome: BatchOutcome, lastSeq: bigint) {
     try {
       await this.commit({ ...outcome.rows, cursor: lastSeq });
     } catch (error) {
@@ -299,6 +325,7 @@ export class PartitionProcessor {
     this.stopping = true;
     await this.messages?.close().catch(() => undefined);
     await this.loopDone?.catch(() => undefined);
+    await this.committing.catch(() => undefined);
     if (!(await this.lanes.stop(graceMs))) {
       // In-flight lane work is abandoned uncommitted; the next owner runs it again with the
       // same idempotency keys.

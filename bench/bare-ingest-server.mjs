@@ -1,0 +1,44 @@
+// The bare ingest baseline (`npm run bench`): the least a single-event endpoint can do on this
+// machine. A plain node:http server that parses the JSON body, publishes it to JetStream with its
+// id as Nats-Msg-Id, awaits the PubAck and answers 202 — no auth, no validation, no framework.
+// The bench drives it with the same client and load as POST /api/events, so the app's figure can
+// be read as a ratio of what the machine allows. Plain JS, run with plain node (no tsx), so its
+// cost is only what it does. Usage: node bench/bare-ingest-server.mjs <port> <nats-url> <prefix>
+import http from "node:http";
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+
+const [port, natsUrl, prefix] = process.argv.slice(2);
+const nc = await connect({ servers: natsUrl, name: `${prefix}-bare` });
+const jsm = await jetstreamManager(nc);
+const stream = `${prefix}_bare`;
+await jsm.streams.add({ name: stream, subjects: [`${prefix}.bare.>`], duplicate_window: 120_000_000_000 });
+const js = jetstream(nc);
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", async () => {
+    try {
+      const body = Buffer.concat(chunks);
+      const parsed = JSON.parse(body.toString("utf8"));
+      const events = Array.isArray(parsed) ? parsed : [parsed];
+      const acks = await Promise.all(
+        events.map((event) => js.publish(`${prefix}.bare.${String(event.subject).replace(/[^A-Za-z0-9_-]/g, "_")}`, JSON.stringify(event), { msgID: event.id })),
+      );
+      const out = JSON.stringify({ results: events.map((e, i) => ({ id: e.id, status: acks[i].duplicate ? "duplicate" : "accepted" })) });
+      res.writeHead(202, { "content-type": "application/json" }).end(out);
+    } catch (error) {
+      res.writeHead(500).end(String(error));
+    }
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(Number(port), "127.0.0.1", () => console.log(`bare ingest listening on ${port}`));
+
+process.on("SIGTERM", async () => {
+  server.close();
+  await jsm.streams.delete(stream).catch(() => undefined);
+  await nc.close();
+  process.exit(0);
+});

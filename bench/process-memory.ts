@@ -1,0 +1,82 @@
+// Resident memory of a process and everything it started (`npm start` runs a launcher, the web
+// app and the worker, and the web app may fork): read from /proc, so Linux only.
+import { readdirSync, readFileSync } from "node:fs";
+
+export interface ProcessRss {
+  pid: number;
+  /** The command, shortened: `next-server (v16…)`, `node … scripts/run-worker.mjs`. */
+  command: string;
+  rssMb: number;
+}
+
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command in field 2 is in parentheses and may contain spaces; the ppid follows it.
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
+
+export function rssMbOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return Math.round(kb / 102.4) / 10;
+  } catch {
+    return 0;
+  }
+}
+
+function commandOf(pid: number): string {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    const short = args.map((a) => (a.includes("/") && !a.startsWith("--") ? a.split("/").slice(-2).join("/") : a));
+    return short.join(" ").slice(0, 80);
+  } catch {
+    return "?";
+  }
+}
+
+/** The process `root` and all its descendants with their RSS now. */
+export function processTree(root: number): ProcessRss[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const parent = parentOf(pid);
+    if (parent === null) continue;
+    children.set(parent, [...(children.get(parent) ?? []), pid]);
+  }
+  const out: ProcessRss[] = [];
+  const visit = (pid: number) => {
+    out.push({ pid, command: commandOf(pid), rssMb: rssMbOf(pid) });
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  visit(root);
+  return out;
+}
+
+/** Samples a process tree every second; `stop()` returns each process's peak and the peak total. */
+export function sampleTree(root: number) {
+  const peaks = new Map<number, ProcessRss>();
+  let peakTotal = 0;
+  const sample = () => {
+    const tree = processTree(root);
+    for (const p of tree) {
+      const seen = peaks.get(p.pid);
+      if (!seen || p.rssMb > seen.rssMb) peaks.set(p.pid, p);
+    }
+    peakTotal = Math.max(peakTotal, tree.reduce((sum, p) => sum + p.rssMb, 0));
+  };
+  sample();
+  const timer = setInterval(sample, 1_000);
+  return {
+    stop(): { processes: ProcessRss[]; peakTotalMb: number } {
+      clearInterval(timer);
+      sample();
+      return { processes: [...peaks.values()], peakTotalMb: Math.round(peakTotal * 10) / 10 };
+    },
+  };
+}
