@@ -215,15 +215,16 @@ export async function measureIngest(baseUrl: string, apiKey: string, opts: Inges
 export async function measureBareIngest(natsUrl: string, port: number, prefix: string, opts: IngestOptions = {}): Promise<IngestFigures> {
   const server = spawn(process.execPath, ["bench/bare-ingest-server.mjs", String(port), natsUrl, prefix], { stdio: ["ignore", "pipe", "inherit"] });
   try {
-    await new Promise<void>((resolve, reject) => {
+    const listening = await new Promise<number>((resolve, reject) => {
       let out = "";
       server.stdout!.on("data", (c: Buffer) => {
         out += c.toString();
-        if (out.includes("listening")) resolve();
+        const match = /listening on (\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
       });
       server.once("exit", (code) => reject(new Error(`the bare ingest server exited ${code}`)));
     });
-    return await measureIngest(`http://127.0.0.1:${port}`, "bare", opts);
+    return await measureIngest(`http://127.0.0.1:${listening}`, "bare", opts);
   } finally {
     if (server.exitCode === null) {
       const exited = new Promise((r) => server.once("exit", r));

@@ -1,7 +1,8 @@
 // `npm run bench`: measures the figures of the README's "Performance" section on this machine, prints them as a table and writes
 // bench/results/latest.json. Needs a production build (`npm run build`), Postgres and NATS.
 // BENCH_SOAK_SECONDS (default 30) sets the sustained-load phase of the worker memory figure.
-// BENCH_ONLY=runtime,expressions,history,app (comma-separated, default all) runs only those phases.
+// BENCH_ONLY=runtime,expressions,history,app (comma-separated, default all) runs only those phases;
+// BENCH_SKIP_EDITOR=1 leaves out the editor figures (they need Chromium).
 // Every figure is printed beside a baseline measured in the same run (raw JetStream for the
 // runtime, the bare node:http endpoint for HTTP ingest), as a ratio: the machine is shared, so
 // absolute figures move between runs and the ratios much less.
@@ -169,7 +170,7 @@ async function main() {
         );
       }
       // The baseline first, while the app is idle beside it, then the app under the same load.
-      const bare = await measureBareIngest(natsUrl, port + 2, `bench_bare_${stamp}`);
+      const bare = await measureBareIngest(natsUrl, 0, `bench_bare_${stamp}`);
       results.bareIngest = bare;
       const memory = sampleTree(appPid);
       const web = processTree(appPid).find((p) => p.command.startsWith("next-server"));
