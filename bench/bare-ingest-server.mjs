@@ -3,7 +3,7 @@
 // id as Nats-Msg-Id, awaits the PubAck and answers 202 — no auth, no validation, no framework.
 // The bench drives it with the same client and load as POST /api/events, so the app's figure can
 // be read as a ratio of what the machine allows. Plain JS, run with plain node (no tsx), so its
-// cost is only what it does. Usage: node bench/bare-ingest-server.mjs <port> <nats-url> <prefix>
+// cost is only what it does. Usage: node bench/bare-ingest-server.mjs <port, 0: any free one> <nats-url> <prefix>
 import http from "node:http";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -34,7 +34,7 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
-server.listen(Number(port), "127.0.0.1", () => console.log(`bare ingest listening on ${port}`));
+server.listen(Number(port), "127.0.0.1", () => console.log(`bare ingest listening on ${server.address().port}`));
 
 process.on("SIGTERM", async () => {
   server.close();

@@ -24,6 +24,8 @@ export interface IngestOptions {
    * 30), so a slow app cannot stretch the bench; the rates are over what was sent.
    */
   maxSeconds?: number;
+  /** Told when the measured phases start and end (the bench reads the app's CPU time there). */
+  onPhase?: (phase: "single" | "batched" | "done") => void;
 }
 
 export interface IngestFigures {
@@ -38,6 +40,9 @@ export interface IngestFigures {
   requests: number;
   /** Measured requests that were not answered 202 (a 503 means NATS was down), or failed outright. */
   errors: number;
+  /** Measured single-event requests and batched events sent. */
+  singleSent: number;
+  batchedSent: number;
 }
 
 const BATCH_CONCURRENCY = 8;
@@ -152,6 +157,7 @@ export async function measureIngest(baseUrl: string, apiKey: string, opts: Inges
     const latencies = new Float64Array(singleRequests);
     let singleOk = 0;
     let errors = 0;
+    opts.onPhase?.("single");
     const singleStart = performance.now();
     const singleSent = await pool(singleRequests, concurrency, async (i) => {
       const answer = await client.post(single(), "application/cloudevents+json");
@@ -168,6 +174,7 @@ export async function measureIngest(baseUrl: string, apiKey: string, opts: Inges
     // of milliseconds the app needs per batch, so they are built as they go, like single events.
     const sizeOf = (i: number) => Math.min(batchSize, batchedEvents - i * batchSize);
     let batchedOk = 0;
+    opts.onPhase?.("batched");
     const batchStart = performance.now();
     const batchSent = await pool(batchRequests, BATCH_CONCURRENCY, async (i) => {
       const body = batch(sizeOf(i));
@@ -179,6 +186,7 @@ export async function measureIngest(baseUrl: string, apiKey: string, opts: Inges
       }
     }, batchStart + maxMs);
     const batchSeconds = (performance.now() - batchStart) / 1000;
+    opts.onPhase?.("done");
 
     if (failures.size > 0) {
       for (const [what, count] of failures) console.error(`[bench/ingest] ${count}× ${what}`);
@@ -191,6 +199,8 @@ export async function measureIngest(baseUrl: string, apiKey: string, opts: Inges
       singleP99Ms: round(percentile(measured, 99)),
       requests: singleSent + batchSent,
       errors,
+      singleSent,
+      batchedSent: Array.from({ length: batchSent }, (_, i) => sizeOf(i)).reduce((a, b) => a + b, 0),
     };
   } finally {
     client.close();
@@ -205,15 +215,16 @@ export async function measureIngest(baseUrl: string, apiKey: string, opts: Inges
 export async function measureBareIngest(natsUrl: string, port: number, prefix: string, opts: IngestOptions = {}): Promise<IngestFigures> {
   const server = spawn(process.execPath, ["bench/bare-ingest-server.mjs", String(port), natsUrl, prefix], { stdio: ["ignore", "pipe", "inherit"] });
   try {
-    await new Promise<void>((resolve, reject) => {
+    const listening = await new Promise<number>((resolve, reject) => {
       let out = "";
       server.stdout!.on("data", (c: Buffer) => {
         out += c.toString();
-        if (out.includes("listening")) resolve();
+        const match = /listening on (\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
       });
       server.once("exit", (code) => reject(new Error(`the bare ingest server exited ${code}`)));
     });
-    return await measureIngest(`http://127.0.0.1:${port}`, "bare", opts);
+    return await measureIngest(`http://127.0.0.1:${listening}`, "bare", opts);
   } finally {
     if (server.exitCode === null) {
       const exited = new Promise((r) => server.once("exit", r));

@@ -1,7 +1,8 @@
 // `npm run bench`: measures the figures of the README's "Performance" section on this machine, prints them as a table and writes
 // bench/results/latest.json. Needs a production build (`npm run build`), Postgres and NATS.
 // BENCH_SOAK_SECONDS (default 30) sets the sustained-load phase of the worker memory figure.
-// BENCH_ONLY=runtime,expressions,history,app (comma-separated, default all) runs only those phases.
+// BENCH_ONLY=runtime,expressions,history,app (comma-separated, default all) runs only those phases;
+// BENCH_SKIP_EDITOR=1 leaves out the editor figures (they need Chromium).
 // Every figure is printed beside a baseline measured in the same run (raw JetStream for the
 // runtime, the bare node:http endpoint for HTTP ingest), as a ratio: the machine is shared, so
 // absolute figures move between runs and the ratios much less.
@@ -13,7 +14,7 @@ import { createPrismaClient } from "../server/db/create-client";
 import { measureEditor } from "./editor";
 import { measureRuntime } from "./runtime";
 import { measureBareIngest, measureIngest } from "./ingest";
-import { sampleTree } from "./process-memory";
+import { cpuMsOf, processTree, sampleTree } from "./process-memory";
 import { measureRunHistory } from "./run-history";
 import { connectNats } from "../server/nats/connection";
 import { measureExpressions } from "./expressions";
@@ -125,7 +126,13 @@ async function main() {
     [`runtime, 1-node flow, ${runtime.keys} keys, order+dedup+history`, `${runtime.eventsPerSec} events/s`, `${runtime.ratioToRawPipeline} × raw publish+consume`, "≥ 10,000/s and ≥ 0.5 × raw"],
     [`latency publish → first action @ ${runtime.latency.offeredPerSec}/s`, `p50 ${runtime.latency.p50Ms} ms, p99 ${runtime.latency.p99Ms} ms`, "—", "p50 ≤ 5 ms, p99 ≤ 25 ms"],
     [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB`, "—", "≤ 200 MB, flat"],
+    ["per event: worker CPU / Run row / ProcessedEvent row / NATS", `${runtime.perEvent.workerCpuMs} ms / ${runtime.perEvent.runRowBytes} B / ${runtime.perEvent.processedRowBytes} B / ${runtime.perEvent.natsBytes} B`, "—", "docs/capacity-plan.md"],
   );
+  if (soakSeconds >= 60) {
+    // The soak's RSS timeline, one sample a second, printed as one figure per 10 s.
+    const timeline = runtime.workerRssMb.timeline.filter((_, i) => i % 10 === 0);
+    console.log(`worker RSS every 10 s (MB): ${timeline.join(" ")}`);
+  }
   }
 
   if (phases.has("expressions")) {
@@ -163,10 +170,19 @@ async function main() {
         );
       }
       // The baseline first, while the app is idle beside it, then the app under the same load.
-      const bare = await measureBareIngest(natsUrl, port + 2, `bench_bare_${stamp}`);
+      const bare = await measureBareIngest(natsUrl, 0, `bench_bare_${stamp}`);
       results.bareIngest = bare;
       const memory = sampleTree(appPid);
-      const ingest = await measureIngest(ingestUrl, apiKey);
+      const web = processTree(appPid).find((p) => p.command.startsWith("next-server"));
+      // The web process's CPU time per event in each phase (docs/capacity-plan.md).
+      const cpuAt: Record<string, number> = {};
+      const ingest = await measureIngest(ingestUrl, apiKey, { onPhase: (phase) => (cpuAt[phase] = web ? cpuMsOf(web.pid) : 0) });
+      const perEvent = (ms: number, n: number) => (n > 0 ? Math.round((ms / n) * 1000) / 1000 : null);
+      const webCpu = {
+        singleMsPerEvent: perEvent(cpuAt.batched! - cpuAt.single!, ingest.singleSent),
+        batchedMsPerEvent: perEvent(cpuAt.done! - cpuAt.batched!, ingest.batchedSent),
+      };
+      results.webCpuMsPerEvent = webCpu;
       // The same route through Next.js on the app's port (what Vercel serves), shorter.
       const viaNext = await measureIngest(baseUrl, apiKey, { singleRequests: 5_000, batches: 50_000, maxSeconds: 15 });
       const rss = memory.stop();
@@ -181,6 +197,7 @@ async function main() {
         ["HTTP ingest, batched (500 per request)", `${ingest.batchedEventsPerSec} events/s`, `${ratio(ingest.batchedEventsPerSec, bare.batchedEventsPerSec)} × bare`, "≥ 30,000 events/s"],
         ["  same, through Next.js (PORT; Vercel), single events", `${viaNext.singleEventsPerSec} events/s (p50 ${viaNext.singleP50Ms} ms, p99 ${viaNext.singleP99Ms} ms)${errors(viaNext)}`, `${ratio(viaNext.singleEventsPerSec, bare.singleEventsPerSec)} × bare`, "—"],
         ["  same, through Next.js, batched", `${viaNext.batchedEventsPerSec} events/s`, `${ratio(viaNext.batchedEventsPerSec, bare.batchedEventsPerSec)} × bare`, "—"],
+        ["web process CPU per event, single / batched (listener)", `${webCpu.singleMsPerEvent} ms / ${webCpu.batchedMsPerEvent} ms`, "—", "docs/capacity-plan.md"],
         ["everything `npm start` runs, peak RSS under ingest", `${rss.peakTotalMb} MB`, "—", "≤ 450 MB"],
         ...rss.processes.map((p): Row => [`  process ${p.command}`, `peak ${p.rssMb} MB`, "—", "—"]),
       );

@@ -21,7 +21,17 @@ export interface RuntimeFigures {
   eventsPerSec: number;
   ratioToRawPipeline: number;
   latency: { offeredPerSec: number; events: number; p50Ms: number; p99Ms: number; maxMs: number };
-  workerRssMb: { start: number; max: number; end: number; samples: number; soakSeconds: number };
+  workerRssMb: { start: number; max: number; end: number; samples: number; soakSeconds: number; timeline: number[] };
+  /** What one event of the throughput phase cost (docs/capacity-plan.md). */
+  perEvent: { workerCpuMs: number; runRowBytes: number; processedRowBytes: number; natsBytes: number };
+}
+
+/** CPU time (user + system) a process has used, in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function publishAll(js: JetStreamClient, items: { subject: string; body: string; id: string; traceparent?: string }[]) {
@@ -198,10 +208,22 @@ export async function measureRuntime(opts: {
       .sort((a, b) => a - b);
 
     // Throughput: publish everything while the worker runs; until every run is recorded.
+    const cpuBefore = cpuMs(pid);
     const started = performance.now();
     await publishAll(js, Array.from({ length: events }, (_, i) => makeEvent(i)));
     await waitForRuns(opts.db, latencyEvents + events, 300_000);
     const eventsPerSec = Math.round(events / ((performance.now() - started) / 1000));
+    const workerCpuMs = (cpuMs(pid) - cpuBefore) / events;
+    const [sizes] = await opts.db.$queryRaw<{ run: bigint; runs: bigint; processed: bigint; processedRows: bigint }[]>`
+      SELECT pg_total_relation_size('"Run"') AS run, (SELECT count(*) FROM "Run") AS runs,
+             pg_total_relation_size('"ProcessedEvent"') AS processed, (SELECT count(*) FROM "ProcessedEvent") AS "processedRows"`;
+    const streamState = (await jsm.streams.info(eventsStreamName(layout))).state;
+    const perEvent = {
+      workerCpuMs: Math.round(workerCpuMs * 1000) / 1000,
+      runRowBytes: Math.round(Number(sizes!.run) / Number(sizes!.runs)),
+      processedRowBytes: Math.round(Number(sizes!.processed) / Number(sizes!.processedRows)),
+      natsBytes: Math.round(streamState.bytes / streamState.messages),
+    };
 
     // Sustained load for the memory figure (BENCH_SOAK_SECONDS=600 for the 10-minute soak).
     const soakSeconds = opts.soakSeconds ?? 30;
@@ -231,7 +253,8 @@ export async function measureRuntime(opts: {
           p99Ms: percentile(latencies, 99),
           maxMs: latencies[latencies.length - 1] ?? 0,
         },
-        workerRssMb: { start: rss[0]!, max: Math.max(...rss), end: rss[rss.length - 1]!, samples: rss.length, soakSeconds },
+        workerRssMb: { start: rss[0]!, max: Math.max(...rss), end: rss[rss.length - 1]!, samples: rss.length, soakSeconds, timeline: rss },
+        perEvent,
       },
     };
   } finally {

@@ -17,10 +17,10 @@ export async function consumeInBatches(
   let space: (() => void) | undefined;
   let ended = false;
   // Drain the iterator into a buffer while a batch is being processed, so the next batch is
-  // everything that arrived meanwhile — up to `maxBuffered`: the consumer only pulls more from
+  // everything that arrived meanwhile — up to one batch: the consumer only pulls more from
   // the server as its iterator is read, so pausing here bounds the messages held in memory
   // (otherwise a backlog streams in up to the consumer's max_ack_pending per partition).
-  const maxBuffered = batchSize * 2;
+  const maxBuffered = batchSize;
   const pump = (async () => {
     for await (const msg of messages) {
       buffer.push(msg);

@@ -106,7 +106,9 @@ export class PartitionProcessor {
   async start() {
     await this.lanes.load();
     const consumer = await this.resetConsumer();
-    this.messages = await consumer.consume({ max_messages: (this.deps.batchSize ?? 500) * 2 });
+    // One batch pulled ahead from the server, one buffered by the intake (batch-intake.ts): what a
+    // backlog holds in memory per partition, besides the batch running and the one committing.
+    this.messages = await consumer.consume({ max_messages: this.deps.batchSize ?? 500 });
     this.loopDone = consumeInBatches(this.messages, this.deps.batchSize ?? 500, () => this.stopping, (batch) => this.processBatch(batch))
       .catch((error) => this.fail(error));
     this.lanes.schedule(0);
