@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 
 export interface ProcessRss {
   pid: number;
-  /** The command, shortened: `next-server (v16…)`, `node … scripts/run-worker.mjs`. */
+  /** The command, shortened: `node … scripts/web-server.mjs`, `node … scripts/run-worker.mjs`. */
   command: string;
   rssMb: number;
 }

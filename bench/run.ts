@@ -56,9 +56,6 @@ async function waitForHealth(timeoutMs: number) {
   throw new Error(`the app did not become healthy on ${baseUrl}`);
 }
 
-/** `npm start` serves POST /api/events on PORT + 1 as well (the ingest listener, docs/decisions/0018). */
-const ingestUrl = `http://127.0.0.1:${port + 1}`;
-
 async function withApp<T>(databaseUrl: string, fn: (pid: number) => Promise<T>): Promise<T> {
   const app = spawn(process.execPath, ["--conditions=react-server", "scripts/run-bundled.mjs", "start"], {
     stdio: ["ignore", "ignore", "inherit"],
@@ -173,21 +170,18 @@ async function main() {
       const bare = await measureBareIngest(natsUrl, 0, `bench_bare_${stamp}`);
       results.bareIngest = bare;
       const memory = sampleTree(appPid);
-      const web = processTree(appPid).find((p) => p.command.startsWith("next-server"));
+      const web = processTree(appPid).find((p) => p.command.includes("web-server.mjs"));
       // The web process's CPU time per event in each phase (docs/capacity-plan.md).
       const cpuAt: Record<string, number> = {};
-      const ingest = await measureIngest(ingestUrl, apiKey, { onPhase: (phase) => (cpuAt[phase] = web ? cpuMsOf(web.pid) : 0) });
+      const ingest = await measureIngest(baseUrl, apiKey, { onPhase: (phase) => (cpuAt[phase] = web ? cpuMsOf(web.pid) : 0) });
       const perEvent = (ms: number, n: number) => (n > 0 ? Math.round((ms / n) * 1000) / 1000 : null);
       const webCpu = {
         singleMsPerEvent: perEvent(cpuAt.batched! - cpuAt.single!, ingest.singleSent),
         batchedMsPerEvent: perEvent(cpuAt.done! - cpuAt.batched!, ingest.batchedSent),
       };
       results.webCpuMsPerEvent = webCpu;
-      // The same route through Next.js on the app's port (what Vercel serves), shorter.
-      const viaNext = await measureIngest(baseUrl, apiKey, { singleRequests: 5_000, batches: 50_000, maxSeconds: 15 });
       const rss = memory.stop();
       results.ingest = ingest;
-      results.ingestViaNext = viaNext;
       results.npmStartRssMb = rss;
       const errors = (f: typeof ingest) => (f.errors ? `, ${f.errors} errors` : "");
       rows.push(
@@ -195,9 +189,7 @@ async function main() {
         ["bare ingest baseline, batched (500 per request)", `${bare.batchedEventsPerSec} events/s`, "(baseline)", "—"],
         ["HTTP ingest, single-event requests (64 in flight)", `${ingest.singleEventsPerSec} events/s (p50 ${ingest.singleP50Ms} ms, p99 ${ingest.singleP99Ms} ms)${errors(ingest)}`, `${ratio(ingest.singleEventsPerSec, bare.singleEventsPerSec)} × bare`, "≥ 5,000 events/s and ≥ 0.7 × bare"],
         ["HTTP ingest, batched (500 per request)", `${ingest.batchedEventsPerSec} events/s`, `${ratio(ingest.batchedEventsPerSec, bare.batchedEventsPerSec)} × bare`, "≥ 30,000 events/s"],
-        ["  same, through Next.js (PORT; Vercel), single events", `${viaNext.singleEventsPerSec} events/s (p50 ${viaNext.singleP50Ms} ms, p99 ${viaNext.singleP99Ms} ms)${errors(viaNext)}`, `${ratio(viaNext.singleEventsPerSec, bare.singleEventsPerSec)} × bare`, "—"],
-        ["  same, through Next.js, batched", `${viaNext.batchedEventsPerSec} events/s`, `${ratio(viaNext.batchedEventsPerSec, bare.batchedEventsPerSec)} × bare`, "—"],
-        ["web process CPU per event, single / batched (listener)", `${webCpu.singleMsPerEvent} ms / ${webCpu.batchedMsPerEvent} ms`, "—", "docs/capacity-plan.md"],
+        ["web process CPU per event, single / batched", `${webCpu.singleMsPerEvent} ms / ${webCpu.batchedMsPerEvent} ms`, "—", "docs/capacity-plan.md"],
         ["everything `npm start` runs, peak RSS under ingest", `${rss.peakTotalMb} MB`, "—", "≤ 450 MB"],
         ...rss.processes.map((p): Row => [`  process ${p.command}`, `peak ${p.rssMb} MB`, "—", "—"]),
       );

@@ -55,16 +55,14 @@ async function main() {
     await run(process.execPath, [nextBin, "build"], childEnv);
   }
 
-  // The ingest listener (docs/decisions/0018): POST /api/events on PORT + 1 as well, without
-  // Next's per-request cost. Not in dev (hot reload re-runs the app's start-up) nor in serverless
-  // mode (its ingest drains after the answer, which needs Next's request context).
-  if (config.SYNCLINE_INGEST_PORT === undefined && !dev && config.SYNCLINE_WORKER === "on") childEnv.SYNCLINE_INGEST_PORT = String(config.PORT + 1);
-
   const children: ChildProcess[] = [];
   // Without a public URL this is a laptop install: listen on the loopback interface only, so
   // nobody else on the network reaches it. Behind a reverse proxy, set SYNCLINE_PUBLIC_URL.
   const hostname = config.SYNCLINE_PUBLIC_URL ? "0.0.0.0" : "127.0.0.1";
-  const web = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.PORT), "-H", hostname], { stdio: "inherit", env: childEnv });
+  // Production: Next behind our own node:http server on the same port, for the ingest fast path
+  // (scripts/web-server.mjs, docs/decisions/0018). Dev: Next's own server with hot reload.
+  const webArgs = dev ? [nextBin, "dev", "-p", String(config.PORT), "-H", hostname] : [path.resolve("scripts/web-server.mjs"), "--port", String(config.PORT), "--hostname", hostname];
+  const web = spawn(process.execPath, webArgs, { stdio: "inherit", env: childEnv });
   children.push(web);
   // The runtime worker beside the web app; run more with `npm run worker` on other machines.
   // Supervised: a crashing worker is restarted with backoff while the web app keeps serving.

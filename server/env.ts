@@ -28,12 +28,6 @@ const envSchema = z.object({
   /** Prefix of every JetStream stream, consumer and bucket the app creates. */
   SYNCLINE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only").default("syncline"),
   PORT: z.coerce.number().int().positive().default(3000),
-  /**
-   * Port of the ingest listener (docs/decisions/0018): POST /api/events on plain node:http beside
-   * the web app, several times faster than through Next.js. `npm start` sets it to PORT + 1 when
-   * unset; `off` serves POST /api/events on PORT only.
-   */
-  SYNCLINE_INGEST_PORT: z.union([z.literal("off"), z.coerce.number().int().min(1).max(65535)], { error: "a port number or off" }).optional(),
 
   // Runtime (see README "Configuration").
   /** Number of partitions of the event stream; fixed once the stream exists. */

@@ -19,6 +19,7 @@ import {
   Trash2,
   TriangleAlert,
   Webhook,
+  Rabbit,
   type LucideIcon,
 } from "lucide-react";
 import type { NodeIconName } from "@/server/nodes/node-icons";
@@ -44,6 +45,7 @@ const nodeIcons: Record<NodeIconName, LucideIcon> = {
   sparkles: Sparkles,
   "alarm-clock": AlarmClock,
   webhook: Webhook,
+  rabbit: Rabbit,
 };
 
 /** A node type's icon; a step of an unknown kind shows a warning sign, a missing definition a question mark. */

@@ -21,6 +21,7 @@ export const nodeIconNames = [
   "sparkles",
   "alarm-clock",
   "webhook",
+  "rabbit",
 ] as const;
 
 export type NodeIconName = (typeof nodeIconNames)[number];

@@ -1,4 +1,5 @@
 "use client";
+import { Inbox } from "lucide-react";
 import { useState } from "react";
 import Link from "next/link";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -91,7 +92,7 @@ export function SourcesPage() {
           ) : sources.isError ? (
             <div className="card-body"><ErrorState message={`Could not load sources: ${sources.error.message}`} onRetry={() => void sources.refetch()} /></div>
           ) : sources.data.length === 0 ? (
-            <EmptyState icon="📥" title="No sources yet">Add a RabbitMQ queue so its messages start flows, e.g. the ERP's stock updates.</EmptyState>
+            <EmptyState icon={Inbox} title="No sources yet">Add a RabbitMQ queue so its messages start flows, e.g. the ERP's stock updates.</EmptyState>
           ) : (
             <table className="table" aria-label="Sources">
               <thead><tr><th>Name</th><th>Kind</th><th>Consumes</th><th>Health</th><th>Waiting</th><th>Last message</th><th>Last error</th><th /></tr></thead>

@@ -8,7 +8,7 @@ export const publishRabbitmqNode = defineNode({
   version: 1,
   label: "Publish to RabbitMQ",
   description: "Publishes a message to a RabbitMQ exchange, confirmed by the broker; its message_id is the step's idempotency key.",
-  icon: "🐇",
+  icon: "rabbit",
   category: "Integrations",
   config: z.object({
     credentialId: referenceField("credential", {

@@ -1,38 +1,40 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import { staticSecurityHeaders } from "./security-headers";
 
-// The ingest listener (docs/decisions/0018): POST /api/events on a plain node:http server beside
-// the Next.js app, for self-hosted deployments. Next's routing, proxy and request plumbing cost
-// several times more CPU per request than validating and publishing an event does, and single
-// events are how shops, ERPs and webhooks send. The listener mounts the very route handler the
-// Next route exports (app/api/events/route.ts), so authentication, the surface checks, validation
-// and publishing are one implementation; it only turns node's request into a fetch Request and
-// the Response back. Every other path answers 404 and points at the app's port.
+// The ingest fast path (docs/decisions/0018): `POST /api/events` served straight from node:http
+// on the app's own port, past Next's per-request machinery. Next's routing, proxy and web-stream
+// plumbing cost several times more CPU per request than validating and publishing an event does,
+// and single events are how shops, ERPs and webhooks send. The fast path runs the very handlers
+// the Next route exports (app/api/events/route.ts), so authentication, the surface checks,
+// validation, limits and publishing are one implementation; it only turns node's request into a
+// fetch Request and the Response back.
+//
+// `instrumentation.ts` creates it inside the web app's process (one database pool, one NATS
+// connection and one API key cache with the app) and hands it to the app's HTTP server
+// (scripts/web-server.mjs) under INGEST_FAST_PATH; `next start` alone (Vercel, `npm run dev`)
+// never asks for it and serves the same route through Next.
 
 export type FetchHandler = (request: Request, context: { params: Promise<Record<string, never>> }) => Response | Promise<Response>;
 
-export interface IngestListenerOptions {
-  port: number;
-  host: string;
+export type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+export interface IngestFastPathOptions {
   /** The handlers of /api/events by method (the route module's exports). */
   routes: Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", FetchHandler>>;
-  /** Where the rest of the app is served, for the 404 message. */
-  appUrl: string;
   /** SYNCLINE_PUBLIC_URL is https: responses carry HSTS like the app's. */
   https?: boolean;
   log?: (message: string) => void;
 }
 
-export interface IngestListener {
-  port: number;
-  close(): Promise<void>;
-}
+/** The path the fast path serves; the web server hands it only requests for this path. */
+export const INGEST_PATH = "/api/events";
 
-const PATH = "/api/events";
+/** Where the web app's process leaves the fast path for scripts/web-server.mjs to find. */
+export const INGEST_FAST_PATH = Symbol.for("syncline.ingest-fast-path");
+
 const noParams = { params: Promise.resolve({}) };
 
-export async function startIngestListener(options: IngestListenerOptions): Promise<IngestListener> {
+export function createIngestFastPath(options: IngestFastPathOptions): NodeHandler {
   const securityHeaders = Object.entries(staticSecurityHeaders({ https: options.https ?? false }));
   const send = (res: http.ServerResponse, status: number, headers: [string, string][], body: Uint8Array | string) => {
     for (const [name, value] of securityHeaders) res.setHeader(name, value);
@@ -40,15 +42,10 @@ export async function startIngestListener(options: IngestListenerOptions): Promi
     res.writeHead(status).end(body);
   };
 
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    const handler = path === PATH ? options.routes[req.method as keyof IngestListenerOptions["routes"]] : undefined;
+  return (req, res) => {
+    const handler = options.routes[req.method as keyof IngestFastPathOptions["routes"]];
     if (!handler) {
-      const message =
-        path === PATH
-          ? { error: { message: `${req.method} is not allowed here; use POST.` } }
-          : { error: { message: `This port serves POST ${PATH} only; the app is at ${options.appUrl}.` } };
-      send(res, path === PATH ? 405 : 404, [["Content-Type", "application/json"], ...(path === PATH ? ([["Allow", "POST"]] as [string, string][]) : [])], JSON.stringify(message));
+      send(res, 405, [["Content-Type", "application/json"], ["Allow", "POST"]], JSON.stringify({ error: { message: `${req.method} is not allowed here; use POST.` } }));
       req.resume();
       return;
     }
@@ -61,7 +58,7 @@ export async function startIngestListener(options: IngestListenerOptions): Promi
       const headers = new Headers();
       const raw = req.rawHeaders;
       for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-      const host = req.headers.host ?? `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const host = req.headers.host ?? "127.0.0.1";
       const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       const body = new Uint8Array(joined.buffer as ArrayBuffer, joined.byteOffset, joined.byteLength);
       const request = new Request(`http://${host}${req.url}`, { method: req.method, headers, body: req.method === "GET" || req.method === "HEAD" ? null : body });
@@ -77,23 +74,5 @@ export async function startIngestListener(options: IngestListenerOptions): Promi
           else res.destroy();
         });
     });
-  });
-  // Keep-alive connections from senders outlive Node's 5 s default between bursts.
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }
