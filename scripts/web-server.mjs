@@ -18,12 +18,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { default: next } = await import("next");
 const app = next({ dev: false, dir: root, hostname, port });
 const handle = app.getRequestHandler();
-// prepare() runs instrumentation.ts, which leaves the fast path on globalThis (server/http-api/ingest-fast-path.ts).
 await app.prepare();
-const fastPath = globalThis[Symbol.for("syncline.ingest-fast-path")];
+// instrumentation.ts leaves the fast path on globalThis (server/http-api/ingest-fast-path.ts) once
+// Next has started the app's server code, which Next may do only on the first request.
+const FAST_PATH = Symbol.for("syncline.ingest-fast-path");
 
 const server = http.createServer((req, res) => {
   const url = req.url ?? "/";
+  const fastPath = globalThis[FAST_PATH];
   if (fastPath && (url === "/api/events" || url.startsWith("/api/events?"))) fastPath(req, res);
   else void handle(req, res);
 });
@@ -33,7 +35,7 @@ server.on("error", (error) => {
   console.error(`[syncline] the web app cannot listen on ${hostname}:${port}: ${error.message}`);
   process.exit(1);
 });
-server.listen(port, hostname, () => console.log(`[syncline] web app on http://${hostname}:${port}${fastPath ? " (ingest fast path on)" : ""}`));
+server.listen(port, hostname, () => console.log(`[syncline] web app on http://${hostname}:${port}`));
 
 let stopping = false;
 const stop = () => {
