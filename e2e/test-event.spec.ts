@@ -35,7 +35,8 @@ test("Test event: a dry run shows the would-be request, a live run calls the rec
   };
   const { id } = await trpcMutation<{ id: string }>(page.request, "flows.import", { document });
   await page.goto(`/flows/${id}`);
-  await expect(page.getByTestId("canvas")).toBeVisible();
+  // The editor bundle is large; on a busy machine its first load takes a while (as in auth.spec.ts).
+  await expect(page.getByTestId("canvas")).toBeVisible({ timeout: 30_000 });
 
   await page.getByRole("button", { name: "Test event", exact: true }).click();
   const panel = page.getByTestId("test-event-panel");

@@ -12,7 +12,13 @@ import type { FlowProblem } from "@/server/flows/validate-flow";
 import { useEditorCommands } from "./editor-commands";
 import { selectIsDirty, useEditorStore } from "./editor-store";
 import { Inspector } from "./inspector";
-import { TestEventPanel } from "./test-event-panel";
+import dynamic from "next/dynamic";
+
+// Loaded when first opened: the editor route's first load stays as small as before the panel.
+const TestEventPanel = dynamic(() => import("./test-event-panel").then((m) => m.TestEventPanel), {
+  ssr: false,
+  loading: () => <LoadingRows rows={4} />,
+});
 
 /** Docked under the inspector and always on screen: what keeps this flow from being published. */
 export function ProblemsPanel() {

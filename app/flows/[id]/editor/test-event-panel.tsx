@@ -222,6 +222,9 @@ export function TestEventPanel() {
                 <Link href={`/runs/${runId}`} className="small" target="_blank">Open run detail</Link>
               </div>
               {run.data.error && <p className="small" style={{ color: "var(--danger)", margin: "6px 0" }}>{run.data.error}</p>}
+              {run.data.status === "queued" && Date.now() - new Date(run.data.startedAt).getTime() > 10_000 && (
+                <p className="small muted" style={{ margin: "6px 0" }}>Waiting for a worker to pick it up. Test runs need a running worker (serverless mode does not run them yet).</p>
+              )}
               <ul className="ed-test-steps" aria-label="Steps of the test run">
                 {run.data.steps.map((step) => (
                   <li key={step.nodeId}>
