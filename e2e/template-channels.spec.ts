@@ -86,7 +86,7 @@ test("a template flow asks for your channels, publishes and runs", async ({ page
     expect(receiver.bodies).toHaveLength(5);
 
     await page.goto(`/runs?flow=${flowId}`);
-    await expect(page.getByText("Succeeded").first()).toBeVisible();
+    await expect(page.getByRole("row").filter({ hasText: flowName })).toContainText("Succeeded");
   } finally {
     receiver.server.close();
   }
