@@ -3,8 +3,7 @@ import Link from "next/link";
 import { MapPinOff } from "lucide-react";
 import { StatusPage } from "./components/status-page";
 
-// Rendered in the root segment, where the layout's title template does not apply.
-export const metadata: Metadata = { title: "Page not found · Syncline" };
+export const metadata: Metadata = { title: "Page not found" };
 
 export default function NotFound() {
   return (

@@ -205,10 +205,10 @@ test("export then import gives the same flow", async ({ page }) => {
   expect(reExported.document).toEqual(exported.document);
 });
 
-test("every template opens as a valid flow", async ({ page }) => {
-  // One round trip through the flows page per template.
+test("every template opens as a valid flow, or asks for the channels and credentials left open", async ({ page }) => {
+  // One round trip through the flows page per template. Choosing them is template-channels.spec.ts.
   test.slow();
-  const templates = await trpcQuery<{ id: string; name: string; nodeCount: number }[]>(page.request, "flows.templates", null);
+  const templates = await trpcQuery<{ id: string; name: string; nodeCount: number; references: unknown[] }[]>(page.request, "flows.templates", null);
   expect(templates.length).toBeGreaterThan(0);
   for (const template of templates) {
     await page.goto("/");
@@ -218,8 +218,14 @@ test("every template opens as a valid flow", async ({ page }) => {
     await dialog.getByRole("button", { name: "Create" }).click();
     await expect(page).toHaveURL(/\/flows\/[^/]+$/);
     await expect(steps(page)).toHaveCount(template.nodeCount);
-    await expect(page.getByTestId("problems-panel")).toContainText("No problems");
-    await expect(page.getByTestId("publish-button")).toBeEnabled();
+    if (template.references.length === 0) {
+      await expect(page.getByTestId("problems-panel")).toContainText("No problems");
+      await expect(page.getByTestId("publish-button")).toBeEnabled();
+    } else {
+      // Never a placeholder channel that fails at run time: each open reference is asked for.
+      await expect(page.getByTestId("problems-panel").getByText("needs input")).toHaveCount(template.references.length);
+      await expect(page.getByTestId("publish-button")).toBeDisabled();
+    }
   }
 });
 

@@ -13,7 +13,8 @@ mkdirSync(shots, { recursive: true });
 
 async function scan(page: Page, name: string, title: RegExp | string) {
   await expect(page).toHaveTitle(title);
-  await page.waitForLoadState("networkidle");
+  // Scan what people see once it has loaded, not the skeletons.
+  await expect(page.locator("[aria-busy='true']")).toHaveCount(0, { timeout: 30_000 });
   await page.screenshot({ path: `${shots}/${name}.png` });
   await expectAxeClean(page, name);
 }
@@ -21,21 +22,23 @@ async function scan(page: Page, name: string, title: RegExp | string) {
 test("every page is accessible and titled", async ({ page, request }) => {
   const { id: flowId } = await trpcMutation<{ id: string }>(request, "flows.create", { name: `Axe tour ${Date.now().toString(36)}`, templateId: "out-of-stock-everywhere" });
 
-  const pages: [string, string, RegExp | string][] = [
-    ["/", "flows", "Flows · Syncline"],
-    ["/runs", "runs", "Runs · Syncline"],
-    ["/dead-letters", "dead-letters", "Dead letters · Syncline"],
-    ["/monitoring", "monitoring", "Monitoring · Syncline"],
-    ["/event-types", "event-types", "Event types · Syncline"],
-    ["/channels", "channels", "Channels · Syncline"],
-    ["/settings", "settings", "Settings · Syncline"],
-    ["/settings/audit", "audit-log", "Audit log · Syncline"],
-    ["/keys/SKU-NEVER-SEEN", "key-timeline", "Key timeline · Syncline"],
-    ["/runs/no-such-run", "run-not-found", "Run · Syncline"],
-    ["/flows/no-such-flow", "flow-not-found", "Flow not found · Syncline"],
+  // Path, screenshot name, title, and a heading that shows the page has loaded.
+  const pages: [string, string, string, RegExp][] = [
+    ["/", "flows", "Flows · Syncline", /^Flows$/],
+    ["/runs", "runs", "Runs · Syncline", /^Runs$/],
+    ["/dead-letters", "dead-letters", "Dead letters · Syncline", /^Dead letters$/],
+    ["/monitoring", "monitoring", "Monitoring · Syncline", /^Monitoring$/],
+    ["/event-types", "event-types", "Event types · Syncline", /^Event types$/],
+    ["/channels", "channels", "Channels · Syncline", /^Channels$/],
+    ["/settings", "settings", "Settings · Syncline", /^Settings$/],
+    ["/settings/audit", "audit-log", "Audit log · Syncline", /^Audit log$/],
+    ["/keys/SKU-NEVER-SEEN", "key-timeline", "Key timeline · Syncline", /SKU-NEVER-SEEN/],
+    ["/runs/no-such-run", "run-not-found", "Run · Syncline", /^Run not found$/],
+    ["/flows/no-such-flow", "flow-not-found", "Flow not found · Syncline", /^Flow not found$/],
   ];
-  for (const [path, name, title] of pages) {
+  for (const [path, name, title, heading] of pages) {
     await page.goto(path);
+    await expect(page.getByRole("heading", { name: heading }).first()).toBeVisible({ timeout: 30_000 });
     await scan(page, name, title);
   }
 

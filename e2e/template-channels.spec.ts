@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { E2E_API_KEY } from "./constants";
+import { E2E_ADMIN_EMAIL, E2E_API_KEY } from "./constants";
 import { expect, expectAxeClean, test } from "./fixtures";
 import { trpcMutation, trpcQuery } from "./trpc";
 
@@ -72,6 +72,17 @@ test("a template flow asks for your channels, publishes and runs", async ({ page
     await expect(page.getByRole("switch", { name: "Enabled" })).toHaveAttribute("aria-checked", "true");
     await expectAxeClean(page, "template flow in the editor");
 
+    // History says who published the version.
+    await page.getByRole("button", { name: "History" }).click();
+    const history = page.getByTestId("history-panel");
+    await expect(history).toContainText("Version 1");
+    await expect(history).toContainText("First version");
+    await expect(history).toContainText(`by ${E2E_ADMIN_EMAIL}`);
+    await page.getByRole("button", { name: "Restore version 1" }).click();
+    await expect(page.getByRole("dialog", { name: "Restore version 1?" })).toContainText("keeps its current name");
+    await expectAxeClean(page, "history panel and restore dialog");
+    await page.getByRole("dialog", { name: "Restore version 1?" }).getByRole("button", { name: "Cancel" }).click();
+
     const flowId = new URL(page.url()).pathname.split("/").pop()!;
     const sku = `SKU-${suffix}`;
     const sent = await request.post("/api/events", {
@@ -86,7 +97,7 @@ test("a template flow asks for your channels, publishes and runs", async ({ page
     expect(receiver.bodies).toHaveLength(5);
 
     await page.goto(`/runs?flow=${flowId}`);
-    await expect(page.getByText("Succeeded").first()).toBeVisible();
+    await expect(page.getByRole("row").filter({ hasText: flowName })).toContainText("Succeeded");
   } finally {
     receiver.server.close();
   }
