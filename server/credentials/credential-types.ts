@@ -91,6 +91,15 @@ export const credentialTypes = {
     fields: { headerValue: "Header value (e.g. Bearer …)" },
     settings: [{ name: "headerName", label: "Header name", placeholder: "Authorization" }],
   }),
+  aws: credentialType({
+    label: "AWS access key",
+    secret: { accessKeyId: required("Access key id"), secretAccessKey: required("Secret access key") },
+    fields: { accessKeyId: "Access key id", secretAccessKey: "Secret access key" },
+    settings: [
+      { name: "region", label: "Region", placeholder: "eu-west-1" },
+      { name: "endpoint", label: "Endpoint (optional)", placeholder: "empty: AWS's own endpoint for the region" },
+    ],
+  }),
   rabbitmq: credentialType({
     label: "RabbitMQ (AMQP)",
     secret: { url: required("AMQP URL") },

@@ -6,6 +6,7 @@ import { delayNode } from "./delay/definition";
 import { generateContentNode } from "./generate-content/definition";
 import { httpRequestNode } from "./http-request/definition";
 import { publishRabbitmqNode } from "./publish-rabbitmq/definition";
+import { putEventBridgeNode } from "./put-eventbridge/definition";
 import { resizeImageNode } from "./resize-image/definition";
 import { switchNode } from "./switch/definition";
 import { syncChannelNode } from "./sync-channel/definition";
@@ -58,6 +59,7 @@ export const nodeRegistry = createRegistry([
   syncChannelNode,
   httpRequestNode,
   publishRabbitmqNode,
+  putEventBridgeNode,
 ]);
 
 export const nodeDefinitions: readonly AnyNodeDefinition[] = nodeRegistry.definitions;
