@@ -100,6 +100,12 @@ export const credentialTypes = {
       { name: "endpoint", label: "Endpoint (optional)", placeholder: "empty: AWS's own endpoint for the region" },
     ],
   }),
+  eventgrid: credentialType({
+    label: "Azure Event Grid topic",
+    secret: { accessKey: required("Access key or SAS token") },
+    fields: { accessKey: "Topic access key, or a SAS token" },
+    settings: [{ name: "endpoint", label: "Topic endpoint", placeholder: "https://<topic>.<region>-1.eventgrid.azure.net/api/events" }],
+  }),
   rabbitmq: credentialType({
     label: "RabbitMQ (AMQP)",
     secret: { url: required("AMQP URL") },

@@ -9,6 +9,7 @@ import { generateContentExecutor } from "./generate-content/execute";
 import { httpRequestExecutor } from "./http-request/execute";
 import { publishRabbitmqExecutor } from "./publish-rabbitmq/execute";
 import { putEventBridgeExecutor } from "./put-eventbridge/execute";
+import { publishEventGridExecutor } from "./publish-eventgrid/execute";
 import { resizeImageExecutor } from "./resize-image/execute";
 import { switchExecutor } from "./switch/execute";
 import { syncChannelExecutor } from "./sync-channel/execute";
@@ -60,6 +61,7 @@ export const executorRegistry = createExecutorRegistry([
   httpRequestExecutor,
   publishRabbitmqExecutor,
   putEventBridgeExecutor,
+  publishEventGridExecutor,
   syncChannelExecutor,
   translateExecutor,
   generateContentExecutor,

@@ -7,6 +7,7 @@ import { generateContentNode } from "./generate-content/definition";
 import { httpRequestNode } from "./http-request/definition";
 import { publishRabbitmqNode } from "./publish-rabbitmq/definition";
 import { putEventBridgeNode } from "./put-eventbridge/definition";
+import { publishEventGridNode } from "./publish-eventgrid/definition";
 import { resizeImageNode } from "./resize-image/definition";
 import { switchNode } from "./switch/definition";
 import { syncChannelNode } from "./sync-channel/definition";
@@ -60,6 +61,7 @@ export const nodeRegistry = createRegistry([
   httpRequestNode,
   publishRabbitmqNode,
   putEventBridgeNode,
+  publishEventGridNode,
 ]);
 
 export const nodeDefinitions: readonly AnyNodeDefinition[] = nodeRegistry.definitions;
