@@ -15,8 +15,8 @@ const API_DIR = path.resolve(import.meta.dirname);
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 // cron/drain checks CRON_SECRET and hooks/[path] the trigger's own signature or token (each has its
 // own tests for the 401s: server/runtime/cron-authorization.test.ts, server/webhooks/webhook.test.ts;
-// sources/[id]/eventbridge checks the source's header credential: server/webhooks/eventbridge-source.test.ts).
-const OPEN_ON_PURPOSE = ["assets/[...key]", "auth/[...all]", "cron/drain", "health", "hooks/[path]", "openapi.json", "sources/[id]/eventbridge", "trpc/[trpc]"];
+// sources/[id]/eventbridge and …/eventgrid check the source's own secret: server/webhooks/eventbridge-source.test.ts, eventgrid-source.test.ts).
+const OPEN_ON_PURPOSE = ["assets/[...key]", "auth/[...all]", "cron/drain", "health", "hooks/[path]", "openapi.json", "sources/[id]/eventbridge", "sources/[id]/eventgrid", "trpc/[trpc]"];
 
 function routeFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -91,6 +91,21 @@ export const credentialTypes = {
     fields: { headerValue: "Header value (e.g. Bearer …)" },
     settings: [{ name: "headerName", label: "Header name", placeholder: "Authorization" }],
   }),
+  aws: credentialType({
+    label: "AWS access key",
+    secret: { accessKeyId: required("Access key id"), secretAccessKey: required("Secret access key") },
+    fields: { accessKeyId: "Access key id", secretAccessKey: "Secret access key" },
+    settings: [
+      { name: "region", label: "Region", placeholder: "eu-west-1" },
+      { name: "endpoint", label: "Endpoint (optional)", placeholder: "empty: AWS's own endpoint for the region" },
+    ],
+  }),
+  eventgrid: credentialType({
+    label: "Azure Event Grid topic",
+    secret: { accessKey: required("Access key or SAS token") },
+    fields: { accessKey: "Topic access key, or a SAS token" },
+    settings: [{ name: "endpoint", label: "Topic endpoint", placeholder: "https://<topic>.<region>-1.eventgrid.azure.net/api/events" }],
+  }),
   rabbitmq: credentialType({
     label: "RabbitMQ (AMQP)",
     secret: { url: required("AMQP URL") },

@@ -99,6 +99,28 @@ export const operations: Operation[] = [
     },
   },
   {
+    method: "post", path: "/api/sources/{id}/eventbridge", summary: "An EventBridge API destination for a source (authenticated by the source's header credential: the connection's API key or basic auth)", pathParams: ["id"],
+    bodies: { "application/json": z.unknown() },
+    responses: {
+      202: { description: "Stored in JetStream after its PubAck; `duplicate` for a repeated EventBridge event id", schema: webhookAcceptedSchema },
+      400: { description: "Not an EventBridge event, or its detail does not fit the event type (then also in the dead-letter inbox)", schema: apiErrorSchema },
+      401: { description: "The source's header is missing or wrong; nothing was stored", schema: apiErrorSchema },
+      404: { description: "No EventBridge source with this id", schema: apiErrorSchema },
+      503: { description: "NATS unreachable or the source paused: EventBridge retries", schema: apiErrorSchema },
+    },
+  },
+  {
+    method: "post", path: "/api/sources/{id}/eventgrid", summary: "An Azure Event Grid webhook subscription for a source (secret as ?secret= or the source's header); answers the SubscriptionValidation handshake; OPTIONS answers the CloudEvents abuse-protection handshake", pathParams: ["id"],
+    bodies: { "application/json": z.unknown(), "application/cloudevents+json": z.unknown(), "application/cloudevents-batch+json": z.unknown() },
+    responses: {
+      200: { description: "`{ validationResponse }` for a SubscriptionValidation event, else `{ events: [{ id, status }] }` after the PubAcks", schema: z.unknown() },
+      400: { description: "Invalid events, or events whose data does not fit the type (then also in the dead-letter inbox)", schema: apiErrorSchema },
+      401: { description: "The secret is missing or wrong; nothing was stored", schema: apiErrorSchema },
+      404: { description: "No Event Grid source with this id", schema: apiErrorSchema },
+      503: { description: "NATS unreachable or the source paused: Event Grid retries", schema: apiErrorSchema },
+    },
+  },
+  {
     method: "post", path: "/api/events", summary: "Send one CloudEvent, or a batch with Content-Type application/cloudevents-batch+json", auth: true,
     bodies: {
       "application/cloudevents+json": cloudEventSchema,

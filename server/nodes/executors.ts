@@ -8,6 +8,8 @@ import { delayExecutor } from "./delay/execute";
 import { generateContentExecutor } from "./generate-content/execute";
 import { httpRequestExecutor } from "./http-request/execute";
 import { publishRabbitmqExecutor } from "./publish-rabbitmq/execute";
+import { putEventBridgeExecutor } from "./put-eventbridge/execute";
+import { publishEventGridExecutor } from "./publish-eventgrid/execute";
 import { resizeImageExecutor } from "./resize-image/execute";
 import { switchExecutor } from "./switch/execute";
 import { syncChannelExecutor } from "./sync-channel/execute";
@@ -58,6 +60,8 @@ export const executorRegistry = createExecutorRegistry([
   transformExecutor,
   httpRequestExecutor,
   publishRabbitmqExecutor,
+  putEventBridgeExecutor,
+  publishEventGridExecutor,
   syncChannelExecutor,
   translateExecutor,
   generateContentExecutor,

@@ -6,6 +6,8 @@ import { delayNode } from "./delay/definition";
 import { generateContentNode } from "./generate-content/definition";
 import { httpRequestNode } from "./http-request/definition";
 import { publishRabbitmqNode } from "./publish-rabbitmq/definition";
+import { putEventBridgeNode } from "./put-eventbridge/definition";
+import { publishEventGridNode } from "./publish-eventgrid/definition";
 import { resizeImageNode } from "./resize-image/definition";
 import { switchNode } from "./switch/definition";
 import { syncChannelNode } from "./sync-channel/definition";
@@ -58,6 +60,8 @@ export const nodeRegistry = createRegistry([
   syncChannelNode,
   httpRequestNode,
   publishRabbitmqNode,
+  putEventBridgeNode,
+  publishEventGridNode,
 ]);
 
 export const nodeDefinitions: readonly AnyNodeDefinition[] = nodeRegistry.definitions;

@@ -50,6 +50,15 @@ export const sourceKinds = {
     fields: [] as SourceSettingField[],
     messageShape: 'event.data.body is the EventBridge event: event.data.body."detail-type", .source, .detail, .id, .time; empty id: the event\'s id, empty data: its detail',
   },
+  eventgrid: {
+    label: "Azure Event Grid (webhook)",
+    mode: "push" as SourceMode,
+    // The subscription's endpoint URL carries the secret as ?secret=…, or a delivery header does.
+    credentialType: "http" as CredentialType,
+    settings: z.object({}),
+    fields: [] as SourceSettingField[],
+    messageShape: "event.data.body is one Event Grid event (eventType, subject, data, id) or CloudEvent (type, subject, data, id); empty id: its id, empty data: its data",
+  },
 } as const;
 
 export type SourceKind = keyof typeof sourceKinds;

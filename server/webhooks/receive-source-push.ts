@@ -51,13 +51,15 @@ async function pushSource(db: PrismaClient, id: string, kind: SourceKind): Promi
   return source;
 }
 
-async function authenticate(db: PrismaClient, source: Source, headers: Headers) {
+async function authenticate(db: PrismaClient, source: Source, headers: Headers, query?: URLSearchParams) {
   const credential = source.credentialId ? await readCredentialSecret(db, source.credentialId).catch(() => null) : null;
   const headerName = typeof credential?.settings.headerName === "string" && credential.settings.headerName.trim() ? credential.settings.headerName.trim() : "authorization";
   const expected = credential?.secret.headerValue;
   if (!expected) throw new ApiError(503, `The source "${source.name}" has no usable credential; choose one in Settings → Sources.`);
-  const sent = headers.get(headerName);
-  if (!sent || !sameSecret(sent.trim(), expected)) throw new ApiError(401, `Send the source's ${headerName} header (the API destination connection's API key or basic auth).`);
+  const sent = headers.get(headerName) ?? query?.get("secret");
+  if (!sent || !sameSecret(sent.trim(), expected)) {
+    throw new ApiError(401, query ? `Send the source's secret as ?secret=… in the endpoint URL or as the ${headerName} delivery header.` : `Send the source's ${headerName} header (the API destination connection's API key or basic auth).`);
+  }
 }
 
 export async function handleEventBridgeRequest(request: Request, sourceId: string, options: PushOptions): Promise<Response> {
@@ -84,4 +86,83 @@ export async function handleEventBridgeRequest(request: Request, sourceId: strin
     if (error instanceof IngestUnavailableError) throw new ApiError(503, error.message, undefined, { "Retry-After": String(error.retryAfterSeconds) });
     throw error;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Azure Event Grid: POST /api/sources/{id}/eventgrid is a webhook event subscription. The Event
+// Grid schema sends arrays of events, first a SubscriptionValidation event (answered with its
+// validationCode; Azure's validationUrl is the manual alternative and needs no answer from us).
+// The CloudEvents 1.0 schema first sends OPTIONS with WebHook-Request-Origin (the abuse-protection
+// handshake), then single events (application/cloudevents+json) or batches. The secret comes in
+// the endpoint URL's query (?secret=…) or a delivery header; both handshakes require it too.
+
+const eventGridEventSchema = z.looseObject({
+  id: z.string({ error: "required: id" }).min(1).max(500),
+  eventType: z.string({ error: "required: eventType" }).min(1).max(500),
+  subject: z.string().max(1000).optional(),
+  data: z.unknown(),
+});
+const cloudEventSchema = z.looseObject({
+  specversion: z.literal("1.0", { error: "specversion must be 1.0" }),
+  id: z.string({ error: "required: id" }).min(1).max(500),
+  type: z.string({ error: "required: type" }).min(1).max(500),
+  source: z.string({ error: "required: source" }).min(1).max(1000),
+  data: z.unknown(),
+});
+
+const VALIDATION_EVENT = "Microsoft.EventGrid.SubscriptionValidationEvent";
+
+export async function handleEventGridOptions(request: Request, sourceId: string, options: PushOptions): Promise<Response> {
+  const source = await pushSource(options.db, sourceId, "eventgrid");
+  await authenticate(options.db, source, request.headers, new URL(request.url).searchParams);
+  const origin = request.headers.get("webhook-request-origin")?.trim();
+  if (!origin) throw new ApiError(400, "Send WebHook-Request-Origin (the CloudEvents webhook abuse-protection handshake).");
+  return new Response(null, { status: 200, headers: { "WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*", Allow: "POST, OPTIONS" } });
+}
+
+export async function handleEventGridRequest(request: Request, sourceId: string, options: PushOptions): Promise<Response> {
+  const source = await pushSource(options.db, sourceId, "eventgrid");
+  await authenticate(options.db, source, request.headers, new URL(request.url).searchParams);
+  const raw = Buffer.from(await readBodyBounded(request, options.maxBytes ?? env().SYNCLINE_MAX_EVENT_BYTES));
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    throw new ApiError(400, `The body is not valid JSON: ${(error as Error).message}`, [{ path: "body", message: "not valid JSON" }]);
+  }
+  const items = Array.isArray(body) ? body : [body];
+  if (items.length === 0) return new Response(null, { status: 200 });
+
+  // The Event Grid schema's handshake: answer the validation code.
+  const first = items[0] as { eventType?: unknown; data?: { validationCode?: unknown } } | undefined;
+  if (request.headers.get("aeg-event-type") === "SubscriptionValidation" || first?.eventType === VALIDATION_EVENT) {
+    const code = first?.data?.validationCode;
+    if (typeof code !== "string" || code === "") throw new ApiError(400, "The SubscriptionValidation event has no data.validationCode.", [{ path: "0.data.validationCode", message: "required" }]);
+    return jsonResponse({ validationResponse: code }, 200);
+  }
+
+  const parsed = items.map((item, index) => {
+    const asCloudEvent = item && typeof item === "object" && "specversion" in item;
+    const result = (asCloudEvent ? cloudEventSchema : eventGridEventSchema).safeParse(item);
+    if (!result.success) {
+      throw new ApiError(400, `Event ${index} is not an ${asCloudEvent ? "CloudEvents 1.0" : "Event Grid"} event.`, result.error.issues.map((i) => ({ path: [index, ...i.path].map(String).join("."), message: i.message })));
+    }
+    return result.data as { id: string; data?: unknown };
+  });
+
+  const results: { id: string; status: string }[] = [];
+  const rejected: { path: string; message: string }[] = [];
+  try {
+    // One at a time, in the order sent: a key's events keep their order.
+    for (const [index, event] of parsed.entries()) {
+      const outcome = await takeInMessage(source, { body: Buffer.from(JSON.stringify(items[index])), headers: {}, messageId: event.id, defaultData: event.data }, { db: options.db, nats: options.nats, layout: options.layout });
+      if (outcome.status === "dead-lettered") rejected.push({ path: String(index), message: outcome.error });
+      else results.push({ id: outcome.id, status: outcome.status });
+    }
+  } catch (error) {
+    if (error instanceof IngestUnavailableError) throw new ApiError(503, error.message, undefined, { "Retry-After": String(error.retryAfterSeconds) });
+    throw error;
+  }
+  if (rejected.length > 0) throw new ApiError(400, `${rejected.length} of ${parsed.length} events do not fit their event type; they are in Syncline's dead-letter inbox.`, rejected);
+  return jsonResponse({ events: results }, 200);
 }

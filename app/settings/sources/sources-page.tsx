@@ -92,18 +92,19 @@ export function SourcesPage() {
           ) : sources.isError ? (
             <div className="card-body"><ErrorState message={`Could not load sources: ${sources.error.message}`} onRetry={() => void sources.refetch()} /></div>
           ) : sources.data.length === 0 ? (
-            <EmptyState icon={Inbox} title="No sources yet">Add a RabbitMQ queue so its messages start flows, e.g. the ERP's stock updates.</EmptyState>
+            <EmptyState icon={Inbox} title="No sources yet">Add a RabbitMQ queue or an EventBridge API destination so its messages start flows, e.g. the ERP's stock updates.</EmptyState>
           ) : (
             <table className="table" aria-label="Sources">
-              <thead><tr><th>Name</th><th>Kind</th><th>Consumes</th><th>Health</th><th>Waiting</th><th>Last message</th><th>Last error</th><th /></tr></thead>
+              <thead><tr><th>Name</th><th>Kind</th><th>Consumes / URL</th><th>Health</th><th>Waiting</th><th>Last message</th><th>Last error</th><th /></tr></thead>
               <tbody>
                 {sources.data.map((source) => (
                   <tr key={source.id} data-testid="source-row">
                     <td style={{ fontWeight: 600 }}>{source.name}</td>
                     <td>{sourceKinds[source.kind]?.label ?? source.kind}</td>
-                    <td className="mono small">{String(source.settings.queue ?? "—")}</td>
+                    <td className="mono small">{sourceKinds[source.kind]?.mode === "push" ? `POST /api/sources/${source.id}/${source.kind}` : String(source.settings.queue ?? "—")}</td>
                     <td data-testid="source-health">
                       {!source.enabled ? <span className="badge">Paused</span>
+                        : sourceKinds[source.kind]?.mode === "push" ? <span className="badge">Receives calls</span>
                         : source.connected ? <span className="badge badge-success">Connected</span>
                         : <span className="badge badge-warning" title={source.lastError ?? undefined}>Not connected</span>}
                     </td>
@@ -168,7 +169,7 @@ export function SourcesPage() {
               <span className="error">{errors.credentialId}</span>
             ) : (
               <span className="help">
-                {credentials.isPending ? "Loading credentials…" : usable.length === 0 ? <>No {spec.credentialType} credential yet: add one in <Link href="/settings">Settings</Link>.</> : `A ${spec.credentialType} credential (its URL holds the user and password).`}
+                {credentials.isPending ? "Loading credentials…" : usable.length === 0 ? <>No {spec.credentialType} credential yet: add one in <Link href="/settings">Settings</Link>.</> : spec.mode === "push" ? "An HTTP header credential: the header name and value the caller sends (EventBridge: its connection's API key, or Authorization with Basic …)." : "A RabbitMQ credential (its AMQP URL holds the user and password)."}
               </span>
             )}
           </div>
