@@ -147,6 +147,12 @@ export class PartitionProcessor {
   }
 
   private async processBatch(msgs: JsMsg[]) {
+    // Every message of the batch has arrived by now: a flow enabled before any of them was
+    // published must be in the catalog before they are matched against it.
+    const arrived = performance.now();
+    await withDbRetry(() => this.deps.catalog.coverChangesBefore(arrived), {
+      isStopping: () => this.stopping, log: (m) => this.deps.log(`partition ${this.partition}: ${m}`),
+    });
     const fresh = msgs.filter((m) => BigInt(m.seq) > this.lease.cursor);
     const lastSeq = BigInt(msgs[msgs.length - 1]!.seq);
     const outcome: BatchOutcome = { rows: { runs: [], processed: [], held: [], deadLetters: [] }, newHeads: new Map(), detached: [], parts: [] };
