@@ -49,6 +49,11 @@ export interface RedriveSettlement {
 export interface OutcomeRows {
   /** Moves the partition's cursor forward (never back); absent: only the fence. */
   cursor?: bigint;
+  /**
+   * Notes the event an owner is about to run uncommitted (crash-loop watch after a worker died).
+   * A cursor that reaches the noted event clears the note.
+   */
+  running?: { sequence: bigint; deaths: number };
   runs?: RunInsert[];
   processed?: { eventId: string; flowId: string }[];
   /** Appended to their keys' queues in this order. */
@@ -176,7 +181,10 @@ export async function commitOutcome(pool: Pool, owner: string, lease: Lease, row
   const s = new Statement();
   const [partition, who, epoch, cursor] = [s.param(lease.partition), s.param(owner), s.param(lease.epoch), s.param(toSql(rows.cursor, "bigint"))];
   // GREATEST ignores NULL: without a cursor the fence only proves ownership.
-  s.ctes.push(`fence AS (UPDATE "Partition" SET cursor = GREATEST(cursor, ${cursor}::bigint), "updatedAt" = now()
+  const running = rows.running
+    ? `"runningSequence" = ${s.param(String(rows.running.sequence))}::bigint, "runningDeaths" = ${s.param(rows.running.deaths)}::int`
+    : `"runningSequence" = CASE WHEN "runningSequence" <= GREATEST(cursor, ${cursor}::bigint) THEN NULL ELSE "runningSequence" END`;
+  s.ctes.push(`fence AS (UPDATE "Partition" SET cursor = GREATEST(cursor, ${cursor}::bigint), ${running}, "updatedAt" = now()
     WHERE "partition" = ${partition} AND owner = ${who} AND epoch = ${epoch} RETURNING 1)`);
   // Every run written or changed records the worker that did it: the owner this commit is fenced with.
   const worker: [string, string][] = [["worker", `${who}::text`]];

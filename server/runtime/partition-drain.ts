@@ -8,7 +8,7 @@ import type { PrismaClient } from "@/server/db/generated/client";
 import type { ExecutionServices } from "@/server/nodes/define-executor";
 import { FlowCatalog } from "./flow-catalog";
 import { PartitionProcessor } from "./partition-processor";
-import { ensurePartitions, releaseLease, renewLeases, type Lease } from "./partition-leases";
+import { ensurePartitions, releaseLease, renewLeases, toLease, type Lease } from "./partition-leases";
 import { ensureEventsStream, eventsStreamName, type StreamLayout } from "./stream-layout";
 
 // Serverless mode (SYNCLINE_WORKER=off): a function moves events for a while and then ends. A
@@ -63,12 +63,16 @@ function partitionConsumerName(layout: StreamLayout, partition: number) {
 
 /** Takes this partition's lease if nobody holds a live one. */
 export async function acquireThisPartition(db: PrismaClient, owner: string, partition: number, ttlMs: number): Promise<Lease | undefined> {
-  const rows = await db.$queryRaw<Lease[]>`
-    UPDATE "Partition" SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
+  const rows = await db.$queryRaw<Parameters<typeof toLease>[0][]>`
+    WITH pick AS (
+      SELECT "partition", owner IS NOT NULL AS died FROM "Partition"
+      WHERE "partition" = ${partition} AND (owner IS NULL OR "leaseUntil" < now())
+      FOR UPDATE SKIP LOCKED)
+    UPDATE "Partition" AS p SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
       epoch = epoch + 1, "updatedAt" = now()
-    WHERE "partition" = ${partition} AND (owner IS NULL OR "leaseUntil" < now())
-    RETURNING "partition", epoch, cursor`;
-  return rows[0];
+    FROM pick WHERE p."partition" = pick."partition"
+    RETURNING p."partition", p.epoch, p.cursor, pick.died, p."runningSequence", p."runningDeaths"`;
+  return toLease(rows[0]);
 }
 
 /**

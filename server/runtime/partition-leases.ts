@@ -10,6 +10,27 @@ export interface Lease {
   partition: number;
   epoch: number;
   cursor: bigint;
+  /**
+   * Present when the previous owner's lease ran out instead of being handed back (it died or
+   * stalled): the event it had noted as running, if any, and how many owners died running it.
+   */
+  ownerDied?: { runningSequence: bigint | null; runningDeaths: number };
+}
+
+interface LeaseRow {
+  partition: number;
+  epoch: number;
+  cursor: bigint;
+  died: boolean;
+  runningSequence: bigint | null;
+  runningDeaths: number;
+}
+
+export function toLease(row: LeaseRow | undefined): Lease | undefined {
+  if (!row) return undefined;
+  const lease: Lease = { partition: row.partition, epoch: row.epoch, cursor: row.cursor };
+  if (row.died) lease.ownerDied = { runningSequence: row.runningSequence, runningDeaths: row.runningDeaths };
+  return lease;
 }
 
 export class LostLeaseError extends Error {
@@ -28,15 +49,16 @@ export async function ensurePartitions(db: PrismaClient, count: number) {
 
 /** Takes one free or expired partition, if any. */
 export async function acquirePartition(db: PrismaClient, owner: string, ttlMs: number, count: number): Promise<Lease | undefined> {
-  const rows = await db.$queryRaw<{ partition: number; epoch: number; cursor: bigint }[]>`
-    UPDATE "Partition" SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
-      epoch = epoch + 1, "updatedAt" = now()
-    WHERE "partition" = (
-      SELECT "partition" FROM "Partition"
+  const rows = await db.$queryRaw<LeaseRow[]>`
+    WITH pick AS (
+      SELECT "partition", owner IS NOT NULL AS died FROM "Partition"
       WHERE "partition" < ${count} AND (owner IS NULL OR "leaseUntil" < now())
       ORDER BY "partition" LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING "partition", epoch, cursor`;
-  return rows[0];
+    UPDATE "Partition" AS p SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
+      epoch = epoch + 1, "updatedAt" = now()
+    FROM pick WHERE p."partition" = pick."partition"
+    RETURNING p."partition", p.epoch, p.cursor, pick.died, p."runningSequence", p."runningDeaths"`;
+  return toLease(rows[0]);
 }
 
 /** Extends the leases still held; returns the partitions that were lost. */
