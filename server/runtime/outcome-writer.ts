@@ -184,7 +184,8 @@ export async function commitOutcome(pool: Pool, owner: string, lease: Lease, row
   const running = rows.running
     ? `"runningSequence" = ${s.param(String(rows.running.sequence))}::bigint, "runningDeaths" = ${s.param(rows.running.deaths)}::int`
     : `"runningSequence" = CASE WHEN "runningSequence" <= GREATEST(cursor, ${cursor}::bigint) THEN NULL ELSE "runningSequence" END`;
-  s.ctes.push(`fence AS (UPDATE "Partition" SET cursor = GREATEST(cursor, ${cursor}::bigint), ${running}, "updatedAt" = now()
+  const moved = `"cursorMovedAt" = CASE WHEN ${cursor}::bigint > cursor THEN now() ELSE "cursorMovedAt" END`;
+  s.ctes.push(`fence AS (UPDATE "Partition" SET cursor = GREATEST(cursor, ${cursor}::bigint), ${running}, ${moved}, "updatedAt" = now()
     WHERE "partition" = ${partition} AND owner = ${who} AND epoch = ${epoch} RETURNING 1)`);
   // Every run written or changed records the worker that did it: the owner this commit is fenced with.
   const worker: [string, string][] = [["worker", `${who}::text`]];

@@ -69,7 +69,7 @@ export async function acquireThisPartition(db: PrismaClient, owner: string, part
       WHERE "partition" = ${partition} AND (owner IS NULL OR "leaseUntil" < now())
       FOR UPDATE SKIP LOCKED)
     UPDATE "Partition" AS p SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
-      epoch = epoch + 1, "updatedAt" = now()
+      epoch = epoch + 1, lag = 0, "cursorMovedAt" = now(), "updatedAt" = now()
     FROM pick WHERE p."partition" = pick."partition"
     RETURNING p."partition", p.epoch, p.cursor, pick.died, p."runningSequence", p."runningDeaths"`;
   return toLease(rows[0]);

@@ -55,7 +55,7 @@ export async function acquirePartition(db: PrismaClient, owner: string, ttlMs: n
       WHERE "partition" < ${count} AND (owner IS NULL OR "leaseUntil" < now())
       ORDER BY "partition" LIMIT 1 FOR UPDATE SKIP LOCKED)
     UPDATE "Partition" AS p SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
-      epoch = epoch + 1, "updatedAt" = now()
+      epoch = epoch + 1, lag = 0, "cursorMovedAt" = now(), "updatedAt" = now()
     FROM pick WHERE p."partition" = pick."partition"
     RETURNING p."partition", p.epoch, p.cursor, pick.died, p."runningSequence", p."runningDeaths"`;
   return toLease(rows[0]);
@@ -73,6 +73,15 @@ export async function renewLeases(db: PrismaClient, owner: string, leases: Lease
     RETURNING p."partition"`;
   const kept = new Set(renewed.map((r) => r.partition));
   return partitions.filter((p) => !kept.has(p));
+}
+
+/** The owner's view of how many events wait in each of its partitions (for stuck-partition checks). */
+export async function reportLag(db: PrismaClient, owner: string, lags: { lease: Lease; lag: number }[]) {
+  if (lags.length === 0) return;
+  await db.$executeRaw`
+    UPDATE "Partition" AS p SET lag = mine.lag
+    FROM unnest(${lags.map((l) => l.lease.partition)}::int[], ${lags.map((l) => l.lease.epoch)}::int[], ${lags.map((l) => l.lag)}::bigint[]) AS mine(partition, epoch, lag)
+    WHERE p."partition" = mine.partition AND p.epoch = mine.epoch AND p.owner = ${owner}`;
 }
 
 export async function releaseLease(db: PrismaClient, owner: string, lease: Lease) {
