@@ -10,6 +10,7 @@ import { FlowCatalog } from "./flow-catalog";
 import { PartitionProcessor } from "./partition-processor";
 import { ensurePartitions, releaseLease, renewLeases, toLease, type Lease } from "./partition-leases";
 import { ensureEventsStream, eventsStreamName, type StreamLayout } from "./stream-layout";
+import { Scheduler } from "@/server/scheduler/scheduler";
 
 // Serverless mode (SYNCLINE_WORKER=off): a function moves events for a while and then ends. A
 // drain takes a partition's lease exactly like a worker (same epoch fencing, so a paused or killed
@@ -43,6 +44,8 @@ export interface PartitionDrainResult {
 }
 
 export interface DrainReport {
+  /** Schedule-trigger ticks this drain published (asked for with `scheduleTicks`). */
+  scheduleTicksFired: number;
   partitionsDrained: number[];
   /** Partitions skipped because a worker or another drain holds their lease. */
   partitionsBusy: number[];
@@ -125,12 +128,17 @@ export class PartitionDrain {
    * Drains the given partitions (default all) one after another until each has nothing left to do
    * now or `budgetMs` is spent. Partitions with a live lease elsewhere are skipped.
    */
-  async drain(options: { budgetMs: number; partitions?: number[] }): Promise<DrainReport> {
+  async drain(options: { budgetMs: number; partitions?: number[]; scheduleTicks?: boolean }): Promise<DrainReport> {
     const deadline = Date.now() + options.budgetMs;
     await this.prepare();
+    // Ticks first, so this drain runs them. Concurrent drains (and workers) publish the same
+    // tick under the same event id: JetStream keeps one (see scheduler.ts).
+    const scheduleTicksFired = options.scheduleTicks
+      ? await new Scheduler({ db: this.deps.db, nc: this.deps.nc, layout: this.deps.layout, log: this.log }).fireDue()
+      : 0;
     await this.catalog.refresh();
     const partitions = options.partitions ?? [...Array(this.deps.layout.partitions).keys()];
-    const report: DrainReport = { partitionsDrained: [], partitionsBusy: [], eventsProcessed: 0, heldEventsRun: 0, budgetExhausted: false };
+    const report: DrainReport = { scheduleTicksFired, partitionsDrained: [], partitionsBusy: [], eventsProcessed: 0, heldEventsRun: 0, budgetExhausted: false };
     // Start where the previous drain stopped, so a busy partition cannot starve the later ones
     // when the budget runs out every time.
     const order = [...new Set(partitions)].sort((a, b) => a - b);
