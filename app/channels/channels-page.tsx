@@ -8,6 +8,8 @@ import { ConfirmDialog, FormDialog } from "@/app/components/dialog";
 import { EmptyState, ErrorState, LoadingRows } from "@/app/components/states";
 import { fieldErrors } from "./form-errors";
 import { channelTypeIds, channelTypes, type ChannelType } from "@/server/channels/channel-types";
+import { credentialTypes, type CredentialType } from "@/server/credentials/credential-types";
+import { changedHostSettings } from "@/server/credentials/host-settings";
 
 interface Editing {
   id?: string;
@@ -17,6 +19,10 @@ interface Editing {
   settings: Record<string, string>;
   /** Field mapping as "ours = theirs" lines. */
   mapping: string;
+  /** The saved settings, to see whether a host-bearing one (URL, shop domain…) changed. */
+  savedSettings?: Record<string, string>;
+  /** The credential's secret entered again, asked for when a host-bearing setting changed. */
+  secret: Record<string, string>;
 }
 
 interface Health {
@@ -82,12 +88,17 @@ export function ChannelsPage() {
     const mapping = parseMapping(editing.mapping);
     if (mapping) settings.fieldMapping = mapping;
     const input = { name: editing.name, type: editing.type, credentialId: editing.credentialId || null, settings };
-    if (editing.id) update.mutate({ id: editing.id, ...input });
+    if (editing.id) update.mutate({ id: editing.id, ...input, ...(reentry ? { credentialSecret: editing.secret } : {}) });
     else create.mutate(input);
   };
 
   const spec = editing ? channelTypes[editing.type] : undefined;
   const usable = (credentials.data ?? []).filter((c) => !spec || c.type === spec.credentialType);
+  // Sending the saved secret to another host needs the secret itself (the server refuses otherwise).
+  const changedHosts = editing?.id && editing.credentialId && editing.savedSettings ? changedHostSettings(editing.savedSettings, editing.settings) : [];
+  const credential = (credentials.data ?? []).find((c) => c.id === editing?.credentialId);
+  const reentry = changedHosts.length > 0 && credential ? credentialTypes[credential.type as CredentialType] : undefined;
+  const hostLabels = changedHosts.map((name) => [...(spec?.fields ?? [])].find((f) => f.name === name)?.label ?? name);
 
   return (
     <div className="page">
@@ -99,7 +110,7 @@ export function ChannelsPage() {
           </div>
           <button
             className="btn btn-primary"
-            onClick={() => { create.reset(); setEditing({ name: "", type: "webhook", credentialId: "", settings: {}, mapping: "" }); }}
+            onClick={() => { create.reset(); setEditing({ name: "", type: "webhook", credentialId: "", settings: {}, mapping: "", secret: {} }); }}
           >New channel</button>
         </div>
         <section className="card">
@@ -139,6 +150,8 @@ export function ChannelsPage() {
                             credentialId: channel.credentialId ?? "",
                             settings: Object.fromEntries(Object.entries(rest).filter(([, v]) => typeof v === "string")) as Record<string, string>,
                             mapping: formatMapping(fieldMapping),
+                            savedSettings: Object.fromEntries(Object.entries(rest).filter(([, v]) => typeof v === "string")) as Record<string, string>,
+                            secret: {},
                           });
                         }}
                       >Edit</button>
@@ -196,6 +209,32 @@ export function ChannelsPage() {
               </div>
             );
           })}
+          {reentry && credential && (
+            <fieldset className="field" style={{ border: "1px solid var(--border)", borderRadius: 8, padding: 12 }} data-testid="secret-reentry">
+              <legend className="small" style={{ padding: "0 4px" }}>Enter the secret of “{credential.name}” again</legend>
+              <p className="help" style={{ margin: "0 0 8px" }}>
+                You changed {hostLabels.join(" and ")}: the saved secret is only sent to a new host by someone who knows it.
+              </p>
+              {reentry.fields.map((field) => {
+                const error = errors[`credentialSecret.${field.name}`];
+                return (
+                  <div className="field" key={field.name}>
+                    <label htmlFor={`channel-secret-${field.name}`}>{field.label}</label>
+                    <input
+                      id={`channel-secret-${field.name}`}
+                      className="input"
+                      type="password"
+                      autoComplete="off"
+                      value={editing.secret[field.name] ?? ""}
+                      onChange={(e) => setEditing({ ...editing, secret: { ...editing.secret, [field.name]: e.target.value } })}
+                      aria-invalid={Boolean(error)}
+                    />
+                    {error && <span className="error">{error}</span>}
+                  </div>
+                );
+              })}
+            </fieldset>
+          )}
           <div className="field">
             <label htmlFor="channel-mapping">Field mapping <span className="muted">(optional)</span></label>
             <textarea id="channel-mapping" className="textarea mono" rows={3} style={{ height: "auto", padding: 8 }} placeholder={"name = title\ndescription = body_html"} value={editing.mapping} onChange={(e) => setEditing({ ...editing, mapping: e.target.value })} />
