@@ -9,7 +9,7 @@ import { EmptyState, ErrorState, LoadingRows } from "@/app/components/states";
 import { fieldErrors } from "./form-errors";
 import { channelTypeIds, channelTypes, type ChannelType } from "@/server/channels/channel-types";
 import { credentialTypes, type CredentialType } from "@/server/credentials/credential-types";
-import { changedHostSettings } from "@/server/credentials/host-settings";
+import { changedHostSettings, hostSettingLabel } from "@/server/credentials/host-settings";
 
 interface Editing {
   id?: string;
@@ -98,7 +98,7 @@ export function ChannelsPage() {
   const changedHosts = editing?.id && editing.credentialId && editing.savedSettings ? changedHostSettings(editing.savedSettings, editing.settings) : [];
   const credential = (credentials.data ?? []).find((c) => c.id === editing?.credentialId);
   const reentry = changedHosts.length > 0 && credential ? credentialTypes[credential.type as CredentialType] : undefined;
-  const hostLabels = changedHosts.map((name) => [...(spec?.fields ?? [])].find((f) => f.name === name)?.label ?? name);
+  const hostLabels = changedHosts.map((name) => spec?.fields.find((f) => f.name === name)?.label ?? hostSettingLabel(name));
 
   return (
     <div className="page">

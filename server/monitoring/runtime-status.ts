@@ -20,6 +20,8 @@ export interface WorkerStatus {
   partitions: number[];
   heartbeatAgeMs: number;
   up: boolean;
+  /** Resident memory at its last heartbeat; null from a worker that does not report it. */
+  rssBytes: number | null;
 }
 
 export interface PartitionOwnership {
@@ -55,8 +57,8 @@ export interface RuntimeStatus {
 export async function runtimeStatus(db: Db): Promise<RuntimeStatus> {
   // Ages come from the database's clock, the one heartbeats and leases are written with.
   const [workers, partitions, deadLetters, held, channels, stuck] = await Promise.all([
-    db.$queryRaw<{ id: string; hostname: string; pid: number; partitions: number[]; age_ms: number }[]>`
-      SELECT id, hostname, pid, partitions, (extract(epoch FROM now() - "seenAt") * 1000)::float8 AS age_ms
+    db.$queryRaw<{ id: string; hostname: string; pid: number; partitions: number[]; age_ms: number; rssBytes: bigint | null }[]>`
+      SELECT id, hostname, pid, partitions, "rssBytes", (extract(epoch FROM now() - "seenAt") * 1000)::float8 AS age_ms
       FROM "Worker" WHERE "seenAt" > now() - ${WORKER_LISTED_WITHIN_MS} * interval '1 millisecond' ORDER BY hostname, pid, id`,
     db.$queryRaw<{ partition: number; owner: string | null; expired: boolean }[]>`
       SELECT "partition", owner, ("leaseUntil" IS NULL OR "leaseUntil" < now()) AS expired FROM "Partition" ORDER BY "partition"`,
@@ -69,6 +71,7 @@ export async function runtimeStatus(db: Db): Promise<RuntimeStatus> {
   const workerStatus = workers.map((w) => ({
     id: w.id, hostname: w.hostname, pid: w.pid, partitions: [...w.partitions].sort((a, b) => a - b),
     heartbeatAgeMs: Math.max(0, Math.round(w.age_ms)), up: w.age_ms < WORKER_UP_WITHIN_MS,
+    rssBytes: w.rssBytes === null ? null : Number(w.rssBytes),
   }));
   const up = new Set(workerStatus.filter((w) => w.up).map((w) => w.id));
   const flowIds = new Set([...deadLetters.map((d) => d.flowId), ...held.map((h) => h.flowId)]);

@@ -135,7 +135,8 @@ const runColumns: Column<RunInsert>[] = [
   { name: "eventType", key: "eventType", type: "text" }, { name: "orderingKey", key: "orderingKey", type: "text" },
   { name: "status", key: "status", type: "text" }, { name: "attempts", key: "attempts", type: "int" },
   { name: "traceId", key: "traceId", type: "text" }, { name: "sequence", key: "sequence", type: "bigint" },
-  { name: "startedAt", key: "startedAt", type: "timestamp" }, { name: "finishedAt", key: "finishedAt", type: "timestamp" },
+  { name: "startedAt", key: "startedAt", type: "timestamp" }, { name: "publishedAt", key: "publishedAt", type: "timestamp" },
+  { name: "finishedAt", key: "finishedAt", type: "timestamp" },
   { name: "error", key: "error", type: "text" }, { name: "steps", key: "steps", type: "jsonb" },
   // unnest() flattens a text[][] into one list, so each run's keys travel as one JSON array.
   { name: "businessKeys", key: "businessKeys", type: "jsonb", select: (v) => `ARRAY(SELECT jsonb_array_elements_text(${v}))` },

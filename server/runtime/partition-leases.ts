@@ -95,11 +95,12 @@ export async function heartbeat(
   worker: { id: string; hostname: string; pid: number; startedAt: Date },
   partitions: number[],
   lag: bigint,
+  rssBytes: number = process.memoryUsage.rss(),
 ) {
   await db.$executeRaw`
-    INSERT INTO "Worker" (id, hostname, pid, "startedAt", "seenAt", partitions, lag)
-    VALUES (${worker.id}, ${worker.hostname}, ${worker.pid}, ${worker.startedAt}, now(), ${partitions}::int[], ${lag})
-    ON CONFLICT (id) DO UPDATE SET "seenAt" = now(), partitions = EXCLUDED.partitions, lag = EXCLUDED.lag`;
+    INSERT INTO "Worker" (id, hostname, pid, "startedAt", "seenAt", partitions, lag, "rssBytes")
+    VALUES (${worker.id}, ${worker.hostname}, ${worker.pid}, ${worker.startedAt}, now(), ${partitions}::int[], ${lag}, ${rssBytes}::bigint)
+    ON CONFLICT (id) DO UPDATE SET "seenAt" = now(), partitions = EXCLUDED.partitions, lag = EXCLUDED.lag, "rssBytes" = EXCLUDED."rssBytes"`;
 }
 
 export async function liveWorkerCount(db: PrismaClient, withinMs: number): Promise<number> {
