@@ -34,7 +34,10 @@ export class ChannelValidationError extends InvalidInputError {
     super(
       message,
       Object.entries(fieldErrors).flatMap(([field, messages]) =>
-        messages.map((m) => ({ path: field === "type" || field === "credentialId" ? field : `settings.${field}`, message: m })),
+        messages.map((m) => ({
+          path: field === "type" || field === "credentialId" || field.startsWith("credentialSecret.") ? field : `settings.${field}`,
+          message: m,
+        })),
       ),
     );
     this.name = "ChannelValidationError";
