@@ -72,7 +72,8 @@ export function ChannelsPage() {
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.channels.list.queryKey() });
 
-  const onSaved = (verb: string) => () => { setEditing(null); toast(`Channel ${verb}`, "success"); void invalidate(); };
+  // The list is fresh before the dialog closes, so editing again at once shows what was saved.
+  const onSaved = (verb: string) => async () => { await invalidate(); setEditing(null); toast(`Channel ${verb}`, "success"); };
   const create = useMutation(trpc.channels.create.mutationOptions({ onSuccess: onSaved("created") }));
   const update = useMutation(trpc.channels.update.mutationOptions({ onSuccess: onSaved("saved") }));
   const remove = useMutation(trpc.channels.delete.mutationOptions({
