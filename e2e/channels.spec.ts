@@ -65,6 +65,31 @@ test("creates a credential and a channel and lists them", async ({ page }) => {
   dialog = page.getByRole("dialog", { name: `Edit channel “${channelName}”` });
   await expect(dialog.getByLabel("URL")).toHaveValue("https://erp.example.com/hooks/syncline");
   await expect(dialog.getByLabel("Currency")).toHaveValue("EUR");
+  // Pointing the saved secret at another host needs the secret itself: the form asks for it as
+  // soon as the URL changes, and the server refuses the change without it.
+  await expect(dialog.getByTestId("secret-reentry")).toHaveCount(0);
+  await dialog.getByLabel("URL").fill("https://erp.example.org/hooks/syncline");
+  const reentry = dialog.getByTestId("secret-reentry");
+  await expect(reentry).toContainText(`Enter the secret of “${credentialName}” again`);
+  await expect(reentry).toContainText("You changed URL");
+  const again = reentry.getByLabel("Signing secret (HMAC-SHA256)");
+  await expect(again).toHaveAttribute("type", "password");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(reentry.getByText("URL changed: enter the credential's secret again to send it to the new host.")).toBeVisible();
+  await again.fill("not-the-secret");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(reentry.getByText("This does not match the saved secret.")).toBeVisible();
+  await again.fill(secretValue);
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  await channelRow.getByRole("button", { name: `Edit ${channelName}` }).click();
+  dialog = page.getByRole("dialog", { name: `Edit channel “${channelName}”` });
+  await expect(dialog.getByLabel("URL")).toHaveValue("https://erp.example.org/hooks/syncline");
+  // Putting the URL back as it was saved asks for nothing.
+  await dialog.getByLabel("URL").fill("https://erp.example.org/hooks/other");
+  await expect(dialog.getByTestId("secret-reentry")).toBeVisible();
+  await dialog.getByLabel("URL").fill("https://erp.example.org/hooks/syncline");
+  await expect(dialog.getByTestId("secret-reentry")).toHaveCount(0);
   await dialog.getByRole("button", { name: "Cancel" }).click();
 
   await page.goto("/settings");

@@ -60,3 +60,23 @@ test("the dashboard shows throughput, runs and healthy partitions after a burst,
   await page.getByRole("button", { name: "15 min" }).click();
   await shoot(page, "monitoring-after");
 });
+
+test("a partition whose worker is stopped turns red, and back once the worker runs again", async ({ page }) => {
+  test.setTimeout(240_000);
+  const health = (await (await page.request.get("/api/health")).json()) as { workers: { active: { pid: number }[] } };
+  const pids = health.workers.active.map((w) => w.pid);
+  expect(pids.length).toBeGreaterThan(0);
+  await page.goto("/monitoring");
+  await expect(page.getByTestId("partition").first()).toBeVisible({ timeout: 60_000 });
+  const red = page.locator('[data-testid="partition"][data-problem="true"]');
+  await expect(red).toHaveCount(0, { timeout: 60_000 });
+  // SIGSTOP: the worker is still there but does nothing, so its leases run out.
+  for (const pid of pids) process.kill(pid, "SIGSTOP");
+  try {
+    await expect(red.first()).toBeVisible({ timeout: 90_000 });
+    await shoot(page, "monitoring-red-partition");
+  } finally {
+    for (const pid of pids) process.kill(pid, "SIGCONT");
+  }
+  await expect(red).toHaveCount(0, { timeout: 90_000 });
+});

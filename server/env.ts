@@ -82,6 +82,13 @@ const envSchema = z.object({
    * at other hosts than the provider's own (a proxy, a test server). Default: pinned.
    */
   SYNCLINE_ALLOW_CUSTOM_PROVIDER_HOSTS: z.stringbool().default(false),
+  /**
+   * `true`: a reverse proxy in front sets X-Forwarded-For, so the per-IP sign-in limit keys on it.
+   * Default: not trusted (a client could pick its own address), unless on Vercel.
+   */
+  SYNCLINE_TRUST_PROXY: z.stringbool().default(false),
+  /** Set to `1` by Vercel, whose edge writes X-Forwarded-For itself. */
+  VERCEL: z.string().optional(),
 }).superRefine((e, ctx) => {
   const signIns = [
     e.NATS_CREDS || e.NATS_CREDS_FILE ? "NATS_CREDS" : undefined,

@@ -7,6 +7,8 @@ import { useToast } from "@/app/components/toast";
 import { FormDialog } from "@/app/components/dialog";
 import { fieldErrors } from "./form-errors";
 import { channelTypeIds, channelTypes, type ChannelType } from "@/server/channels/channel-types";
+import { credentialTypes, type CredentialType } from "@/server/credentials/credential-types";
+import { changedHostSettings, hostSettingLabel } from "@/server/credentials/host-settings";
 
 // The new/edit channel form, used on the Channels page and in place from the flow editor's
 // channel picker (which then selects the channel it made).
@@ -19,6 +21,8 @@ export interface ChannelDraft {
   settings: Record<string, string>;
   /** Field mapping as "ours = theirs" lines. */
   mapping: string;
+  /** The saved settings, to see whether a host-bearing one (URL, shop domain…) changed. */
+  savedSettings?: Record<string, string>;
 }
 
 export const newChannelDraft = (): ChannelDraft => ({ name: "", type: "webhook", credentialId: "", settings: {}, mapping: "" });
@@ -41,9 +45,12 @@ export function ChannelDialog({ initial, onSaved, onCancel }: {
   const toast = useToast();
   const credentials = useQuery(trpc.credentials.list.queryOptions());
   const [editing, setEditing] = useState<ChannelDraft>(initial);
-  const onDone = (verb: string) => (channel: { id: string; name: string }) => {
+  /** The credential's secret entered again, asked for when a host-bearing setting changed. */
+  const [secret, setSecret] = useState<Record<string, string>>({});
+  // The list is fresh before the dialog closes, so editing again at once shows what was saved.
+  const onDone = (verb: string) => async (channel: { id: string; name: string }) => {
+    await queryClient.invalidateQueries({ queryKey: trpc.channels.list.queryKey() });
     toast(`Channel ${verb}`, "success");
-    void queryClient.invalidateQueries({ queryKey: trpc.channels.list.queryKey() });
     onSaved(channel);
   };
   const create = useMutation(trpc.channels.create.mutationOptions({ onSuccess: onDone("created") }));
@@ -56,12 +63,17 @@ export function ChannelDialog({ initial, onSaved, onCancel }: {
     const mapping = parseMapping(editing.mapping);
     if (mapping) settings.fieldMapping = mapping;
     const input = { name: editing.name, type: editing.type, credentialId: editing.credentialId || null, settings };
-    if (editing.id) update.mutate({ id: editing.id, ...input });
+    if (editing.id) update.mutate({ id: editing.id, ...input, ...(reentry ? { credentialSecret: secret } : {}) });
     else create.mutate(input);
   };
 
   const spec = channelTypes[editing.type];
   const usable = (credentials.data ?? []).filter((c) => c.type === spec.credentialType);
+  // Sending the saved secret to another host needs the secret itself (the server refuses otherwise).
+  const changedHosts = editing.id && editing.credentialId && editing.savedSettings ? changedHostSettings(editing.savedSettings, editing.settings) : [];
+  const credential = (credentials.data ?? []).find((c) => c.id === editing.credentialId);
+  const reentry = changedHosts.length > 0 && credential ? credentialTypes[credential.type as CredentialType] : undefined;
+  const hostLabels = changedHosts.map((name) => spec.fields.find((f) => f.name === name)?.label ?? hostSettingLabel(name));
 
   return (
     <FormDialog title={editing.id ? `Edit channel “${editing.name}”` : "New channel"} submitLabel={editing.id ? "Save" : "Create"} busy={save.isPending} onCancel={onCancel} onSubmit={submit}>
@@ -107,6 +119,32 @@ export function ChannelDialog({ initial, onSaved, onCancel }: {
           </div>
         );
       })}
+      {reentry && credential && (
+        <fieldset className="field" style={{ border: "1px solid var(--border)", borderRadius: 8, padding: 12 }} data-testid="secret-reentry">
+          <legend className="small" style={{ padding: "0 4px" }}>Enter the secret of “{credential.name}” again</legend>
+          <p className="help" style={{ margin: "0 0 8px" }}>
+            You changed {hostLabels.join(" and ")}: the saved secret is only sent to a new host by someone who knows it.
+          </p>
+          {reentry.fields.map((field) => {
+            const error = errors[`credentialSecret.${field.name}`];
+            return (
+              <div className="field" key={field.name}>
+                <label htmlFor={`channel-secret-${field.name}`}>{field.label}</label>
+                <input
+                  id={`channel-secret-${field.name}`}
+                  className="input"
+                  type="password"
+                  autoComplete="off"
+                  value={secret[field.name] ?? ""}
+                  onChange={(e) => setSecret({ ...secret, [field.name]: e.target.value })}
+                  aria-invalid={Boolean(error)}
+                />
+                {error && <span className="error">{error}</span>}
+              </div>
+            );
+          })}
+        </fieldset>
+      )}
       <div className="field">
         <label htmlFor="channel-mapping">Field mapping <span className="muted">(optional)</span></label>
         <textarea id="channel-mapping" className="textarea mono" rows={3} style={{ height: "auto", padding: 8 }} placeholder={"name = title\ndescription = body_html"} value={editing.mapping} onChange={(e) => setEditing({ ...editing, mapping: e.target.value })} />

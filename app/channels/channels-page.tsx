@@ -100,6 +100,7 @@ export function ChannelsPage() {
                             type: channel.type as ChannelType,
                             credentialId: channel.credentialId ?? "",
                             settings: Object.fromEntries(Object.entries(rest).filter(([, v]) => typeof v === "string")) as Record<string, string>,
+                            savedSettings: Object.fromEntries(Object.entries(rest).filter(([, v]) => typeof v === "string")) as Record<string, string>,
                             mapping: formatMapping(fieldMapping),
                           });
                         }}

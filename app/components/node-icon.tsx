@@ -20,6 +20,8 @@ import {
   TriangleAlert,
   Webhook,
   Rabbit,
+  CloudUpload,
+  Network,
   type LucideIcon,
 } from "lucide-react";
 import type { NodeIconName } from "@/server/nodes/node-icons";
@@ -46,6 +48,8 @@ const nodeIcons: Record<NodeIconName, LucideIcon> = {
   "alarm-clock": AlarmClock,
   webhook: Webhook,
   rabbit: Rabbit,
+  "cloud-upload": CloudUpload,
+  network: Network,
 };
 
 /** A node type's icon; a step of an unknown kind shows a warning sign, a missing definition a question mark. */

@@ -54,6 +54,7 @@ function Body({ data }: { data: Dashboard }) {
         <Stat label="Runs" value={String(series.totals.runs)} testId="stat-runs" />
         <Stat label="Failed runs" value={String(failed)} testId="stat-failed" tone={failed ? "danger" : undefined} />
         <Stat label="Run duration p50 / p99" value={`${ms(series.totals.p50Ms)} / ${ms(series.totals.p99Ms)}`} testId="stat-duration" />
+        <Stat label="Publish → start p50 / p99" value={`${ms(series.totals.publishToStart.p50Ms)} / ${ms(series.totals.publishToStart.p99Ms)}`} testId="stat-publish-to-start" />
         <Stat label="Consumer lag" value={String(totalLag)} testId="stat-lag" tone={totalLag > 1000 ? "warning" : undefined} />
         <Stat label="Redelivered (pending)" value={String(redelivered)} testId="stat-redeliveries" />
         <Stat label="Open dead letters" value={String(open)} testId="stat-dead-letters" tone={open ? "danger" : undefined} />
@@ -102,13 +103,14 @@ function Body({ data }: { data: Dashboard }) {
           <div className="card-body"><h2 style={{ fontSize: 14 }}>Workers</h2></div>
           {runtime.workers.length === 0 ? <p className="card-body muted" style={{ margin: 0 }}>No worker has sent a heartbeat in the last hour: events wait in the stream.</p> : (
             <table className="table">
-              <thead><tr><th>Worker</th><th>Host</th><th>Partitions</th><th>Heartbeat</th></tr></thead>
+              <thead><tr><th>Worker</th><th>Host</th><th>Partitions</th><th>Memory</th><th>Heartbeat</th></tr></thead>
               <tbody>
                 {runtime.workers.map((w) => (
                   <tr key={w.id} data-testid="worker-row">
                     <td className="small"><code>{w.id}</code></td>
                     <td>{w.hostname} <span className="muted small">pid {w.pid}</span></td>
                     <td className="small">{w.partitions.length ? w.partitions.join(", ") : "none"}</td>
+                    <td className="small" data-testid="worker-memory">{w.rssBytes === null ? "—" : `${Math.round(w.rssBytes / 1048576)} MB`}</td>
                     <td><span className={`badge ${w.up ? "badge-success" : "badge-danger"}`}>{seconds(w.heartbeatAgeMs)} ago{w.up ? "" : " · stopped"}</span></td>
                   </tr>
                 ))}

@@ -28,7 +28,7 @@ const layers: string[][] = [
   ["events"],
   ["outbound"],
   ["db", "nats"],
-  ["env", "domain-errors", "validation"],
+  ["env", "domain-errors", "validation", "pid-lock"],
 ];
 
 /**

@@ -15,7 +15,16 @@ import { checkSignInAllowed, recordSignInFailure, clearSignInFailures } from "./
 /** Sign-ins per IP address per minute (Better Auth's limiter, stored in Postgres). */
 export const SIGN_IN_PER_IP_PER_MINUTE = 10;
 
-function buildAuth(prisma: PrismaClient) {
+/**
+ * Whether X-Forwarded-For names the client: only when a proxy we trust writes it
+ * (SYNCLINE_TRUST_PROXY, or Vercel). Otherwise any client could send a new address with every
+ * try and never reach the per-IP limit, so the header is ignored and sign-ins share one limit.
+ */
+export function trustsForwardedFor(e: { SYNCLINE_TRUST_PROXY: boolean; VERCEL?: string } = env()): boolean {
+  return e.SYNCLINE_TRUST_PROXY || e.VERCEL === "1";
+}
+
+function buildAuth(prisma: PrismaClient, trustProxy: boolean) {
   const { SYNCLINE_PUBLIC_URL } = env();
   const https = SYNCLINE_PUBLIC_URL?.startsWith("https://") ?? false;
   return betterAuth({
@@ -50,6 +59,8 @@ function buildAuth(prisma: PrismaClient) {
     },
     advanced: {
       cookiePrefix: "syncline",
+      // No headers: Better Auth finds no client address and counts every sign-in in one bucket.
+      ipAddress: { ipAddressHeaders: trustProxy ? ["x-forwarded-for"] : [] },
       useSecureCookies: https,
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure: https },
     },
@@ -91,15 +102,18 @@ function buildAuth(prisma: PrismaClient) {
 
 export type Auth = ReturnType<typeof buildAuth>;
 
-// One Better Auth instance per Prisma client: the app has one; each integration test has its own
-// database and client.
-const instances = new WeakMap<PrismaClient, Auth>();
+// One Better Auth instance per Prisma client (and proxy trust): the app has one; each integration
+// test has its own database and client.
+const instances = new WeakMap<PrismaClient, Map<boolean, Auth>>();
 
-export function authFor(prisma: PrismaClient): Auth {
-  let auth = instances.get(prisma);
+export function authFor(prisma: PrismaClient, options: { trustProxy?: boolean } = {}): Auth {
+  const trustProxy = options.trustProxy ?? trustsForwardedFor();
+  let byTrust = instances.get(prisma);
+  if (!byTrust) instances.set(prisma, (byTrust = new Map()));
+  let auth = byTrust.get(trustProxy);
   if (!auth) {
-    auth = buildAuth(prisma);
-    instances.set(prisma, auth);
+    auth = buildAuth(prisma, trustProxy);
+    byTrust.set(trustProxy, auth);
   }
   return auth;
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { authFor, SIGN_IN_PER_IP_PER_MINUTE } from "./auth";
+import { authFor, SIGN_IN_PER_IP_PER_MINUTE, trustsForwardedFor } from "./auth";
 import { acceptInvite, createFirstOwner, createInvite, createUserWithPassword, ensureOwnerFromEnv, setDeactivated } from "./users";
 import { MAX_FAILURES_PER_ACCOUNT } from "./sign-in-limit";
 import { sessionFromHeaders } from "./session";
@@ -25,8 +25,9 @@ function freshIp() {
   return `203.0.113.${ipCounter}`;
 }
 
-function signIn(email: string, password: string, ip: string) {
-  return authFor(database.prisma).handler(
+/** Behind a trusted proxy (SYNCLINE_TRUST_PROXY), which writes X-Forwarded-For; `trustProxy: false` is the default without one. */
+function signIn(email: string, password: string, ip: string, { trustProxy = true } = {}) {
+  return authFor(database.prisma, { trustProxy }).handler(
     new Request("http://localhost:3000/api/auth/sign-in/email", {
       method: "POST",
       headers: { "content-type": "application/json", origin: "http://localhost:3000", "x-forwarded-for": ip },
@@ -80,6 +81,16 @@ describe("sign-in", () => {
     // Another address is not affected.
     const u = await user();
     expect((await signIn(u.email, u.password, freshIp())).status).toBe(200);
+  });
+
+  it("ignores X-Forwarded-For unless a trusted proxy writes it: a client that sends a new address each time still hits the limit", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= SIGN_IN_PER_IP_PER_MINUTE; i++) statuses.push((await signIn(`spoofer${i}@example.com`, "whatever123", freshIp(), { trustProxy: false })).status);
+    expect(statuses.slice(0, SIGN_IN_PER_IP_PER_MINUTE).every((s) => s === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    expect(trustsForwardedFor({ SYNCLINE_TRUST_PROXY: false })).toBe(false);
+    expect(trustsForwardedFor({ SYNCLINE_TRUST_PROXY: true })).toBe(true);
+    expect(trustsForwardedFor({ SYNCLINE_TRUST_PROXY: false, VERCEL: "1" })).toBe(true);
   });
 
   it(`locks an account after ${MAX_FAILURES_PER_ACCOUNT} wrong passwords, from any address, even with the right one`, async () => {

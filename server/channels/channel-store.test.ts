@@ -178,7 +178,13 @@ describe("channels router", () => {
     expect(listed?.credential?.name).toBe("Hook secret");
     expect(JSON.stringify([list, await caller.channels.get({ id: created.id })])).not.toContain("whsec-ROUTER");
 
-    expect((await trpcError(caller.channels.update({ id: created.id, settings: { url: "https://attacker.example/hook" } }))).code).toBe("BAD_REQUEST");
+    const refused = await trpcError(caller.channels.update({ id: created.id, settings: { url: "https://attacker.example/hook" } }));
+    expect(refused.code).toBe("BAD_REQUEST");
+    // The form shows the message on the secret's own field.
+    const { z } = await import("zod");
+    expect(z.flattenError(refused.cause as never).fieldErrors).toEqual({
+      "credentialSecret.signingSecret": ["URL changed: enter the credential's secret again to send it to the new host."],
+    });
     const updated = await caller.channels.update({ id: created.id, settings: { url: "https://erp.example.com/v2" }, credentialSecret: { signingSecret: "whsec-ROUTER" } });
     expect(updated.settings).toEqual({ url: "https://erp.example.com/v2" });
     await caller.channels.delete({ id: created.id });

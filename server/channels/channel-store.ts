@@ -3,7 +3,7 @@ import type { PrismaClient } from "@/server/db/generated/client";
 import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import { timingSafeEqual } from "node:crypto";
 import { channelTypes, isChannelType, type ChannelType } from "@/server/channels/channel-types";
-import { changedHostSettings, pinnedHostProblems } from "@/server/credentials/host-settings";
+import { changedHostSettings, hostSettingLabel, pinnedHostProblems } from "@/server/credentials/host-settings";
 import { readCredentialSecret } from "@/server/credentials/credential-store";
 import { env } from "@/server/env";
 
@@ -34,7 +34,10 @@ export class ChannelValidationError extends InvalidInputError {
     super(
       message,
       Object.entries(fieldErrors).flatMap(([field, messages]) =>
-        messages.map((m) => ({ path: field === "type" || field === "credentialId" ? field : `settings.${field}`, message: m })),
+        messages.map((m) => ({
+          path: field === "type" || field === "credentialId" || field.startsWith("credentialSecret.") ? field : `settings.${field}`,
+          message: m,
+        })),
       ),
     );
     this.name = "ChannelValidationError";
@@ -174,7 +177,7 @@ function assertPinnedHosts(type: string, settings: object) {
 }
 
 async function assertSecretReentered(db: Db, credentialId: string, entered: Record<string, string> | undefined, changed: string[]) {
-  const message = `${changed.join(", ")} changed: enter the credential's secret again to send it to the new host.`;
+  const message = `${changed.map(hostSettingLabel).join(" and ")} changed: enter the credential's secret again to send it to the new host.`;
   const stored = await readCredentialSecret(db, credentialId).catch(() => null);
   if (!stored) return; // An unreadable credential sends nothing anywhere.
   const fields = Object.keys(stored.secret);

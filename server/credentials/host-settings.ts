@@ -7,6 +7,15 @@ import { z } from "zod";
 
 export const HOST_SETTINGS = ["baseUrl", "shopDomain", "authUrl", "url"] as const;
 
+/** How forms call each host setting, for messages. */
+export const HOST_SETTING_LABELS: Record<(typeof HOST_SETTINGS)[number], string> = {
+  baseUrl: "Base URL", shopDomain: "Shop domain", authUrl: "Token URL", url: "URL",
+};
+
+export function hostSettingLabel(name: string): string {
+  return HOST_SETTING_LABELS[name as (typeof HOST_SETTINGS)[number]] ?? name;
+}
+
 function text(value: unknown): string {
   return typeof value === "string" ? value.trim() : "";
 }

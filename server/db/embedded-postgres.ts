@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { claimPidLock, processAlive, readPidLock, type PidLock } from "@/server/pid-lock/pid-lock-file";
 
 // The embedded database: PGlite (Postgres compiled to WebAssembly, one single-user session) behind
 // a Postgres wire-protocol server on 127.0.0.1, so the app talks to it through `pg`/adapter-pg
@@ -270,78 +271,42 @@ function lockPath(dataDir: string): string {
 }
 
 interface LockContents {
-  pid: number;
   url?: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**
  * Two processes writing one PGlite directory corrupt it, and PGlite does not guard against that
  * itself, so the directory is claimed with a lock file naming the owner's pid (and later its URL).
  */
-async function claimDataDir(dataDir: string): Promise<void> {
-  const file = lockPath(dataDir);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await open(file, "wx");
-      await handle.writeFile(JSON.stringify({ pid: process.pid } satisfies LockContents));
-      await handle.close();
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const owner = await readLock(file);
-    if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
-      throw new EmbeddedPostgresInUseError(dataDir, owner.pid, owner.url);
-    }
-    if (owner?.pid === process.pid) {
-      throw new Error(`The embedded database in ${dataDir} is already open in this process.`);
-    }
-    // Left behind by a process that died without stopping the database.
-    await rm(file, { force: true });
-  }
-  throw new Error(`Could not claim ${file}`);
-}
-
-async function readLock(file: string): Promise<LockContents | undefined> {
-  try {
-    const parsed = JSON.parse(await readFile(file, "utf8")) as Partial<LockContents>;
-    return typeof parsed.pid === "number" ? { pid: parsed.pid, url: parsed.url } : undefined;
-  } catch {
-    // Unreadable or half-written: treat like a stale lock.
-    return undefined;
-  }
+function claimDataDir(dataDir: string): Promise<PidLock<LockContents>> {
+  return claimPidLock<LockContents>(lockPath(dataDir), {}, (owner) => {
+    if (owner?.pid === process.pid) throw new Error(`The embedded database in ${dataDir} is already open in this process.`);
+    if (typeof owner?.pid === "number" && processAlive(owner.pid)) throw new EmbeddedPostgresInUseError(dataDir, owner.pid, owner.url);
+    return "stale"; // left behind by a process that died without stopping the database
+  });
 }
 
 /** The process and URL currently serving the embedded database in `dataDir`, if any. */
 export async function runningEmbeddedPostgres(dataDir: string): Promise<{ pid: number; url?: string } | undefined> {
-  const owner = await readLock(lockPath(dataDir));
-  return owner && isAlive(owner.pid) ? owner : undefined;
+  const owner = readPidLock<LockContents & { pid: number }>(lockPath(dataDir));
+  return typeof owner?.pid === "number" && processAlive(owner.pid) ? { pid: owner.pid, url: owner.url } : undefined;
 }
 
 /** Opens (creating if needed) the PGlite database under `<dataDir>/pglite` and serves it on 127.0.0.1. */
 export async function startEmbeddedPostgres({ dataDir, port = 0 }: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const databaseDir = path.resolve(dataDir, "pglite");
   await mkdir(databaseDir, { recursive: true });
-  await claimDataDir(dataDir);
+  const lock = await claimDataDir(dataDir);
   let db: PGlite | undefined;
   let server: PGliteServer | undefined;
   try {
     db = await PGlite.create(databaseDir);
     server = await servePGlite(db, { port });
-    await writeFile(lockPath(dataDir), JSON.stringify({ pid: process.pid, url: server.url } satisfies LockContents));
+    lock.update({ url: server.url });
   } catch (error) {
     await server?.close().catch(() => {});
     await db?.close().catch(() => {});
-    await rm(lockPath(dataDir), { force: true });
+    lock.release();
     throw error;
   }
   const openDb = db;
@@ -356,7 +321,7 @@ export async function startEmbeddedPostgres({ dataDir, port = 0 }: EmbeddedPostg
           await openServer.close();
           await openDb.close();
         } finally {
-          await rm(lockPath(dataDir), { force: true });
+          lock.release();
         }
       })();
       return stopping;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db } from "@/server/db/client";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { sharedNatsStatus } from "@/server/nats/connection";
+import { describeStuck, STUCK_AFTER_MS, stuckPartitions } from "@/server/monitoring/partition-progress";
 
 export const componentHealthSchema = z.object({
   ok: z.boolean(),
@@ -35,18 +36,29 @@ export const workersHealthSchema = z
       "(events wait in JetStream), and a load balancer should not take it out of service for that.",
   });
 
+export const stuckPartitionSchema = z.object({
+  partition: z.number().int(),
+  owner: z.string().meta({ description: "The worker (or drain) holding its lease" }),
+  lag: z.number().meta({ description: "Events waiting in it, as its owner last reported" }),
+  stillForMs: z.number().meta({ description: "How long its cursor has not moved" }),
+});
+
 export const healthSchema = z.object({
   status: z.enum(["ok", "degraded"]),
+  reasons: z.array(z.string()).meta({ description: "Why the status is degraded, in words; empty when ok" }),
   database: componentHealthSchema,
   nats: componentHealthSchema.extend({ jetstream: z.boolean() }),
   workers: workersHealthSchema,
+  stuckPartitions: z.array(stuckPartitionSchema).meta({
+    description: `Partitions whose lease is held and that have events waiting, but whose cursor has not moved for ${STUCK_AFTER_MS / 1000} s`,
+  }),
 });
 export type Health = z.infer<typeof healthSchema>;
 
-async function databaseHealth(): Promise<Health["database"]> {
+async function databaseHealth(prisma: () => PrismaClient): Promise<Health["database"]> {
   const started = performance.now();
   try {
-    await db().$queryRaw`SELECT 1`;
+    await prisma().$queryRaw`SELECT 1`;
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
     return { ok: false, error: `Database unreachable: ${(error as Error).message}` };
@@ -89,7 +101,23 @@ export async function workersHealth(prisma: () => PrismaClient = db): Promise<He
   }
 }
 
-export async function health(): Promise<Health> {
-  const [database, nats, workers] = await Promise.all([databaseHealth(), natsHealth(), workersHealth()]);
-  return { status: database.ok && nats.ok ? "ok" : "degraded", database, nats, workers };
+async function stuckHealth(prisma: () => PrismaClient, stuckAfterMs: number): Promise<Health["stuckPartitions"]> {
+  try {
+    return await stuckPartitions(prisma(), stuckAfterMs);
+  } catch {
+    return []; // the database check reports an unreachable database
+  }
+}
+
+export async function health(options: { prisma?: () => PrismaClient; stuckAfterMs?: number } = {}): Promise<Health> {
+  const prisma = options.prisma ?? db;
+  const [database, nats, workers, stuck] = await Promise.all([
+    databaseHealth(prisma), natsHealth(), workersHealth(prisma), stuckHealth(prisma, options.stuckAfterMs ?? STUCK_AFTER_MS),
+  ]);
+  const reasons = [
+    ...(database.ok ? [] : [database.error ?? "the database is unreachable"]),
+    ...(nats.ok ? [] : [nats.error ?? "NATS is unreachable"]),
+    ...stuck.map(describeStuck),
+  ];
+  return { status: reasons.length === 0 ? "ok" : "degraded", reasons, database, nats, workers, stuckPartitions: stuck };
 }

@@ -2,6 +2,7 @@ import { z, type ZodType } from "zod";
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { apiErrorSchema } from "./api-response";
 import { healthSchema } from "./health";
+import { drainReportSchema } from "./drain-report";
 import { flowStateResponseSchema, publishBodySchema } from "./flow-enablement";
 import { cloudEventSchema } from "@/server/events/event-types";
 import { ingestResponseSchema } from "./events-request";
@@ -179,6 +180,15 @@ export const operations: Operation[] = [
     method: "post", path: "/api/dead-letters/redrive", summary: "Redrive many open dead letters: by ids, or every open one of a flow and/or subject", auth: true,
     body: bulkRedriveSchema,
     responses: { 202: { description: "Redrives requested", schema: bulkRedriveResultJsonSchema }, ...errors, 413: { description: "Body too large", schema: apiErrorSchema } },
+  },
+  {
+    method: "get", path: "/api/cron/drain", auth: true,
+    summary: "Serverless mode: fire due schedule ticks, then run held events that are due and every partition with lag, within a time budget. Send `Authorization: Bearer <CRON_SECRET>` (as Vercel Cron does), not an API key",
+    responses: {
+      200: { description: "What this drain did", schema: drainReportSchema },
+      401: { description: "Missing or wrong `Authorization: Bearer <CRON_SECRET>`", schema: apiErrorSchema },
+      503: { description: "CRON_SECRET is not set (the route is disabled), or NATS or the database is unreachable", schema: apiErrorSchema },
+    },
   },
   {
     method: "get", path: "/api/health", summary: "Database, NATS and worker status",

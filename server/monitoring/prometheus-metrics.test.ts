@@ -63,6 +63,13 @@ describe("GET /api/metrics values", () => {
     expect(sample(after, "syncline_run_duration_seconds_count")).toBe(11);
     expect(sample(after, "syncline_run_duration_seconds_bucket", { le: "+Inf" })).toBe(11);
     expect(sample(after, "syncline_worker_up", { worker: worker.id })).toBe(1);
+    // Publish→start: every run knows when JetStream stored its event.
+    expect(sample(after, "syncline_publish_to_start_seconds_count")).toBe(11);
+    expect(sample(after, "syncline_publish_to_start_seconds_bucket", { le: "+Inf" })).toBe(11);
+    const runs = await prisma.run.findMany({ where: { flowId } });
+    expect(runs.every((r) => r.publishedAt !== null && Math.abs(r.startedAt.getTime() - r.publishedAt.getTime()) < 60_000)).toBe(true);
+    // Worker memory as its last heartbeat reported it.
+    expect(sample(after, "syncline_worker_memory_bytes", { worker: worker.id })).toBeGreaterThan(10 * 1024 * 1024);
     expect(after).toMatch(/syncline_consumer_lag\{partition="0"\} \d+/);
     expect(after).toMatch(/syncline_consumer_lag\{partition="1"\} \d+/);
 
@@ -73,6 +80,8 @@ describe("GET /api/metrics values", () => {
     // The dashboard reads the same history.
     const series = await uncachedRunSeries(prisma, "15m");
     expect(series.totals.events).toBe(13);
+    expect(series.totals.publishToStart.p50Ms).toEqual(expect.any(Number));
+    expect(series.totals.publishToStart.p99Ms!).toBeGreaterThanOrEqual(series.totals.publishToStart.p50Ms!);
     expect(series.runsByFlow).toEqual([expect.objectContaining({ flowId, succeeded: 10, failed: 1 })]);
     expect(series.eventsPerSecond.series).toEqual(["stock.changed"]);
     const perSecond = series.eventsPerSecond.points.reduce((sum, p) => sum + (p.values["stock.changed"] ?? 0), 0);
@@ -80,5 +89,6 @@ describe("GET /api/metrics values", () => {
     const status = await runtimeStatus(prisma);
     expect(status.flows).toEqual([expect.objectContaining({ flowId, openDeadLetters: 1, heldEvents: 2 })]);
     expect(status.partitions.every((p) => p.owner === worker.id && p.problem === null)).toBe(true);
+    expect(status.workers.find((w) => w.id === worker.id)?.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
   }, 90_000);
 });

@@ -38,6 +38,14 @@ export function createPrometheusMetrics(sources: MetricsSources): PrometheusMetr
   const duration = new Histogram({
     name: "syncline_run_duration_seconds", help: "Time from a run's start to its outcome", buckets: DURATION_BUCKETS, registers: [registry],
   });
+  const publishToStart = new Histogram({
+    name: "syncline_publish_to_start_seconds",
+    help: "Time from JetStream storing an event (its message timestamp) to the start of its run",
+    buckets: DURATION_BUCKETS, registers: [registry],
+  });
+  const workerMemory = new Gauge({
+    name: "syncline_worker_memory_bytes", help: "Resident memory (RSS) of each worker at its last heartbeat", labelNames: ["worker"] as const, registers: [registry],
+  });
   const lag = new Gauge({ name: "syncline_consumer_lag", help: "Events in the stream not yet processed, per partition", labelNames: ["partition"] as const, registers: [registry] });
   const redeliveries = new Gauge({
     name: "syncline_redeliveries_total",
@@ -58,14 +66,17 @@ export function createPrometheusMetrics(sources: MetricsSources): PrometheusMetr
       watermark = { at: row!.now, id: "" };
       return;
     }
-    const rows = await db.$queryRaw<{ id: string; flowId: string; status: string; finishedAt: Date; seconds: number }[]>`
-      SELECT id, "flowId", status, "finishedAt", extract(epoch FROM "finishedAt" - "startedAt")::float8 AS seconds FROM "Run"
+    const rows = await db.$queryRaw<{ id: string; flowId: string; status: string; finishedAt: Date; seconds: number; waited: number | null }[]>`
+      SELECT id, "flowId", status, "finishedAt", extract(epoch FROM "finishedAt" - "startedAt")::float8 AS seconds,
+        extract(epoch FROM "startedAt" - "publishedAt")::float8 AS waited FROM "Run"
       WHERE NOT test AND "finishedAt" IS NOT NULL AND "finishedAt" <= now() - ${SETTLE_MS} * interval '1 millisecond'
         AND ("finishedAt" > ${watermark.at} OR ("finishedAt" = ${watermark.at} AND id > ${watermark.id}))
       ORDER BY "finishedAt", id LIMIT ${MAX_RUNS_PER_SCRAPE}`;
     for (const row of rows) {
       runs.inc({ flow: row.flowId, status: row.status });
       duration.observe(Math.max(0, row.seconds));
+      // Two clocks (NATS's and the worker's): a small negative difference is skew, not time travel.
+      if (row.waited !== null) publishToStart.observe(Math.max(0, row.waited));
     }
     const last = rows.at(-1);
     if (last) watermark = { at: last.finishedAt, id: last.id };
@@ -83,7 +94,11 @@ export function createPrometheusMetrics(sources: MetricsSources): PrometheusMetr
       held.set({ flow: flow.flowId }, flow.heldEvents);
     }
     workerUp.reset();
-    for (const worker of status.workers) workerUp.set({ worker: worker.id }, worker.up ? 1 : 0);
+    workerMemory.reset();
+    for (const worker of status.workers) {
+      workerUp.set({ worker: worker.id }, worker.up ? 1 : 0);
+      if (worker.up && worker.rssBytes !== null) workerMemory.set({ worker: worker.id }, worker.rssBytes);
+    }
     lag.reset();
     if (broker?.ok) {
       for (const p of broker.partitions) lag.set({ partition: String(p.partition) }, p.lag);

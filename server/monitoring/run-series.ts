@@ -37,7 +37,11 @@ export interface RunSeries {
   runsByFlow: { flowId: string; flowName: string | null; succeeded: number; failed: number; retried: number }[];
   /** Run duration percentiles per bucket, in ms. */
   durations: { t: number; p50: number | null; p99: number | null }[];
-  totals: { events: number; runs: number; p50Ms: number | null; p99Ms: number | null };
+  totals: {
+    events: number; runs: number; p50Ms: number | null; p99Ms: number | null;
+    /** From JetStream storing the event to its run's start (runs recorded since publish times are). */
+    publishToStart: { p50Ms: number | null; p99Ms: number | null };
+  };
 }
 
 const FAILED = ["failed", "dead-lettered"];
@@ -63,8 +67,10 @@ async function computeRunSeries(db: Db, window: MonitoringWindow, now: number): 
         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "finishedAt" - "startedAt") * 1000) AS p50,
         percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM "finishedAt" - "startedAt") * 1000) AS p99
       FROM "Run" WHERE "startedAt" >= ${fromDate}::timestamp AND NOT test AND "finishedAt" IS NOT NULL GROUP BY 1 ORDER BY 1`,
-    db.$queryRaw<{ events: bigint; runs: bigint; p50: number | null; p99: number | null }[]>`
+    db.$queryRaw<{ events: bigint; runs: bigint; p50: number | null; p99: number | null; wait50: number | null; wait99: number | null }[]>`
       SELECT count(DISTINCT "eventId") AS events, count(*) AS runs,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM "startedAt" - "publishedAt")) * 1000) FILTER (WHERE "publishedAt" IS NOT NULL) AS wait50,
+        percentile_cont(0.99) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM "startedAt" - "publishedAt")) * 1000) FILTER (WHERE "publishedAt" IS NOT NULL) AS wait99,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "finishedAt" - "startedAt") * 1000) FILTER (WHERE "finishedAt" IS NOT NULL) AS p50,
         percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM "finishedAt" - "startedAt") * 1000) FILTER (WHERE "finishedAt" IS NOT NULL) AS p99
       FROM "Run" WHERE "startedAt" >= ${fromDate}::timestamp AND NOT test`,
@@ -86,7 +92,9 @@ async function computeRunSeries(db: Db, window: MonitoringWindow, now: number): 
       .map((f) => ({ flowId: f.flowId, flowName: names.get(f.flowId) ?? null, succeeded: Number(f.succeeded), failed: Number(f.failed), retried: Number(f.retried) }))
       .sort((a, b) => (a.flowName ?? a.flowId).localeCompare(b.flowName ?? b.flowId)),
     durations: durations.map((d) => ({ t: d.t.getTime(), p50: round(d.p50), p99: round(d.p99) })),
-    totals: { events: Number(total?.events ?? 0), runs: Number(total?.runs ?? 0), p50Ms: round(total?.p50 ?? null), p99Ms: round(total?.p99 ?? null) },
+    totals: { events: Number(total?.events ?? 0), runs: Number(total?.runs ?? 0), p50Ms: round(total?.p50 ?? null), p99Ms: round(total?.p99 ?? null),
+      publishToStart: { p50Ms: round(total?.wait50 ?? null), p99Ms: round(total?.wait99 ?? null) },
+    },
   };
 }
 

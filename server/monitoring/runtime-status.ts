@@ -1,6 +1,7 @@
 import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { flowNames } from "@/server/history/run-history";
+import { stuckPartitions } from "./partition-progress";
 
 // The runtime as the database sees it: workers and their heartbeats, who owns which partition,
 // what waits (open dead letters, held events) per flow, and which channels are down.
@@ -19,6 +20,8 @@ export interface WorkerStatus {
   partitions: number[];
   heartbeatAgeMs: number;
   up: boolean;
+  /** Resident memory at its last heartbeat; null from a worker that does not report it. */
+  rssBytes: number | null;
 }
 
 export interface PartitionOwnership {
@@ -53,19 +56,22 @@ export interface RuntimeStatus {
 
 export async function runtimeStatus(db: Db): Promise<RuntimeStatus> {
   // Ages come from the database's clock, the one heartbeats and leases are written with.
-  const [workers, partitions, deadLetters, held, channels] = await Promise.all([
-    db.$queryRaw<{ id: string; hostname: string; pid: number; partitions: number[]; age_ms: number }[]>`
-      SELECT id, hostname, pid, partitions, (extract(epoch FROM now() - "seenAt") * 1000)::float8 AS age_ms
+  const [workers, partitions, deadLetters, held, channels, stuck] = await Promise.all([
+    db.$queryRaw<{ id: string; hostname: string; pid: number; partitions: number[]; age_ms: number; rssBytes: bigint | null }[]>`
+      SELECT id, hostname, pid, partitions, "rssBytes", (extract(epoch FROM now() - "seenAt") * 1000)::float8 AS age_ms
       FROM "Worker" WHERE "seenAt" > now() - ${WORKER_LISTED_WITHIN_MS} * interval '1 millisecond' ORDER BY hostname, pid, id`,
     db.$queryRaw<{ partition: number; owner: string | null; expired: boolean }[]>`
       SELECT "partition", owner, ("leaseUntil" IS NULL OR "leaseUntil" < now()) AS expired FROM "Partition" ORDER BY "partition"`,
     db.deadLetter.groupBy({ by: ["flowId"], where: { status: { in: ["open", "redrive-requested"] } }, _count: { _all: true } }),
     db.heldEvent.groupBy({ by: ["flowId"], _count: { _all: true } }),
     db.channel.findMany({ select: { id: true, name: true, type: true, downSince: true, lastSuccessAt: true, lastError: true }, orderBy: { name: "asc" } }),
+    stuckPartitions(db),
   ]);
+  const stuckBy = new Map(stuck.map((p) => [p.partition, p]));
   const workerStatus = workers.map((w) => ({
     id: w.id, hostname: w.hostname, pid: w.pid, partitions: [...w.partitions].sort((a, b) => a - b),
     heartbeatAgeMs: Math.max(0, Math.round(w.age_ms)), up: w.age_ms < WORKER_UP_WITHIN_MS,
+    rssBytes: w.rssBytes === null ? null : Number(w.rssBytes),
   }));
   const up = new Set(workerStatus.filter((w) => w.up).map((w) => w.id));
   const flowIds = new Set([...deadLetters.map((d) => d.flowId), ...held.map((h) => h.flowId)]);
@@ -75,7 +81,13 @@ export async function runtimeStatus(db: Db): Promise<RuntimeStatus> {
     partitions: partitions.map((p) => ({
       partition: p.partition,
       owner: p.owner,
-      problem: !p.owner || p.expired ? "no owner: its events wait until a worker takes it" : !up.has(p.owner) ? "its owner stopped sending heartbeats" : null,
+      problem: !p.owner || p.expired
+        ? "no owner: its events wait until a worker takes it"
+        : !up.has(p.owner)
+          ? "its owner stopped sending heartbeats"
+          : stuckBy.has(p.partition)
+            ? `stuck: ${stuckBy.get(p.partition)!.lag} events waiting and its cursor has not moved for ${Math.round(stuckBy.get(p.partition)!.stillForMs / 1000)} s`
+            : null,
     })),
     flows: [...flowIds].map((flowId) => ({
       flowId, flowName: names.get(flowId) ?? null,

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { accessSync, constants as fsConstants, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, mkdirSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { canBind, findFreePort, probeNatsPort } from "./probe";
+import { claimPidLock, processAlive } from "@/server/pid-lock/pid-lock-file";
 
 const HOST = "127.0.0.1";
 const FALLBACK_BINARY = "/usr/sbin/nats-server";
@@ -256,16 +256,8 @@ async function waitUntilReady(s: Spawned, port: number, deadline: number): Promi
 // orphaned server from a killed dev session on a fallback port, would do exactly that. So we
 // keep our own lock next to the store, naming the server's pid and port.
 const LOCK_FILE = "syncline-nats-server.lock";
-type LockContent = { token: string; owner: number; port: number; server?: number };
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+/** `pid`: the process starting the server; `server`: the nats-server's pid once it runs. */
+type LockContent = { port: number; server?: number };
 
 interface StoreLock {
   setServer(pid: number): void;
@@ -274,51 +266,25 @@ interface StoreLock {
 
 async function acquireStoreLock(storeDir: string, port: number, deadline: number): Promise<StoreLock> {
   const file = path.join(storeDir, LOCK_FILE);
-  const mine: LockContent = { token: randomUUID(), owner: process.pid, port };
-  for (;;) {
-    try {
-      writeFileSync(file, JSON.stringify(mine), { flag: "wx" });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    let held: Partial<LockContent> = {};
-    try {
-      held = JSON.parse(readFileSync(file, "utf8")) as Partial<LockContent>;
-    } catch {
-      // Unreadable or half-written: treated as stale below.
-    }
-    if (typeof held.server === "number") {
+  const lock = await claimPidLock<LockContent>(file, { port }, async (held) => {
+    if (typeof held?.server === "number") {
       // A recorded server counts only while it answers on its port: pids get reused.
-      if (pidAlive(held.server) && typeof held.port === "number" && (await probeNatsPort(HOST, held.port, 500)).kind === "nats") {
+      if (processAlive(held.server) && typeof held.port === "number" && (await probeNatsPort(HOST, held.port, 500)).kind === "nats") {
         throw new NatsStoreInUseError(storeDir, file, held.server, held.port);
       }
-    } else if (typeof held.owner === "number" && pidAlive(held.owner)) {
+      return "stale";
+    }
+    if (typeof held?.pid === "number" && processAlive(held.pid)) {
       // Its owner is starting a server right now: wait to learn its port instead of failing.
-      if (Date.now() > deadline) throw new NatsStoreInUseError(storeDir, file, held.owner, undefined);
+      if (Date.now() > deadline) throw new NatsStoreInUseError(storeDir, file, held.pid, undefined);
       await sleep(POLL_MS);
-      continue;
+      return "retry";
     }
-    try {
-      unlinkSync(file);
-    } catch {
-      // Someone else removed it first; the next exclusive write decides who gets it.
-    }
-  }
-  const isMine = () => {
-    try {
-      return (JSON.parse(readFileSync(file, "utf8")) as Partial<LockContent>).token === mine.token;
-    } catch {
-      return false;
-    }
-  };
+    return "stale"; // unreadable, half-written, or its owner died
+  });
   return {
-    setServer(pid) {
-      if (isMine()) writeFileSync(file, JSON.stringify({ ...mine, server: pid }));
-    },
-    release() {
-      if (isMine()) unlinkSync(file);
-    },
+    setServer: (pid) => lock.update({ port, server: pid }),
+    release: () => lock.release(),
   };
 }
 

@@ -22,6 +22,8 @@ export const nodeIconNames = [
   "alarm-clock",
   "webhook",
   "rabbit",
+  "cloud-upload",
+  "network",
 ] as const;
 
 export type NodeIconName = (typeof nodeIconNames)[number];

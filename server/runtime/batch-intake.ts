@@ -57,5 +57,5 @@ export function readEventMessage(msg: JsMsg): RuntimeEvent {
   for (const [name, values] of msg.headers ?? []) headers[name] = values[0] ?? "";
   const traceparent = traceparentOf(event, headers);
   if (event.traceparent === undefined) headers.traceparent = traceparent;
-  return { event, headers, sequence: BigInt(msg.seq), traceparent, delivery: { stream: msg.info.stream, count: msg.info.deliveryCount } };
+  return { event, headers, sequence: BigInt(msg.seq), traceparent, delivery: { stream: msg.info.stream, count: msg.info.deliveryCount, publishedAt: new Date(Math.floor(msg.info.timestampNanos / 1e6)) } };
 }

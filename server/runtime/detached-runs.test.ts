@@ -103,4 +103,37 @@ describe("detached runs", () => {
     await receiver.waitFor(() => (receiver.effectsByKey().get("SKU-LOOP") ?? []).filter((seq) => seq > 1).length === 2, 30_000, "the key's later events");
     expect(receiver.effectsByKey().get("SKU-LOOP")!.filter((seq) => seq > 1)).toEqual([2, 3]);
   }, 240_000);
+
+  it("dead-letters an event that killed its worker while running inline, before it could detach, and its key moves on", async () => {
+    fixture = await startRuntimeFixture({ partitions: 1 });
+    const { receiver } = fixture;
+    const prisma = fixture.database.prisma;
+    // Each worker is killed as soon as the deadly call arrives, well inside the 2 s inline budget:
+    // nothing of the event was committed when its worker died.
+    receiver.stall = (body) => body.seq === 1;
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url, { timeoutMs: 60_000, orderingPolicy: "skip" }));
+    await fixture.publish(interleavedStockEvents(["SKU-INLINE"], 3));
+    // The first death is in a batch of several events; the next owners run them one at a time and
+    // note the one they run, so the next three deaths are counted against the event.
+    for (let death = 1; death <= 4; death++) {
+      const worker = await fixture.startWorkerProcess();
+      await receiver.waitFor(() => receiver.stalled === death, 60_000, `try ${death} of the deadly event`);
+      await worker.kill("SIGKILL");
+      expect(await prisma.heldEvent.count()).toBe(0); // it was running inline, not detached
+    }
+    await fixture.startWorkerProcess();
+    await waitUntil(async () => (await prisma.deadLetter.count()) === 1, 60_000, "the crash loop dead-lettered");
+    const deadLetter = await prisma.deadLetter.findFirstOrThrow();
+    expect(deadLetter.error).toBe("worker died while running this event 3 times");
+    expect((deadLetter.event as { data: { quantity: number } }).data.quantity).toBe(1);
+    expect(deadLetter.attempts).toEqual([
+      expect.objectContaining({ workerDied: true }),
+      expect.objectContaining({ workerDied: true }),
+      expect.objectContaining({ error: "worker died while running this event 3 times", transient: false }),
+    ]);
+    await receiver.waitFor(() => (receiver.effectsByKey().get("SKU-INLINE") ?? []).length === 2, 30_000, "the key's later events");
+    expect(receiver.effectsByKey().get("SKU-INLINE")).toEqual([2, 3]);
+    expect(receiver.stalled).toBe(4); // the fifth owner did not run it again
+    expect(await prisma.run.findFirstOrThrow({ where: { eventId: deadLetter.eventId } })).toMatchObject({ status: "dead-lettered" });
+  }, 240_000);
 });

@@ -5,7 +5,12 @@ import { getNodeDefinition } from "@/server/nodes/registry";
 import { isTrigger } from "@/server/nodes/define-node";
 
 // The published, enabled flows a worker runs, indexed by the event type their trigger listens to.
-// Reloaded when something changes (control message or the periodic check), never per event.
+// Reloaded when something changes (control message or the periodic check), and checked before each
+// batch: `coverChangesBefore(t)` makes sure a check of the database started after `t`, the moment
+// the batch had arrived. A flow enabled before an event was published is therefore always seen
+// by that event — the event was stored after the change committed, and the check started after the
+// event arrived. Concurrent callers (every partition of a worker) share one check in flight, so a
+// busy worker runs one cheap aggregate query per round of batches, not one per event.
 
 export interface CatalogFlow {
   flowId: string;
@@ -41,11 +46,54 @@ export class FlowCatalog {
   /** Older versions still needed by held events and dead letters, loaded on demand. */
   private versions = new Map<string, CatalogFlow>();
   private fingerprint = "";
+  /** When (performance.now()) the newest completed check of the database started. */
+  private checkedAsOf = -Infinity;
+  private inFlight?: { startedAt: number; done: Promise<boolean> };
+  private queued?: Promise<boolean>;
 
   constructor(private readonly db: PrismaClient) {}
 
-  /** Reloads if any flow changed since the last load; returns whether it did. */
-  async refresh(): Promise<boolean> {
+  /**
+   * Reloads if any flow changed since the last load; returns whether it did. Checks never overlap
+   * (an older one could otherwise overwrite a newer result); a call made while one runs joins the
+   * next one, which starts after it.
+   */
+  refresh(): Promise<boolean> {
+    if (this.queued) return this.queued;
+    if (!this.inFlight) return this.startCheck();
+    const queued = this.inFlight.done.catch(() => false).then(() => {
+      this.queued = undefined;
+      return this.startCheck();
+    });
+    this.queued = queued;
+    return queued;
+  }
+
+  /** Resolves once the catalog includes every flow change committed before `time` (a performance.now() value). */
+  async coverChangesBefore(time: number): Promise<void> {
+    if (this.checkedAsOf >= time) return;
+    if (this.inFlight && this.inFlight.startedAt >= time) {
+      await this.inFlight.done;
+      return;
+    }
+    await this.refresh();
+  }
+
+  private startCheck(): Promise<boolean> {
+    const startedAt = performance.now();
+    const done = this.load().then((changed) => {
+      this.checkedAsOf = Math.max(this.checkedAsOf, startedAt);
+      return changed;
+    });
+    const entry = { startedAt, done };
+    this.inFlight = entry;
+    void done.catch(() => undefined).finally(() => {
+      if (this.inFlight === entry) this.inFlight = undefined;
+    });
+    return done;
+  }
+
+  private async load(): Promise<boolean> {
     const [stats] = await this.db.$queryRaw<{ n: bigint; latest: Date | null }[]>`
       SELECT count(*) AS n, max("updatedAt") AS latest FROM "Flow" WHERE enabled AND "publishedVersion" IS NOT NULL`;
     const fingerprint = `${stats?.n ?? 0}:${stats?.latest?.getTime() ?? 0}`;

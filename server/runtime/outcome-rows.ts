@@ -14,7 +14,7 @@ export type HeldState = "queued" | "detached";
 
 export interface RunInsert {
   id: string; flowId: string; flowVersion: number; eventId: string; eventType: string; orderingKey: string;
-  status: string; attempts: number; traceId: string; sequence: bigint; startedAt: Date; finishedAt: Date | null;
+  status: string; attempts: number; traceId: string; sequence: bigint; startedAt: Date; publishedAt: Date | null; finishedAt: Date | null;
   error: string | null; steps: unknown;
   // Read-model fields for run history (search, run detail; see server/history/). The writer adds
   // `worker` itself: it is the owner every commit is fenced with.
@@ -39,7 +39,7 @@ export interface RuntimeEvent {
   sequence: bigint;
   traceparent: string;
   /** Where the stream delivered it; absent for an event read back from its queue or a dead letter. */
-  delivery?: { stream: string; count: number };
+  delivery?: { stream: string; count: number; publishedAt?: Date };
 }
 
 /** Which flow version an event runs in, and under which run id its outcome is recorded. */
@@ -109,7 +109,7 @@ export function runRow(
     id: target.runId, flowId: target.flowId, flowVersion: target.flowVersion, eventId: e.event.id,
     eventType: e.event.type, orderingKey: e.event.subject, status: r.status,
     attempts: r.attempts, traceId: traceIdOf(e.traceparent), sequence: e.sequence,
-    startedAt, finishedAt: r.finishedAt ?? null, error: r.error === undefined ? null : recordedError(r.error), steps: r.steps,
+    startedAt, publishedAt: e.delivery?.publishedAt ?? null, finishedAt: r.finishedAt ?? null, error: r.error === undefined ? null : recordedError(r.error), steps: r.steps,
     businessKeys: businessKeysOf(e.event), event: e.event, headers: e.headers, stream: e.delivery?.stream ?? null,
     partition: target.partition, deliveryCount: e.delivery?.count ?? 1, errors: r.errors ?? [],
   };

@@ -49,6 +49,11 @@ export interface RedriveSettlement {
 export interface OutcomeRows {
   /** Moves the partition's cursor forward (never back); absent: only the fence. */
   cursor?: bigint;
+  /**
+   * Notes the event an owner is about to run uncommitted (crash-loop watch after a worker died).
+   * A cursor that reaches the noted event clears the note.
+   */
+  running?: { sequence: bigint; deaths: number };
   runs?: RunInsert[];
   processed?: { eventId: string; flowId: string }[];
   /** Appended to their keys' queues in this order. */
@@ -130,7 +135,8 @@ const runColumns: Column<RunInsert>[] = [
   { name: "eventType", key: "eventType", type: "text" }, { name: "orderingKey", key: "orderingKey", type: "text" },
   { name: "status", key: "status", type: "text" }, { name: "attempts", key: "attempts", type: "int" },
   { name: "traceId", key: "traceId", type: "text" }, { name: "sequence", key: "sequence", type: "bigint" },
-  { name: "startedAt", key: "startedAt", type: "timestamp" }, { name: "finishedAt", key: "finishedAt", type: "timestamp" },
+  { name: "startedAt", key: "startedAt", type: "timestamp" }, { name: "publishedAt", key: "publishedAt", type: "timestamp" },
+  { name: "finishedAt", key: "finishedAt", type: "timestamp" },
   { name: "error", key: "error", type: "text" }, { name: "steps", key: "steps", type: "jsonb" },
   // unnest() flattens a text[][] into one list, so each run's keys travel as one JSON array.
   { name: "businessKeys", key: "businessKeys", type: "jsonb", select: (v) => `ARRAY(SELECT jsonb_array_elements_text(${v}))` },
@@ -176,7 +182,11 @@ export async function commitOutcome(pool: Pool, owner: string, lease: Lease, row
   const s = new Statement();
   const [partition, who, epoch, cursor] = [s.param(lease.partition), s.param(owner), s.param(lease.epoch), s.param(toSql(rows.cursor, "bigint"))];
   // GREATEST ignores NULL: without a cursor the fence only proves ownership.
-  s.ctes.push(`fence AS (UPDATE "Partition" SET cursor = GREATEST(cursor, ${cursor}::bigint), "updatedAt" = now()
+  const running = rows.running
+    ? `"runningSequence" = ${s.param(String(rows.running.sequence))}::bigint, "runningDeaths" = ${s.param(rows.running.deaths)}::int`
+    : `"runningSequence" = CASE WHEN "runningSequence" <= GREATEST(cursor, ${cursor}::bigint) THEN NULL ELSE "runningSequence" END`;
+  const moved = `"cursorMovedAt" = CASE WHEN ${cursor}::bigint > cursor THEN now() ELSE "cursorMovedAt" END`;
+  s.ctes.push(`fence AS (UPDATE "Partition" SET cursor = GREATEST(cursor, ${cursor}::bigint), ${running}, ${moved}, "updatedAt" = now()
     WHERE "partition" = ${partition} AND owner = ${who} AND epoch = ${epoch} RETURNING 1)`);
   // Every run written or changed records the worker that did it: the owner this commit is fenced with.
   const worker: [string, string][] = [["worker", `${who}::text`]];

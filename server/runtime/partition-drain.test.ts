@@ -133,4 +133,47 @@ describe("partition drain", () => {
     expect(receiver.effectsByKey().get("SKU-POISON")).toEqual([1, 20, 3, 4]);
     expect(reports.reduce((n, r) => n + r.heldEventsRun, 0)).toBeGreaterThan(0);
   }, 60_000);
+
+  it("fires a due schedule tick from the cron drain, exactly once even when two drains run at the same time", async () => {
+    fixture = await startRuntimeFixture({ partitions: 2 });
+    const { receiver } = fixture;
+    const prisma = fixture.database.prisma;
+    const flowId = await fixture.deployFlow({
+      schemaVersion: 1,
+      name: "Every minute",
+      nodes: [
+        { id: "tick", kind: "trigger:schedule", version: 1, position: { x: 0, y: 0 }, config: { cron: "* * * * *", timezone: "UTC" } },
+        {
+          id: "deliver", kind: "action:http-request", version: 1, position: { x: 300, y: 0 },
+          config: { method: "POST", url: `${receiver.url}/tick`, body: '{"sku": "tick", "seq": $toMillis(event.data.scheduledTime)}', timeoutMs: 2000 },
+        },
+      ],
+      edges: [{ id: "e1", source: "tick", target: "deliver" }],
+      settings: { orderingPolicy: "hold" },
+    });
+    const first = drainFor(fixture);
+    // The schedule's cursor starts when a drain first sees it; a few minutes later, the last
+    // minute's tick is due (older ones are missed under the default policy).
+    expect((await first.drain({ budgetMs: 3_000, scheduleTicks: true })).scheduleTicksFired).toBe(0);
+    await prisma.scheduleCursor.update({ where: { flowId }, data: { lastTickAt: new Date(Date.now() - 3 * 60_000) } });
+
+    const otherPool = new pg.Pool({ connectionString: fixture.database.url, max: 12 });
+    otherPool.on("error", () => {});
+    try {
+      const second = new PartitionDrain({
+        db: prisma, pool: otherPool, nc: fixture.nc, layout: fixture.layout,
+        services: { httpAllowlist: ["127.0.0.1"], db: prisma, nats: fixture.nc, prefix: fixture.layout.prefix }, maxRetryAgeMs: 24 * 3600_000, log: () => {},
+      });
+      const reports = await Promise.all([first.drain({ budgetMs: 5_000, scheduleTicks: true }), second.drain({ budgetMs: 5_000, scheduleTicks: true })]);
+      expect(reports.map((r) => r.scheduleTicksFired).sort()).toEqual(expect.arrayContaining([1]));
+      await drainUntil(first, async () => (await prisma.run.count({ where: { flowId, status: "succeeded" } })) >= 1, "the tick's run");
+    } finally {
+      await otherPool.end();
+    }
+    const runs = await prisma.run.findMany({ where: { flowId } });
+    expect(runs).toHaveLength(1);
+    const tick = Date.parse(runs[0]!.eventId.slice(`schedule:${flowId}:`.length));
+    expect(tick % 60_000).toBe(0);
+    expect(receiver.effects.map((e) => e.body.seq)).toEqual([tick]);
+  }, 90_000);
 });

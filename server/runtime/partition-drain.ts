@@ -8,8 +8,9 @@ import type { PrismaClient } from "@/server/db/generated/client";
 import type { ExecutionServices } from "@/server/nodes/define-executor";
 import { FlowCatalog } from "./flow-catalog";
 import { PartitionProcessor } from "./partition-processor";
-import { ensurePartitions, releaseLease, renewLeases, type Lease } from "./partition-leases";
+import { ensurePartitions, releaseLease, renewLeases, toLease, type Lease } from "./partition-leases";
 import { ensureEventsStream, eventsStreamName, type StreamLayout } from "./stream-layout";
+import { Scheduler } from "@/server/scheduler/scheduler";
 
 // Serverless mode (SYNCLINE_WORKER=off): a function moves events for a while and then ends. A
 // drain takes a partition's lease exactly like a worker (same epoch fencing, so a paused or killed
@@ -43,6 +44,8 @@ export interface PartitionDrainResult {
 }
 
 export interface DrainReport {
+  /** Schedule-trigger ticks this drain published (asked for with `scheduleTicks`). */
+  scheduleTicksFired: number;
   partitionsDrained: number[];
   /** Partitions skipped because a worker or another drain holds their lease. */
   partitionsBusy: number[];
@@ -63,12 +66,16 @@ function partitionConsumerName(layout: StreamLayout, partition: number) {
 
 /** Takes this partition's lease if nobody holds a live one. */
 export async function acquireThisPartition(db: PrismaClient, owner: string, partition: number, ttlMs: number): Promise<Lease | undefined> {
-  const rows = await db.$queryRaw<Lease[]>`
-    UPDATE "Partition" SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
-      epoch = epoch + 1, "updatedAt" = now()
-    WHERE "partition" = ${partition} AND (owner IS NULL OR "leaseUntil" < now())
-    RETURNING "partition", epoch, cursor`;
-  return rows[0];
+  const rows = await db.$queryRaw<Parameters<typeof toLease>[0][]>`
+    WITH pick AS (
+      SELECT "partition", owner IS NOT NULL AS died FROM "Partition"
+      WHERE "partition" = ${partition} AND (owner IS NULL OR "leaseUntil" < now())
+      FOR UPDATE SKIP LOCKED)
+    UPDATE "Partition" AS p SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
+      epoch = epoch + 1, lag = 0, "cursorMovedAt" = now(), "updatedAt" = now()
+    FROM pick WHERE p."partition" = pick."partition"
+    RETURNING p."partition", p.epoch, p.cursor, pick.died, p."runningSequence", p."runningDeaths"`;
+  return toLease(rows[0]);
 }
 
 /**
@@ -121,12 +128,17 @@ export class PartitionDrain {
    * Drains the given partitions (default all) one after another until each has nothing left to do
    * now or `budgetMs` is spent. Partitions with a live lease elsewhere are skipped.
    */
-  async drain(options: { budgetMs: number; partitions?: number[] }): Promise<DrainReport> {
+  async drain(options: { budgetMs: number; partitions?: number[]; scheduleTicks?: boolean }): Promise<DrainReport> {
     const deadline = Date.now() + options.budgetMs;
     await this.prepare();
+    // Ticks first, so this drain runs them. Concurrent drains (and workers) publish the same
+    // tick under the same event id: JetStream keeps one (see scheduler.ts).
+    const scheduleTicksFired = options.scheduleTicks
+      ? await new Scheduler({ db: this.deps.db, nc: this.deps.nc, layout: this.deps.layout, log: this.log }).fireDue()
+      : 0;
     await this.catalog.refresh();
     const partitions = options.partitions ?? [...Array(this.deps.layout.partitions).keys()];
-    const report: DrainReport = { partitionsDrained: [], partitionsBusy: [], eventsProcessed: 0, heldEventsRun: 0, budgetExhausted: false };
+    const report: DrainReport = { scheduleTicksFired, partitionsDrained: [], partitionsBusy: [], eventsProcessed: 0, heldEventsRun: 0, budgetExhausted: false };
     // Start where the previous drain stopped, so a busy partition cannot starve the later ones
     // when the budget runs out every time.
     const order = [...new Set(partitions)].sort((a, b) => a - b);

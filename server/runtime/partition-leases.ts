@@ -10,6 +10,27 @@ export interface Lease {
   partition: number;
   epoch: number;
   cursor: bigint;
+  /**
+   * Present when the previous owner's lease ran out instead of being handed back (it died or
+   * stalled): the event it had noted as running, if any, and how many owners died running it.
+   */
+  ownerDied?: { runningSequence: bigint | null; runningDeaths: number };
+}
+
+interface LeaseRow {
+  partition: number;
+  epoch: number;
+  cursor: bigint;
+  died: boolean;
+  runningSequence: bigint | null;
+  runningDeaths: number;
+}
+
+export function toLease(row: LeaseRow | undefined): Lease | undefined {
+  if (!row) return undefined;
+  const lease: Lease = { partition: row.partition, epoch: row.epoch, cursor: row.cursor };
+  if (row.died) lease.ownerDied = { runningSequence: row.runningSequence, runningDeaths: row.runningDeaths };
+  return lease;
 }
 
 export class LostLeaseError extends Error {
@@ -28,15 +49,16 @@ export async function ensurePartitions(db: PrismaClient, count: number) {
 
 /** Takes one free or expired partition, if any. */
 export async function acquirePartition(db: PrismaClient, owner: string, ttlMs: number, count: number): Promise<Lease | undefined> {
-  const rows = await db.$queryRaw<{ partition: number; epoch: number; cursor: bigint }[]>`
-    UPDATE "Partition" SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
-      epoch = epoch + 1, "updatedAt" = now()
-    WHERE "partition" = (
-      SELECT "partition" FROM "Partition"
+  const rows = await db.$queryRaw<LeaseRow[]>`
+    WITH pick AS (
+      SELECT "partition", owner IS NOT NULL AS died FROM "Partition"
       WHERE "partition" < ${count} AND (owner IS NULL OR "leaseUntil" < now())
       ORDER BY "partition" LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING "partition", epoch, cursor`;
-  return rows[0];
+    UPDATE "Partition" AS p SET owner = ${owner}, "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond',
+      epoch = epoch + 1, lag = 0, "cursorMovedAt" = now(), "updatedAt" = now()
+    FROM pick WHERE p."partition" = pick."partition"
+    RETURNING p."partition", p.epoch, p.cursor, pick.died, p."runningSequence", p."runningDeaths"`;
+  return toLease(rows[0]);
 }
 
 /** Extends the leases still held; returns the partitions that were lost. */
@@ -53,6 +75,15 @@ export async function renewLeases(db: PrismaClient, owner: string, leases: Lease
   return partitions.filter((p) => !kept.has(p));
 }
 
+/** The owner's view of how many events wait in each of its partitions (for stuck-partition checks). */
+export async function reportLag(db: PrismaClient, owner: string, lags: { lease: Lease; lag: number }[]) {
+  if (lags.length === 0) return;
+  await db.$executeRaw`
+    UPDATE "Partition" AS p SET lag = mine.lag
+    FROM unnest(${lags.map((l) => l.lease.partition)}::int[], ${lags.map((l) => l.lease.epoch)}::int[], ${lags.map((l) => l.lag)}::bigint[]) AS mine(partition, epoch, lag)
+    WHERE p."partition" = mine.partition AND p.epoch = mine.epoch AND p.owner = ${owner}`;
+}
+
 export async function releaseLease(db: PrismaClient, owner: string, lease: Lease) {
   await db.$executeRaw`
     UPDATE "Partition" SET owner = NULL, "leaseUntil" = NULL, "updatedAt" = now()
@@ -64,11 +95,12 @@ export async function heartbeat(
   worker: { id: string; hostname: string; pid: number; startedAt: Date },
   partitions: number[],
   lag: bigint,
+  rssBytes: number = process.memoryUsage.rss(),
 ) {
   await db.$executeRaw`
-    INSERT INTO "Worker" (id, hostname, pid, "startedAt", "seenAt", partitions, lag)
-    VALUES (${worker.id}, ${worker.hostname}, ${worker.pid}, ${worker.startedAt}, now(), ${partitions}::int[], ${lag})
-    ON CONFLICT (id) DO UPDATE SET "seenAt" = now(), partitions = EXCLUDED.partitions, lag = EXCLUDED.lag`;
+    INSERT INTO "Worker" (id, hostname, pid, "startedAt", "seenAt", partitions, lag, "rssBytes")
+    VALUES (${worker.id}, ${worker.hostname}, ${worker.pid}, ${worker.startedAt}, now(), ${partitions}::int[], ${lag}, ${rssBytes}::bigint)
+    ON CONFLICT (id) DO UPDATE SET "seenAt" = now(), partitions = EXCLUDED.partitions, lag = EXCLUDED.lag, "rssBytes" = EXCLUDED."rssBytes"`;
 }
 
 export async function liveWorkerCount(db: PrismaClient, withinMs: number): Promise<number> {

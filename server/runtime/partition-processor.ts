@@ -10,13 +10,13 @@ import type { ExecutionServices } from "@/server/nodes/define-executor";
 import { consumeInBatches, readEventMessage } from "./batch-intake";
 import { isDataError, withDbRetry } from "./db-retry";
 import type { CatalogFlow, FlowCatalog } from "./flow-catalog";
-import { KeyLanes, keyOf } from "./key-lanes";
+import { KeyLanes, keyOf, MAX_WORKER_DEATHS } from "./key-lanes";
 import type { Lease } from "./partition-leases";
 import { storable, type RuntimeEvent, type RunTarget } from "./outcome-rows";
 import { commitOutcome, processedPairs, type OutcomeRows } from "./outcome-writer";
 import type { FlowRunner } from "./redrive";
 import { runFlow, type FlowRunResult } from "./run-flow";
-import { inlineRows, queuedRows, refusedInlineRows, type InlineRows } from "./run-outcomes";
+import { crashLoopInlineRows, inlineRows, queuedRows, refusedInlineRows, type InlineRows } from "./run-outcomes";
 import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./stream-layout";
 
 // One owned partition of the event stream. New events arrive in batches (batch-intake.ts) from a
@@ -34,6 +34,15 @@ import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./s
 // uncommitted batch is already blocked), and the pairs of the uncommitted batch count as
 // processed for the dedup check. If a commit fails the partition stops, as it did when the
 // commit was awaited: the next owner starts after the last committed cursor.
+//
+// Crash loops: an event that kills its worker while running inline (before anything of it was
+// committed) comes back to the next owner, uncommitted. So after taking over from an owner that
+// died, a processor runs the events the dead owner may have had in flight one at a time, noting
+// each in the partition row before running it. An owner that dies with an event noted adds one to
+// its death count; at MAX_WORKER_DEATHS the event is dead-lettered ("worker died while running
+// this event N times") instead of run again, and the partition moves on. Slow runs that detach
+// are counted by their key lane (key-lanes.ts) instead. Careful mode does not pipeline: each
+// event's commit ends before the next one is noted.
 
 export interface ProcessorDeps {
   db: PrismaClient;
@@ -75,6 +84,8 @@ export class PartitionProcessor {
   private readonly consumerName: string;
   private messages?: ConsumerMessages;
   private stopping = false;
+  /** Set after taking over from an owner that died: events up to `through` run one at a time. */
+  private careful?: { through: bigint; suspect?: bigint; deaths: number };
   private loopDone?: Promise<void>;
   /** The commit of the previous batch, still in flight while the next batch runs. */
   private committing: Promise<void> = Promise.resolve();
@@ -105,6 +116,13 @@ export class PartitionProcessor {
 
   async start() {
     await this.lanes.load();
+    const died = this.lease.ownerDied;
+    if (died) {
+      // The dead owner can only have had events in flight that were in the stream already.
+      const info = await this.deps.jsm.streams.info(eventsStreamName(this.deps.layout));
+      const noted = died.runningSequence !== null && died.runningSequence === this.lease.cursor + 1n;
+      this.careful = { through: BigInt(info.state.last_seq), suspect: noted ? died.runningSequence! : undefined, deaths: noted ? died.runningDeaths + 1 : 0 };
+    }
     const consumer = await this.resetConsumer();
     // One batch pulled ahead from the server, one buffered by the intake (batch-intake.ts): what a
     // backlog holds in memory per partition, besides the batch running and the one committing.
@@ -159,27 +177,79 @@ export class PartitionProcessor {
   }
 
   private async processBatch(msgs: JsMsg[]) {
-    const fresh = msgs.filter((m) => BigInt(m.seq) > this.lease.cursor);
-    const lastSeq = BigInt(msgs[msgs.length - 1]!.seq);
-    const outcome: BatchOutcome = { rows: { runs: [], processed: [], held: [], deadLetters: [] }, newHeads: new Map(), detached: [], parts: [] };
+    if (!this.careful) return this.processMessages(msgs);
+    for (const msg of msgs) {
+      const seq = BigInt(msg.seq);
+      await this.committing;
+      if (this.careful && seq <= this.careful.through && seq > this.lease.cursor) await this.processCarefully(msg, seq, this.careful);
+      else await this.processMessages([msg]);
+      await this.committing;
+      if (this.careful && this.lease.cursor >= this.careful.through) this.careful = undefined;
+    }
+  }
 
-    const items: WorkItem[] = [];
+  /** One event after a worker death: noted before it runs, or dead-lettered if it keeps killing workers. */
+  private async processCarefully(msg: JsMsg, seq: bigint, careful: { suspect?: bigint; deaths: number }) {
+    const deaths = careful.suspect === seq ? careful.deaths : 0;
+    if (deaths < MAX_WORKER_DEATHS) {
+      await this.commit({ running: { sequence: seq, deaths } });
+      return this.processMessages([msg]);
+    }
+    this.deps.log(`partition ${this.partition}: event at sequence ${seq} was running each of the last ${deaths} times a worker died; dead-lettering it`);
+    const { items } = await this.workItems([msg]);
+    const at = new Date();
+    const crashed = items.map((item) => ({
+      item,
+      rows: crashLoopInlineRows({ flowId: item.flow.flowId, flowVersion: item.flow.version, runId: randomUUID(), partition: this.partition }, item.event, at, deaths),
+    }));
+    await this.commit({
+      cursor: seq,
+      runs: crashed.map((c) => c.rows.run),
+      processed: items.map((item) => ({ eventId: item.event.event.id, flowId: item.flow.flowId })),
+      deadLetters: crashed.map((c) => c.rows.deadLetter!),
+    });
+    for (const { item, rows } of crashed) this.lanes.noteDeadLetter(item.flow.flowId, item.event.event.subject, rows.deadLetter!.id);
+    msg.ack();
+  }
+
+  /** The (event, flow) pairs of fresh messages that have not run yet, each recorded as processed. */
+  private async workItems(fresh: JsMsg[]): Promise<{ items: WorkItem[] }> {
+    const candidates: WorkItem[] = [];
     for (const msg of fresh) {
       const event = this.read(msg);
       if (!event) continue;
       for (const flow of await this.flowsOf(event)) {
         if (!eventIsForFlow(event.event, flow.flowId)) continue; // a webhook call or tick is for its own flow only
-        items.push({ event, flow, key: keyOf(flow.flowId, event.event.subject) });
+        candidates.push({ event, flow, key: keyOf(flow.flowId, event.event.subject) });
       }
     }
     const pending = [...this.uncommitted];
-    const seen = await this.alreadyProcessed(items);
+    const seen = await this.alreadyProcessed(candidates);
     for (const pair of pending) seen.add(pair);
-    const groups = new Map<string, WorkItem[]>();
-    for (const item of items) {
+    const items: WorkItem[] = [];
+    for (const item of candidates) {
       const id = `${item.event.event.id}\u0000${item.flow.flowId}`;
       if (seen.has(id)) continue; // a re-sent id beyond the duplicate window
       seen.add(id);
+      items.push(item);
+    }
+    return { items };
+  }
+
+  private async processMessages(msgs: JsMsg[]) {
+    // Every message of the batch has arrived by now: a flow enabled before any of them was
+    // published must be in the catalog before they are matched against it.
+    const arrived = performance.now();
+    await withDbRetry(() => this.deps.catalog.coverChangesBefore(arrived), {
+      isStopping: () => this.stopping, log: (m) => this.deps.log(`partition ${this.partition}: ${m}`),
+    });
+    const fresh = msgs.filter((m) => BigInt(m.seq) > this.lease.cursor);
+    const lastSeq = BigInt(msgs[msgs.length - 1]!.seq);
+    const outcome: BatchOutcome = { rows: { runs: [], processed: [], held: [], deadLetters: [] }, newHeads: new Map(), detached: [], parts: [] };
+
+    const { items } = await this.workItems(fresh);
+    const groups = new Map<string, WorkItem[]>();
+    for (const item of items) {
       outcome.rows.processed.push({ eventId: item.event.event.id, flowId: item.flow.flowId });
       const group = groups.get(item.key);
       if (group) group.push(item);

@@ -1,7 +1,7 @@
 import type { Prisma } from "@/server/db/generated/client";
 import type { OutcomeRows } from "./outcome-writer";
 import {
-  attemptRecord, completedSteps, deadLetterRow, heldRow, mergeSteps, recordedError, refusedByDatabase, runRow, storable, storedEvent, withRetryAt,
+  attemptRecord, completedSteps, crashLoopResult, deadLetterRow, heldRow, mergeSteps, recordedError, refusedByDatabase, runRow, storable, storedEvent, withRetryAt,
   type AttemptRecord, type DeadLetterInsert, type HeldInsert, type HeldState, type RunInsert, type RunTarget, type RuntimeEvent,
 } from "./outcome-rows";
 import { decideRetry } from "./retry-decision";
@@ -194,5 +194,23 @@ export function refusedRedriveRows(dl: DeadLetterRow, attempt: number, now: Date
       deadLetterId: dl.id, status: "open", attempts,
       error: message, run: { attempts: attempt, error: message, errors: attempts },
     },
+  };
+}
+
+/**
+ * An event that was running inline each time its worker died (`deaths` times, this owner's
+ * finding included): dead-lettered without running it again, each death one recorded try.
+ */
+export function crashLoopInlineRows(target: RunTarget, e: RuntimeEvent, at: Date, deaths: number): InlineRows {
+  const result = crashLoopResult(deaths);
+  const died: AttemptRecord[] = Array.from({ length: deaths - 1 }, (_, i) => ({
+    at: at.toISOString(), error: "the worker running this event died before it finished", transient: true, attempt: i + 1, workerDied: true,
+  }));
+  const errors = [...died, attemptRecord(result, deaths, at)];
+  const deadLetter = deadLetterRow(target, e, result, errors, []);
+  return {
+    run: runRow(target, e, at, { status: "dead-lettered", attempts: deaths, steps: [], error: result.error.message, finishedAt: at, errors }),
+    deadLetter,
+    effect: { kind: "dead-lettered", deadLetterId: deadLetter.id },
   };
 }

@@ -46,10 +46,10 @@ export async function drainAfterIngest(orderingKeys: string[]): Promise<void> {
   }
 }
 
-/** GET /api/cron/drain: every partition with something to do, until the budget runs out. */
+/** GET /api/cron/drain: due schedule ticks, then every partition with something to do, until the budget runs out. */
 export async function cronDrain(): Promise<DrainReport> {
   const drain = await instanceDrain();
-  return drain.drain({ budgetMs: env().SYNCLINE_CRON_DRAIN_BUDGET_MS });
+  return drain.drain({ budgetMs: env().SYNCLINE_CRON_DRAIN_BUDGET_MS, scheduleTicks: true });
 }
 
 export type CronAuthorization = "ok" | "unconfigured" | "denied";

@@ -10,7 +10,7 @@ import { FlowCatalog } from "./flow-catalog";
 import { PartitionProcessor } from "./partition-processor";
 import { TestRunProcessor } from "./test-run-processor";
 import {
-  acquirePartition, ensurePartitions, forgetWorker, heartbeat, liveWorkerCount, releaseLease, renewLeases, type Lease,
+  acquirePartition, ensurePartitions, forgetWorker, heartbeat, liveWorkerCount, releaseLease, renewLeases, reportLag, type Lease,
 } from "./partition-leases";
 import { ensureEventsStream, type StreamLayout } from "./stream-layout";
 import { listenForChanges } from "./worker-notifier";
@@ -114,8 +114,15 @@ export class Worker {
     await this.catalog.refresh();
 
     let lag = 0n;
-    for (const processor of this.processors.values()) lag += BigInt(await processor.lag());
+    const lags: { lease: Lease; lag: number }[] = [];
+    for (const [partition, processor] of this.processors) {
+      const waiting = await processor.lag();
+      lag += BigInt(waiting);
+      const lease = this.leases.get(partition);
+      if (lease) lags.push({ lease, lag: waiting });
+    }
     await heartbeat(db, this.worker(), this.partitions, lag);
+    await reportLag(db, this.id, lags);
 
     const live = Math.max(1, await liveWorkerCount(db, ttl));
     const share = Math.ceil(layout.partitions / live);

@@ -6,7 +6,8 @@ import { systemEventRegistry, TARGET_FLOW_ATTRIBUTE } from "@/server/events/syst
 import type { StreamLayout } from "@/server/runtime/stream-layout";
 import { planTicks, type MissedTickPolicy } from "./plan-ticks";
 
-// Fires schedule triggers. Every worker runs one; they need no leader, because a tick is published
+// Fires schedule triggers. Every worker runs one, and in serverless mode every GET /api/cron/drain
+// runs one round (partition-drain.ts); they need no leader, because a tick is published
 // as an event whose id is the flow id plus the scheduled time: JetStream's duplicate window drops
 // the copies other workers publish, and beyond it the runtime's processed-event records do. The
 // last fired tick per flow is kept in Postgres (ScheduleCursor), so a restarted scheduler goes on
@@ -48,7 +49,7 @@ export class Scheduler {
   private loop() {
     if (this.stopped) return;
     this.running = this.fireDue()
-      .catch((error) => this.log("could not fire schedules", (error as Error).message))
+      .then(() => undefined, (error: unknown) => this.log("could not fire schedules", (error as Error).message))
       .finally(() => {
         if (!this.stopped) this.timer = setTimeout(() => this.loop(), this.options.pollMs ?? 250);
       });
@@ -60,8 +61,8 @@ export class Scheduler {
     await this.running;
   }
 
-  /** One round: publish every due tick of every enabled, published schedule flow. */
-  async fireDue(now: Date = new Date()): Promise<void> {
+  /** One round: publish every due tick of every enabled, published schedule flow; returns how many ticks it published. */
+  async fireDue(now: Date = new Date()): Promise<number> {
     const { db } = this.options;
     const rows = await db.$queryRaw<ScheduleRow[]>`
       SELECT f.id AS "flowId", node->'config' AS config, c."lastTickAt"
@@ -70,28 +71,30 @@ export class Scheduler {
       CROSS JOIN LATERAL jsonb_array_elements(v.document->'nodes') AS node
       LEFT JOIN "ScheduleCursor" c ON c."flowId" = f.id
       WHERE f.enabled AND node->>'kind' = 'trigger:schedule'`;
+    let fired = 0;
     for (const row of rows) {
       try {
-        await this.fireFlow(row, now);
+        fired += await this.fireFlow(row, now);
       } catch (error) {
         this.log(`schedule of flow ${row.flowId}`, (error as Error).message);
       }
     }
+    return fired;
   }
 
-  private async fireFlow(row: ScheduleRow, now: Date) {
+  private async fireFlow(row: ScheduleRow, now: Date): Promise<number> {
     const { db } = this.options;
     const cron = row.config.cron ?? "";
     const timezone = row.config.timezone || "UTC";
     if (!row.lastTickAt) {
       // A schedule seen for the first time starts now: nothing before it was missed.
       await db.$executeRaw`INSERT INTO "ScheduleCursor" ("flowId", "lastTickAt", "updatedAt") VALUES (${row.flowId}, ${now}, now()) ON CONFLICT DO NOTHING`;
-      return;
+      return 0;
     }
     const plan = planTicks({
       cron, timezone, last: row.lastTickAt, now, policy: row.config.missedTicks ?? "skip", catchUpMs: this.options.catchUpMs ?? DEFAULT_CATCH_UP_MS,
     });
-    if (!plan.advanceTo) return;
+    if (!plan.advanceTo) return 0;
     if (plan.fire.length > 0) {
       const subject = row.config.orderingKey?.trim() || "schedule";
       await ingestEvents(
@@ -110,5 +113,6 @@ export class Scheduler {
     }
     // Only forward: a slower worker that planned from an older cursor must not move it back.
     await db.$executeRaw`UPDATE "ScheduleCursor" SET "lastTickAt" = GREATEST("lastTickAt", ${plan.advanceTo}), "updatedAt" = now() WHERE "flowId" = ${row.flowId}`;
+    return plan.fire.length;
   }
 }

@@ -221,6 +221,8 @@ describe("/api/openapi.json", () => {
     expect(Object.keys(paths["/api/dead-letters/{id}"]!).sort()).toEqual(["delete", "get"]);
     expect(paths["/api/dead-letters/{id}/redrive"]!.post!.requestBody).toMatchObject({ required: false });
     expect(paths["/api/dead-letters/redrive"]!.post!.requestBody).toMatchObject({ required: true });
+    expect(Object.keys(paths["/api/cron/drain"]!)).toEqual(["get"]);
+    expect(JSON.stringify(paths["/api/cron/drain"]!.get)).toContain("scheduleTicksFired");
     expect(JSON.stringify(paths)).not.toContain("undefined");
   });
 });

@@ -8,7 +8,7 @@ export const publishEventGridNode = defineNode({
   version: 1,
   label: "Publish to Event Grid",
   description: "Publishes an event to an Azure Event Grid topic (access key or SAS token); its id is the step's idempotency key.",
-  icon: "🟦",
+  icon: "network",
   category: "Integrations",
   config: z.object({
     credentialId: referenceField("credential", {

@@ -8,7 +8,7 @@ export const putEventBridgeNode = defineNode({
   version: 1,
   label: "Put event on EventBridge",
   description: "Puts an event on an AWS EventBridge bus (PutEvents, signed with an AWS access key).",
-  icon: "🟧",
+  icon: "cloud-upload",
   category: "Integrations",
   config: z.object({
     credentialId: referenceField("credential", {

@@ -36,7 +36,7 @@ export interface RuntimeFixture {
   /** Creates, publishes and enables a flow; returns its id. */
   deployFlow: (document: FlowDocument) => Promise<string>;
   startWorkerProcess: () => Promise<WorkerProcess>;
-  startWorkerInProcess: (options?: { inlineBudgetMs?: number }) => Promise<Worker>;
+  startWorkerInProcess: (options?: { inlineBudgetMs?: number; tickMs?: number; leaseTtlMs?: number }) => Promise<Worker>;
   close: () => Promise<void>;
 }
 
@@ -95,12 +95,12 @@ export async function startRuntimeFixture(options: { partitions?: number } = {})
     return handle;
   }
 
-  async function startWorkerInProcess(options: { inlineBudgetMs?: number } = {}): Promise<Worker> {
+  async function startWorkerInProcess(options: { inlineBudgetMs?: number; tickMs?: number; leaseTtlMs?: number } = {}): Promise<Worker> {
     const pool = new pg.Pool({ connectionString: database.url, max: 24 });
     pools.push(pool);
     const worker = new Worker({
       db: database.prisma, pool, nc, layout, services: { httpAllowlist: ["127.0.0.1"], db: database.prisma, nats: nc, prefix: layout.prefix }, maxRetryAgeMs: 24 * 3600_000,
-      inlineBudgetMs: options.inlineBudgetMs,
+      inlineBudgetMs: options.inlineBudgetMs, tickMs: options.tickMs, leaseTtlMs: options.leaseTtlMs,
       log: process.env.SYNCLINE_TEST_LOG ? (m, e) => console.log(new Date().toISOString(), m, e ?? "") : () => {},
     });
     await worker.start();
