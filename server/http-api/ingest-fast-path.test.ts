@@ -43,7 +43,7 @@ afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
   const { closeSharedNats, connectNats } = await import("@/server/nats/connection");
-  const nc = await connectNats(NATS_URL, { name: "ingest-listener-test-cleanup" });
+  const nc = await connectNats(NATS_URL, { name: "ingest-fast-path-test-cleanup" });
   const jsm = await jetstreamManager(nc);
   await jsm.streams.delete(`${PREFIX}_events`).catch(() => {});
   await nc.close();
@@ -75,7 +75,7 @@ function post(body: unknown, headers: Record<string, string> = {}, path = "/api/
 
 async function storedEvent(id: string) {
   const { connectNats } = await import("@/server/nats/connection");
-  const nc = await connectNats(NATS_URL, { name: "ingest-listener-test-read" });
+  const nc = await connectNats(NATS_URL, { name: "ingest-fast-path-test-read" });
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(`${PREFIX}_events`);
