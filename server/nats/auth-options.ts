@@ -158,6 +158,12 @@ export function explainNatsConnectError(error: unknown, url: string, settings: N
       : "it verifies clients — set NATS_TLS_CERT and NATS_TLS_KEY to a client certificate it accepts";
     return `${where} turned down the TLS handshake (${code.replace(/^ERR_SSL_(SSLV3_|TLSV\d+_)?ALERT_/, "").toLowerCase().replace(/_/g, " ")}): ${hint}.`;
   }
+  // With TLS 1.3 the server checks the client certificate after the client's side of the
+  // handshake is done: a server that verifies clients may send its alert, or only reset the
+  // connection. A reset of a TLS connection that sent no client certificate is most likely that.
+  if (wantsTls(settings) && !settings.tlsCert && (code === "ECONNRESET" || /ECONNRESET/.test(text))) {
+    return `${where} turned down the TLS handshake (it reset the connection; no client certificate was sent): it verifies clients — set NATS_TLS_CERT and NATS_TLS_KEY to a client certificate it accepts.`;
+  }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
     return `${where} presented a TLS certificate for another host name (${cause?.message ?? error.message}): put a host name the certificate names into NATS_URL.`;
   }
