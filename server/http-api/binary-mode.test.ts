@@ -16,7 +16,6 @@ const PREFIX = `test_binary_mode_${randomBytes(4).toString("hex")}`;
 const MAX_BYTES = 16 * 1024;
 const LAYOUT = { prefix: PREFIX, partitions: 4, duplicateWindowMs: 60_000 };
 
-type Handler = (request: Request, context: { params: Promise<Record<string, never>> }) => Promise<Response>;
 let database: TestDatabase;
 let key: string;
 let server: http.Server;
@@ -33,27 +32,17 @@ beforeAll(async () => {
     SYNCLINE_MAX_EVENT_BYTES: String(MAX_BYTES),
   });
   key = (await createApiKey(database.prisma, "binary mode test")).key;
-  const POST = (await import("@/app/api/events/route")).POST as Handler;
-  // A plain node:http server in front of the route handler, as Next.js puts one there.
-  server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", async () => {
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-      const response = await POST(new Request(`http://localhost${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) }), {
-        params: Promise.resolve({} as Record<string, never>),
-      });
-      res.writeHead(response.status, { "content-type": "application/json" });
-      res.end(await response.text());
-    });
-  });
+  const route = await import("@/app/api/events/route");
+  const { createIngestFastPath } = await import("./ingest-fast-path");
+  // The node:http server `npm start` puts in front of the route (the ingest fast path).
+  server = http.createServer(createIngestFastPath({ routes: { POST: route.POST } }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/events`;
 });
 
 afterAll(async () => {
-  server?.close();
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
   const { closeSharedNats, connectNats } = await import("@/server/nats/connection");
   const nc = await connectNats(NATS_URL, { name: "binary-mode-test-cleanup" });
   await (await jetstreamManager(nc)).streams.delete(`${PREFIX}_events`).catch(() => {});
