@@ -1,6 +1,9 @@
 // Next.js calls register() once when a server instance starts, before it handles requests.
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
+    // OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (README "Traces"); otherwise nothing is loaded.
+    const { startTracing } = await import("./server/tracing/start-tracing");
+    await startTracing("web");
     const { prepareApp } = await import("./server/app-startup");
     await prepareApp();
     const { env } = await import("./server/env");

@@ -8,11 +8,14 @@ import { Worker } from "../server/runtime/worker";
 import { secretKeyFromEnv } from "../server/credentials/secret-box";
 import pg from "pg";
 import { sharedExpressionSandbox } from "../server/expressions/expression-sandbox";
+import { startTracing } from "../server/tracing/start-tracing";
 
 async function main() {
   const config = parseEnv(process.env);
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
   secretKeyFromEnv(); // refuses to start in production without SYNCLINE_SECRET_KEY
+  // OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (README "Traces").
+  const tracing = await startTracing("worker");
   await applyMigrations(config.DATABASE_URL);
   // Expression threads start now, not inside the first event's run (where start-up would count
   // against the run's inline budget).
@@ -49,6 +52,7 @@ async function main() {
     await nc.drain().catch(() => undefined);
     await db.$disconnect();
     await pool.end();
+    await tracing?.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

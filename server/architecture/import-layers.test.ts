@@ -28,6 +28,8 @@ const layers: string[][] = [
   ["events"],
   ["outbound"],
   ["db", "nats"],
+  // Span helpers, used by ingest, the runtime and outbound calls.
+  ["tracing"],
   ["env", "domain-errors", "validation", "pid-lock"],
 ];
 

@@ -16,6 +16,7 @@ import {
 import { cloudEventSchema, traceparentSchema, type CloudEvent } from "./event-types";
 import { safeInputSchema } from "@/server/validation/unsafe-input";
 import { countIngested } from "@/server/events/ingest-counter";
+import { IngestSpans, tracingEnabled, type IngestSpan } from "@/server/tracing/spans";
 
 // Event ingest (docs/guarantees.md §1, docs/architecture.md): validate every event, then store it in JetStream and answer only
 // after the PubAck. The event id becomes Nats-Msg-Id, so JetStream's duplicate window turns a
@@ -73,6 +74,8 @@ export interface IngestOptions {
   registry?: EventSchemaRegistry;
   /** The HTTP request's `traceparent` header, used for events that carry none themselves. */
   traceparent?: string | null;
+  /** The HTTP request's `tracestate` header, carried with its traceparent when tracing is on. */
+  tracestate?: string | null;
   /** How long to wait for each PubAck. */
   publishTimeoutMs?: number;
   /** Prefix issue paths with the event's index (`0.data.sku`): batches. Default true. */
@@ -134,6 +137,8 @@ interface Prepared {
   subject: string;
   payload: Uint8Array;
   traceparent: string;
+  /** Only with tracing on (README "Traces"). */
+  span: IngestSpan | undefined;
 }
 
 /**
@@ -142,6 +147,19 @@ interface Prepared {
  * IngestUnavailableError.
  */
 export async function ingestEvents(events: unknown[], options: IngestOptions = {}): Promise<IngestResult[]> {
+  if (!tracingEnabled()) return publishEvents(events, options);
+  const spans = new IngestSpans(options);
+  try {
+    const results = await publishEvents(events, options, spans);
+    spans.end(results);
+    return results;
+  } catch (error) {
+    spans.fail(error);
+    throw error;
+  }
+}
+
+async function publishEvents(events: unknown[], options: IngestOptions, spans?: IngestSpans): Promise<IngestResult[]> {
   const registry = options.registry ?? eventSchemaRegistry();
   const indexed = options.indexIssues ?? true;
   const now = options.now ?? (() => new Date());
@@ -170,9 +188,11 @@ export async function ingestEvents(events: unknown[], options: IngestOptions = {
   const prepared: Prepared[] = valid.map((event) => {
     // The event's own traceparent (CloudEvents distributed-tracing extension) names the context it
     // was created in; the request's header is the next best thing; otherwise this starts a trace.
-    const traceparent = event.traceparent ?? headerTraceparent ?? newTraceparent();
+    const subject = eventSubject(layout, event.subject, event.type);
+    const span = spans?.start(event, subject);
+    const traceparent = event.traceparent ?? span?.traceparent ?? headerTraceparent ?? newTraceparent();
     const stored: CloudEvent = { ...event, time: event.time ?? receivedAt, traceparent };
-    return { event: stored, subject: eventSubject(layout, event.subject, event.type), payload: encoder.encode(JSON.stringify(stored)), traceparent };
+    return { event: stored, subject, payload: encoder.encode(JSON.stringify(stored)), traceparent, span };
   });
 
   const nc = await connection(options);
@@ -184,6 +204,8 @@ export async function ingestEvents(events: unknown[], options: IngestOptions = {
   const publish = (p: Prepared) => {
     const h = natsHeaders();
     h.set(TRACEPARENT_HEADER, p.traceparent);
+    // With tracing on, the W3C propagator writes the ingest span's traceparent and tracestate.
+    p.span?.inject(h);
     h.set(ORDERING_KEY_HEADER, p.event.subject);
     h.set(RECEIVED_AT_HEADER, receivedAt);
     h.set("Content-Type", "application/cloudevents+json");

@@ -60,7 +60,7 @@ export async function handleEventsRequest(request: Request, options: EventsReque
   }
   try {
     const { onAccepted, ...ingestOptions } = options;
-    const results = await ingestEvents(events, { ...ingestOptions, traceparent: request.headers.get("traceparent"), indexIssues: batch });
+    const results = await ingestEvents(events, { ...ingestOptions, traceparent: request.headers.get("traceparent"), tracestate: request.headers.get("tracestate"), indexIssues: batch });
     // Every event passed validation, so each has a string subject (its ordering key).
     onAccepted?.(events.map((event) => (event as { subject: string }).subject));
     return jsonResponse({ results }, 202);

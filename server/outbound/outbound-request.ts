@@ -4,6 +4,7 @@ import https from "node:https";
 import type { LookupFunction } from "node:net";
 import { allowlistOf, resolvePermittedAddress, type HostResolver, type PermittedAddress } from "./address-policy";
 import { interceptIfDryRun } from "./dry-run";
+import { withOutboundSpan } from "@/server/tracing/spans";
 
 // Every call a node makes to an outside system goes through `sendRequest`: it resolves the host,
 // refuses forbidden addresses (address-policy.ts), connects to exactly the address it checked,
@@ -89,6 +90,11 @@ function pinnedLookup(target: PermittedAddress): LookupFunction {
 export async function sendRequest(request: OutboundRequest): Promise<OutboundResponse> {
   // A dry run records the request and stops here (dry-run.ts).
   interceptIfDryRun(request);
+  // With tracing on: an `outbound` span, whose traceparent the request carries (README "Traces").
+  return withOutboundSpan(request, (headers) => send(request, headers));
+}
+
+async function send(request: OutboundRequest, tracedHeaders: Readonly<Record<string, string>>): Promise<OutboundResponse> {
   const allowlist = allowlistOf(request.allowlist);
   const maxRedirects = request.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const maxResponseBytes = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -105,7 +111,7 @@ export async function sendRequest(request: OutboundRequest): Promise<OutboundRes
 
   try {
     let { method, url, body } = request;
-    const headers = { ...request.headers };
+    const headers = { ...tracedHeaders };
     for (let hop = 0; ; hop++) {
       if (signal.aborted) throw signal.reason;
       const target = await abortable(resolvePermittedAddress(url.hostname, allowlist, request.resolve), signal);

@@ -281,10 +281,10 @@ export class KeyLanes {
         row.errors = errors as typeof row.errors;
       }
       const flow = await this.ctx.catalog.version(row.flowId, row.flowVersion);
-      const { event, traceparent } = storedEvent(row);
+      const { event, traceparent, headers } = storedEvent(row);
       const result: FlowRunResult = flow
         ? await this.ctx.runFlow({
-            flowId: row.flowId, flowVersion: row.flowVersion, document: flow.document, event, traceparent,
+            flowId: row.flowId, flowVersion: row.flowVersion, document: flow.document, event, traceparent, traceHeaders: headers,
             attempt, completedSteps: row.steps as unknown as StepRecord[],
           })
         : missingFlowResult(row.flowId, row.flowVersion);

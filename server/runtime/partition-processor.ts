@@ -311,7 +311,7 @@ export class PartitionProcessor {
       const state = this.lanes.state(flow.flowId, event.event.subject);
       state.busy++;
       const running = this.runFlow({
-        flowId: flow.flowId, flowVersion: flow.version, document: flow.document, event: event.event, traceparent: event.traceparent, attempt: 1,
+        flowId: flow.flowId, flowVersion: flow.version, document: flow.document, event: event.event, traceparent: event.traceparent, traceHeaders: event.headers, attempt: 1,
       });
       let timer: NodeJS.Timeout | undefined;
       const result = await Promise.race([

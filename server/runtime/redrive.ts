@@ -21,10 +21,10 @@ export function requestedRedrives(db: PrismaClient, partition: number, take = 20
 export async function redriveDeadLetter(dl: DeadLetterRow, catalog: FlowCatalog, run: FlowRunner): Promise<{ rows: OutcomeRows; ok: boolean; attempt: number }> {
   const flow = await catalog.version(dl.flowId, dl.flowVersion);
   const attempt = ((dl.attempts as unknown[]) ?? []).length + 1;
-  const { event, traceparent } = storedEvent(dl);
+  const { event, traceparent, headers } = storedEvent(dl);
   const result: FlowRunResult = flow
     ? await run({
-        flowId: dl.flowId, flowVersion: dl.flowVersion, document: flow.document, event: event as CloudEvent, traceparent,
+        flowId: dl.flowId, flowVersion: dl.flowVersion, document: flow.document, event: event as CloudEvent, traceparent, traceHeaders: headers,
         attempt, completedSteps: dl.steps as unknown as StepRecord[],
       })
     : missingFlowResult(dl.flowId, dl.flowVersion);

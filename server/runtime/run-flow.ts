@@ -10,6 +10,7 @@ import { PermanentError, SuspendUntil, TransientError } from "@/server/outbound/
 import { recordOutboundCalls } from "@/server/outbound/dry-run";
 import { executorRegistry, type ExecutorRegistry } from "../nodes/executors";
 import { retryPolicyOf, type RetryPolicy } from "../nodes/retry-policy";
+import { tracingEnabled, withRunSpan, withStepSpan } from "@/server/tracing/spans";
 
 // The graph walker: runs one event through one flow version and says what happened. It knows
 // nothing of NATS or the database; the worker decides what to persist, when to retry and when to
@@ -72,6 +73,8 @@ export interface RunFlowInput {
   document: FlowDocument;
   event: CloudEvent;
   traceparent: string;
+  /** The event's NATS message headers: with tracing on, the run span continues their traceparent and tracestate (the ingest span). Default: `traceparent`. */
+  traceHeaders?: Readonly<Record<string, string>>;
   /** The attempt number of the node that failed last time (1 on a first run or after a delay). */
   attempt: number;
   /** Records of an earlier try; succeeded, skipped and suspended ones are reused, failed ones ignored. */
@@ -236,7 +239,17 @@ async function executeWithDeadline(
   }
 }
 
-export async function runFlow(input: RunFlowInput): Promise<FlowRunResult> {
+export function runFlow(input: RunFlowInput): Promise<FlowRunResult> {
+  if (!tracingEnabled()) return walkFlow(input);
+  const { event } = input;
+  return withRunSpan(
+    { eventId: event.id, eventType: event.type, orderingKey: event.subject, flowId: input.flowId, flowVersion: input.flowVersion, attempt: input.attempt, dryRun: input.dryRun === true },
+    input.traceHeaders?.traceparent ? input.traceHeaders : { traceparent: input.traceparent },
+    () => walkFlow(input),
+  );
+}
+
+async function walkFlow(input: RunFlowInput): Promise<FlowRunResult> {
   const { document, event, flowId, flowVersion } = input;
   const executors = input.executors ?? executorRegistry;
   const keyOf = input.idempotencyKeyOf ?? ((nodeId: string) => defaultIdempotencyKey(event.id, flowId, flowVersion, nodeId));
@@ -339,12 +352,12 @@ export async function runFlow(input: RunFlowInput): Promise<FlowRunResult> {
     let result: ExecutionResult<unknown>;
     input.onProgress?.(steps, { nodeId: node.id, kind: node.kind, startedAt: base.startedAt });
     try {
-      const execute = () => executeWithDeadline(
+      const execute = () => withStepSpan(base, () => executeWithDeadline(
         executor,
         { config, event, steps: { ...outputs }, nodeId: node.id, flowId, flowVersion, idempotencyKey, traceparent: input.traceparent, attempt, services: input.services },
         stepTimeoutMs(config),
         input.signal,
-      );
+      ), (error) => !(error instanceof SuspendUntil));
       if (input.dryRun) {
         const recorded = await recordOutboundCalls(execute);
         const request = recorded.requests[0];
