@@ -91,7 +91,7 @@ const envSchema = z.object({
   VERCEL: z.string().optional(),
   // Traces (README "Traces", docs/decisions/0023). The OTLP exporter reads its other OTEL_* variables itself.
   /** OTLP/HTTP collector base URL, e.g. `http://localhost:4318`: spans go to `<it>/v1/traces`. Unset: no tracing at all. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, e.g. http://localhost:4318").optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, message: "OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, e.g. http://localhost:4318" }).optional(),
   /** The service name spans are reported under. Default `syncline`. */
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 }).superRefine((e, ctx) => {
