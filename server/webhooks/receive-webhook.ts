@@ -107,7 +107,7 @@ export async function handleWebhookRequest(request: Request, path: string, optio
   try {
     const [result] = await ingestEvents(
       [{ specversion: "1.0", id, subject, ...draft, time: now.toISOString(), [TARGET_FLOW_ATTRIBUTE]: flow.flowId }],
-      { registry: systemEventRegistry, nats: options.nats, layout: options.layout, traceparent: request.headers.get("traceparent"), indexIssues: false, now: () => now },
+      { registry: systemEventRegistry, nats: options.nats, layout: options.layout, traceparent: request.headers.get("traceparent"), tracestate: request.headers.get("tracestate"), indexIssues: false, now: () => now },
     );
     return jsonResponse({ id: result!.id, status: result!.status }, 202);
   } catch (error) {
