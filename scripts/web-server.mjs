@@ -37,12 +37,17 @@ server.on("error", (error) => {
 });
 server.listen(port, hostname, () => console.log(`[syncline] web app on http://${hostname}:${port}`));
 
+// With tracing on, instrumentation.ts leaves its handle here (server/tracing/start-tracing.ts):
+// spans still buffered are sent before the process exits.
+const TRACING = Symbol.for("syncline.tracing.started");
+const flushTraces = async () => (await globalThis[TRACING])?.shutdown().catch(() => undefined);
+
 let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;
   // Finish the requests in flight, then let Next close what it holds.
-  server.close(() => void app.close().finally(() => process.exit(0)));
+  server.close(() => void app.close().finally(flushTraces).finally(() => process.exit(0)));
   server.closeIdleConnections();
   setTimeout(() => process.exit(0), 10_000).unref();
 };
