@@ -1,17 +1,10 @@
-import AxeBuilder from "@axe-core/playwright";
-import { test, expect, type Page } from "./fixtures";
+import { expect, expectAxeClean, test, type Page } from "./fixtures";
 import { startFirstStartServer, type FirstStartServer } from "./first-start-server";
 import { trpcMutation } from "./trpc";
 
 // Sign-in end to end: a first start leads to the setup page, the owner signs in and invites an
 // editor, whom Settings and the server keep away from credentials and API keys; a viewer sees a
 // flow read-only and the server refuses its save.
-
-async function expectNoSeriousAxeViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
-}
 
 test.describe("first start", () => {
   let server: FirstStartServer;
@@ -33,7 +26,7 @@ test.describe("first start", () => {
     await page.goto("/flows/anything");
     await expect(page).toHaveURL(/\/setup$/);
     await expect(page.getByRole("heading", { name: "Set up Syncline" })).toBeVisible();
-    await expectNoSeriousAxeViolations(page);
+    await expectAxeClean(page);
 
     // A too-short password is refused with the field's own message.
     await page.getByLabel("Name").fill("Ada Owner");
@@ -52,7 +45,7 @@ test.describe("first start", () => {
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/sign-in/);
-    await expectNoSeriousAxeViolations(page);
+    await expectAxeClean(page);
     await page.getByLabel("Email").fill("ada@example.com");
     await page.getByLabel("Password").fill("not her password");
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -72,7 +65,7 @@ test.describe("first start", () => {
     expect(link).toMatch(/\/invite\/[\w-]+$/);
     await page.getByRole("button", { name: "Done" }).click();
     await expect(page.getByRole("cell", { name: "ed@example.com", exact: true })).toBeVisible();
-    await expectNoSeriousAxeViolations(page);
+    await expectAxeClean(page);
 
     // The editor opens the link in their own browser.
     const editorContext = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
@@ -104,7 +97,7 @@ test.describe("first start", () => {
     await page.getByLabel("Action").selectOption("user.joined");
     await expect(page.getByTestId("audit-table")).toContainText("ed@example.com");
     await expect(page.getByTestId("audit-table")).not.toContainText("Invited a user");
-    await expectNoSeriousAxeViolations(page);
+    await expectAxeClean(page);
 
     await editorContext.close();
     await ownerContext.close();

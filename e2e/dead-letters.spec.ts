@@ -1,5 +1,4 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "./fixtures";
+import { expect, expectAxeClean, test, type Page } from "./fixtures";
 import { RecordingReceiver } from "../server/runtime/testing/recording-receiver";
 import { deployReceiverFlow, disableReceiverFlows, sendStock } from "./receiver-flows";
 
@@ -17,12 +16,6 @@ test.afterEach(async ({ request }) => {
   await receiver.stop();
 });
 
-async function expectAxeClean(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
-}
-
 /** Screenshots for looking at the page (SCREENSHOT_DIR set), at both widths people use. */
 async function shoot(page: Page, name: string) {
   const dir = process.env.SCREENSHOT_DIR;
@@ -33,7 +26,6 @@ async function shoot(page: Page, name: string) {
   }
   await page.setViewportSize({ width: 1440, height: 900 });
 }
-
 
 test("a poison event waits in the inbox with its held events; a fixed payload is redriven and the key's events arrive in order", async ({ page }) => {
   test.setTimeout(300_000);

@@ -1,5 +1,4 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "./fixtures";
+import { expect, expectAxeClean, test, type Page } from "./fixtures";
 import { RecordingReceiver } from "../server/runtime/testing/recording-receiver";
 import { deployReceiverFlow, disableReceiverFlows, sendStock } from "./receiver-flows";
 
@@ -32,8 +31,7 @@ test("the dashboard shows throughput, runs and healthy partitions after a burst,
   // The first load waits for NATS and the database; on a loaded machine that can take a while.
   await expect(page.getByTestId("stat-runs")).toBeVisible({ timeout: 60_000 });
   await shoot(page, "monitoring-before");
-  const axe = await new AxeBuilder({ page }).analyze();
-  expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+  await expectAxeClean(page);
   const runsBefore = Number(await page.getByTestId("stat-runs").textContent());
 
   const suffix = Math.random().toString(36).slice(2, 8);

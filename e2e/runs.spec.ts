@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type APIRequestContext, type Page } from "./fixtures";
+import { expect, expectAxeClean, test, type APIRequestContext, type Page } from "./fixtures";
 import { E2E_API_KEY } from "./constants";
 import { trpcMutation, trpcQuery } from "./trpc";
 
@@ -53,12 +52,6 @@ async function runsOf(request: APIRequestContext, flowId: string, sku: string, s
   return runs.filter((r) => r.status === status).length;
 }
 
-async function expectNoSeriousAxeViolations(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
-}
-
 async function screenshotAtWidths(page: Page, name: string) {
   for (const width of [1280, 1920]) {
     await page.setViewportSize({ width, height: 900 });
@@ -85,7 +78,7 @@ test("finds a SKU's runs from the top bar, opens one and reads its waterfall and
   await expect(ours.filter({ hasText: sku })).toHaveCount(1, { timeout: 30_000 });
   await expect(ours.filter({ hasText: other })).toHaveCount(1);
   await screenshotAtWidths(page, "runs-full");
-  await expectNoSeriousAxeViolations(page);
+  await expectAxeClean(page);
 
   const keyFilter = page.getByLabel("SKU, order or key");
   await keyFilter.fill(sku);
@@ -114,7 +107,7 @@ test("finds a SKU's runs from the top bar, opens one and reads its waterfall and
   await expect(step.getByRole("heading", { name: "Step sum" })).toBeVisible();
   await expect(step.getByTestId("step-output")).toContainText("double: 42");
   await screenshotAtWidths(page, "run-detail");
-  await expectNoSeriousAxeViolations(page);
+  await expectAxeClean(page);
 
   // Clicking a node of the graph selects its step too.
   await page.getByTestId("run-graph").getByText("trigger · succeeded").click();
@@ -129,7 +122,7 @@ test("a new run appears without reload, and pausing holds the list still until r
   await expect(page.getByRole("heading", { name: "No runs match these filters" })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
   await screenshotAtWidths(page, "runs-empty");
-  await expectNoSeriousAxeViolations(page);
+  await expectAxeClean(page);
 
   await sendStock(page.request, sku, 1);
   await expect(page.getByTestId("run-row")).toHaveCount(1, { timeout: 30_000 });
@@ -166,7 +159,7 @@ test("opens a key's timeline from the top-bar search box", async ({ page }) => {
   await expect(events.first().getByRole("link", { name: new RegExp(flowName) })).toBeVisible();
   await expect(events.nth(1).getByRole("link", { name: new RegExp(flowName) })).toBeVisible();
   await screenshotAtWidths(page, "key-timeline");
-  await expectNoSeriousAxeViolations(page);
+  await expectAxeClean(page);
 
   await page.goto(`/keys/NOTHING-${randomUUID().slice(0, 6)}`);
   await expect(page.getByRole("heading", { name: /Nothing happened to/ })).toBeVisible({ timeout: 30_000 });

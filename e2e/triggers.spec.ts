@@ -1,8 +1,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "./fixtures";
+import { expect, expectAxeClean, test } from "./fixtures";
 import { E2E_API_KEY } from "./constants";
 import { trpcMutation } from "./trpc";
 
@@ -14,12 +13,6 @@ const auth = { authorization: `Bearer ${E2E_API_KEY}` };
 
 // axe over the whole editor takes most of a minute on a busy 2-core machine.
 test.describe.configure({ timeout: 180_000 });
-
-async function expectNoSeriousA11yViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
-}
 
 /** A local system the flow's HTTP step delivers to. */
 async function startReceiver(): Promise<{ url: string; bodies: unknown[]; server: Server }> {
@@ -67,7 +60,7 @@ test("a webhook flow: copy its URL from the inspector, call it signed, see the r
     await expect(panel.getByRole("button", { name: "Copy webhook URL" })).toHaveText("Copied");
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/api/hooks/${path}$`));
-    await expectNoSeriousA11yViolations(page);
+    await expectAxeClean(page);
 
     const unsigned = await request.post(copied, { data: { sku: "SKU-E2E" } });
     expect(unsigned.status()).toBe(401);
@@ -111,7 +104,7 @@ test("a schedule trigger explains its cron expression and lists the next five ru
   await expect(runs.first()).toContainText("02:00:00");
   await panel.getByLabel("Cron expression").fill("*/15 * * * * *");
   await expect(panel.getByRole("heading", { name: /Every 15 seconds/ })).toBeVisible();
-  await expectNoSeriousA11yViolations(page);
+  await expectAxeClean(page);
 });
 
 test("enabling a flow that was never published is refused from the list with a clear message", async ({ page, request }) => {
@@ -123,5 +116,5 @@ test("enabling a flow that was never published is refused from the list with a c
   await toggle.click();
   await expect(page.getByText(/never been published.*publish it first, then enable it/)).toBeVisible();
   await expect(toggle).not.toBeChecked();
-  await expectNoSeriousA11yViolations(page);
+  await expectAxeClean(page);
 });

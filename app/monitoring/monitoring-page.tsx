@@ -1,7 +1,7 @@
 "use client";
 import dynamic from "next/dynamic";
 import Link from "next/link";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
@@ -31,6 +31,14 @@ function Stat({ label, value, testId, tone }: { label: string; value: string; te
   );
 }
 
+function StatRow({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div role="group" aria-label={label} style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(220px, 1fr))", gap: 12 }}>
+      {children}
+    </div>
+  );
+}
+
 const ms = (v: number | null) => (v === null ? "—" : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(1)} s`);
 const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${(n / 1024 ** 3).toFixed(2)} GB`);
 const seconds = (msValue: number) => (msValue < 60_000 ? `${Math.round(msValue / 1000)} s` : `${Math.round(msValue / 60_000)} min`);
@@ -49,16 +57,24 @@ function Body({ data }: { data: Dashboard }) {
 
   return (
     <>
-      <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(132px, 1fr))", gap: 12 }}>
-        <Stat label="Events in (avg / s)" value={eventRate.toFixed(2)} testId="stat-throughput" />
-        <Stat label="Runs" value={String(series.totals.runs)} testId="stat-runs" />
-        <Stat label="Failed runs" value={String(failed)} testId="stat-failed" tone={failed ? "danger" : undefined} />
-        <Stat label="Run duration p50 / p99" value={`${ms(series.totals.p50Ms)} / ${ms(series.totals.p99Ms)}`} testId="stat-duration" />
-        <Stat label="Publish → start p50 / p99" value={`${ms(series.totals.publishToStart.p50Ms)} / ${ms(series.totals.publishToStart.p99Ms)}`} testId="stat-publish-to-start" />
-        <Stat label="Consumer lag" value={String(totalLag)} testId="stat-lag" tone={totalLag > 1000 ? "warning" : undefined} />
-        <Stat label="Redelivered (pending)" value={String(redelivered)} testId="stat-redeliveries" />
-        <Stat label="Open dead letters" value={String(open)} testId="stat-dead-letters" tone={open ? "danger" : undefined} />
-        <Stat label="Held events" value={String(held)} testId="stat-held" tone={held ? "warning" : undefined} />
+      {/* Nine figures in three rows of three, one row per question (how much comes in, how fast it
+          runs, what is waiting): nine in one row wrap unevenly at 1280 px and squeeze the p50 / p99 values. */}
+      <div style={{ display: "flex", flexDirection: "column", gap: 12 }}>
+        <StatRow label="Traffic">
+          <Stat label="Events in (avg / s)" value={eventRate.toFixed(2)} testId="stat-throughput" />
+          <Stat label="Runs" value={String(series.totals.runs)} testId="stat-runs" />
+          <Stat label="Failed runs" value={String(failed)} testId="stat-failed" tone={failed ? "danger" : undefined} />
+        </StatRow>
+        <StatRow label="Latency">
+          <Stat label="Run duration p50 / p99" value={`${ms(series.totals.p50Ms)} / ${ms(series.totals.p99Ms)}`} testId="stat-duration" />
+          <Stat label="Publish → start p50 / p99" value={`${ms(series.totals.publishToStart.p50Ms)} / ${ms(series.totals.publishToStart.p99Ms)}`} testId="stat-publish-to-start" />
+          <Stat label="Consumer lag" value={String(totalLag)} testId="stat-lag" tone={totalLag > 1000 ? "warning" : undefined} />
+        </StatRow>
+        <StatRow label="Backlog">
+          <Stat label="Redelivered (pending)" value={String(redelivered)} testId="stat-redeliveries" />
+          <Stat label="Open dead letters" value={String(open)} testId="stat-dead-letters" tone={open ? "danger" : undefined} />
+          <Stat label="Held events" value={String(held)} testId="stat-held" tone={held ? "warning" : undefined} />
+        </StatRow>
       </div>
 
       <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(max(420px, calc(50% - 8px)), 1fr))", gap: 16 }}>

@@ -1,33 +1,19 @@
 import "server-only";
 import type { NodeExecutor } from "./define-executor";
 import { nodeRegistry, type NodeRegistry } from "./registry";
-import { conditionExecutor } from "./condition/execute";
-import { customEventExecutor } from "./trigger-custom-event/execute";
-import { eventTriggerExecutors } from "./event-triggers/execute";
-import { delayExecutor } from "./delay/execute";
-import { generateContentExecutor } from "./generate-content/execute";
-import { httpRequestExecutor } from "./http-request/execute";
-import { publishRabbitmqExecutor } from "./publish-rabbitmq/execute";
-import { putEventBridgeExecutor } from "./put-eventbridge/execute";
-import { publishEventGridExecutor } from "./publish-eventgrid/execute";
-import { resizeImageExecutor } from "./resize-image/execute";
-import { switchExecutor } from "./switch/execute";
-import { syncChannelExecutor } from "./sync-channel/execute";
-import { transformExecutor } from "./transform/execute";
-import { translateExecutor } from "./translate/execute";
-import { scheduleExecutor } from "./trigger-schedule/execute";
-import { webhookExecutor } from "./trigger-webhook/execute";
+import { executorModules } from "./node-executors.generated";
 import { sharedExpressionSandbox } from "../expressions/expression-sandbox";
 
 // Only the runtime loads executors: start the expression threads now, so their start-up is not
 // paid inside the first event's run (where it would count against the run's inline budget).
 sharedExpressionSandbox().warmUp();
 
-// The runtime's half of the node registry (see docs/architecture.md): executors are paired with the
-// browser-safe definitions by `kind`, never by position. This is a second import list only because
-// the editor's list must not import server-only code; executors.test.ts fails when a kind of the
-// registry has no executor here. createExecutorRegistry itself accepts a partial set (tests build
-// one): runFlow fails a step without an executor permanently, naming the kind.
+// The runtime's half of the node registry (see docs/architecture.md "Node types"): each node
+// folder's `execute.ts`, listed by `npm run nodes:list` in node-executors.generated.ts, which only
+// server code imports (the editor's list must not pull executor code into the browser). Executors
+// are paired with the registered definitions by `kind`, never by position; registry.test.ts fails
+// when a registered kind has no executor. createExecutorRegistry itself accepts a partial set
+// (tests build one): runFlow fails a step without an executor permanently, naming the kind.
 
 export interface ExecutorRegistry {
   readonly executors: readonly NodeExecutor[];
@@ -49,24 +35,17 @@ export function createExecutorRegistry(executors: readonly NodeExecutor[], nodes
   return { executors: frozen, get: (kind) => byKind.get(kind) };
 }
 
-export const executorRegistry = createExecutorRegistry([
-  ...eventTriggerExecutors,
-  customEventExecutor,
-  webhookExecutor,
-  scheduleExecutor,
-  conditionExecutor,
-  switchExecutor,
-  delayExecutor,
-  transformExecutor,
-  httpRequestExecutor,
-  publishRabbitmqExecutor,
-  putEventBridgeExecutor,
-  publishEventGridExecutor,
-  syncChannelExecutor,
-  translateExecutor,
-  generateContentExecutor,
-  resizeImageExecutor,
-]);
+function isNodeExecutor(value: unknown): value is NodeExecutor {
+  return typeof value === "object" && value !== null && "kind" in value && "definition" in value && "execute" in value;
+}
+
+/** The executors a folder's `execute.ts` exports, singly or in arrays, each once. */
+function executorsExportedBy(module: object): NodeExecutor[] {
+  const values = Object.values(module).flatMap((value: unknown) => (Array.isArray(value) ? value : [value]));
+  return [...new Set(values.filter(isNodeExecutor))];
+}
+
+export const executorRegistry = createExecutorRegistry(Object.values(executorModules).flatMap(executorsExportedBy));
 
 export function getExecutor(kind: string): NodeExecutor | undefined {
   return executorRegistry.get(kind);

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,17 +9,33 @@ import { getKnownEventType } from "../events/event-types";
 import { defaultConfig, defineNode, handlesOf, isTrigger, nodeCategories } from "./define-node";
 import { createRegistry, getNodeDefinition, nodeDefinitions, nodeRegistry, nodesByCategory } from "./registry";
 import type { AnyNodeDefinition } from "./define-node";
+import { definitionModules } from "./node-types.generated";
+import { executorModules } from "./node-executors.generated";
 
 function isNodeDefinition(value: unknown): value is AnyNodeDefinition {
   return typeof value === "object" && value !== null && "kind" in value && "config" in value && "version" in value;
 }
 
+const nodeFolders = readdirSync(import.meta.dirname, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(path.join(import.meta.dirname, entry.name, "definition.ts")))
+  .map((entry) => entry.name);
+
 describe("node registry", () => {
+  it("lists every node folder, with its definition for the editor and its executor for the runtime", () => {
+    expect(nodeFolders.length).toBeGreaterThan(5);
+    expect(Object.keys(definitionModules).sort()).toEqual([...nodeFolders].sort());
+    const withoutExecutor = nodeFolders.filter((folder) => !(folder in executorModules));
+    expect(withoutExecutor, "node folders without an execute.ts").toEqual([]);
+  });
+
+  it("has generated lists that match the folders (npm run nodes:list)", () => {
+    const script = path.join(import.meta.dirname, "..", "..", "scripts", "list-node-types.mjs");
+    const check = () => execFileSync(process.execPath, [script, "--check"], { encoding: "utf8", stdio: "pipe" });
+    expect(check).not.toThrow();
+  });
+
   it("registers every definition each node folder exports, under its own kind", async () => {
-    const folders = readdirSync(import.meta.dirname, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && existsSync(path.join(import.meta.dirname, entry.name, "definition.ts")))
-      .map((entry) => entry.name);
-    expect(folders.length).toBeGreaterThan(5);
+    const folders = nodeFolders;
     const exported: AnyNodeDefinition[] = [];
     for (const folder of folders) {
       const module = (await import(`./${folder}/definition.ts`)) as Record<string, unknown>;

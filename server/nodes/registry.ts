@@ -1,25 +1,12 @@
 import { type AnyNodeDefinition, type NodeCategory, nodeCategories } from "./define-node";
-import { conditionNode } from "./condition/definition";
-import { customEventTrigger } from "./trigger-custom-event/definition";
-import { eventTriggers } from "./event-triggers/definition";
-import { delayNode } from "./delay/definition";
-import { generateContentNode } from "./generate-content/definition";
-import { httpRequestNode } from "./http-request/definition";
-import { publishRabbitmqNode } from "./publish-rabbitmq/definition";
-import { putEventBridgeNode } from "./put-eventbridge/definition";
-import { publishEventGridNode } from "./publish-eventgrid/definition";
-import { resizeImageNode } from "./resize-image/definition";
-import { switchNode } from "./switch/definition";
-import { syncChannelNode } from "./sync-channel/definition";
-import { transformNode } from "./transform/definition";
-import { translateNode } from "./translate/definition";
-import { scheduleTrigger } from "./trigger-schedule/definition";
-import { webhookTrigger } from "./trigger-webhook/definition";
+import { definitionModules } from "./node-types.generated";
 
-// The one list of node types (browser-safe), in palette order. Each folder under server/nodes/
-// exports its definition from `definition.ts` and its executor (server-only) from `execute.ts`;
-// executors.ts pairs the executors with these definitions by `kind`, and registry.test.ts checks
-// that every folder is listed here and every kind has an executor.
+// The one registry of node types, shared by the editor and the runtime (docs/architecture.md
+// "Node types"). A node type is a folder of server/nodes/: `definition.ts` (browser-safe) exports
+// its definition — or, like event-triggers, several — and `execute.ts` (server-only) its executor.
+// `npm run nodes:list` writes the list of folders (node-types.generated.ts here, and
+// node-executors.generated.ts for executors.ts); registry.test.ts fails when a folder is missing
+// from it or a registered kind has no executor.
 
 export interface NodeRegistry {
   readonly definitions: readonly AnyNodeDefinition[];
@@ -45,24 +32,20 @@ export function createRegistry(definitions: readonly AnyNodeDefinition[]): NodeR
   };
 }
 
-export const nodeRegistry = createRegistry([
-  ...eventTriggers,
-  customEventTrigger,
-  webhookTrigger,
-  scheduleTrigger,
-  conditionNode,
-  switchNode,
-  delayNode,
-  transformNode,
-  translateNode,
-  resizeImageNode,
-  generateContentNode,
-  syncChannelNode,
-  httpRequestNode,
-  publishRabbitmqNode,
-  putEventBridgeNode,
-  publishEventGridNode,
-]);
+function isNodeDefinition(value: unknown): value is AnyNodeDefinition {
+  return typeof value === "object" && value !== null && "kind" in value && "config" in value && "version" in value && "category" in value;
+}
+
+/**
+ * The definitions a folder's `definition.ts` exports, singly or in arrays (an array first gives
+ * the order of the definitions it holds), each once.
+ */
+function definitionsExportedBy(module: object): AnyNodeDefinition[] {
+  const values = Object.values(module).flatMap((value: unknown) => (Array.isArray(value) ? value : [value]));
+  return [...new Set(values.filter(isNodeDefinition))];
+}
+
+export const nodeRegistry = createRegistry(Object.values(definitionModules).flatMap(definitionsExportedBy));
 
 export const nodeDefinitions: readonly AnyNodeDefinition[] = nodeRegistry.definitions;
 

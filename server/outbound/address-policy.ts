@@ -1,6 +1,7 @@
 import "server-only";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 
 // Which addresses outgoing HTTP may reach (docs/guarantees.md §7: no SSRF through HTTP actions). Flow authors
 // choose URLs, so without this a flow could read cloud metadata (169.254.169.254), the database
@@ -11,19 +12,19 @@ import { isIP } from "node:net";
 // The check is made on the address the socket will connect to, never only on the host name: the
 // caller resolves once here and pins the connection to that address, so a DNS answer that changes
 // between check and connect (DNS rebinding) cannot slip a private address past.
+//
+// Addresses are read and matched with ipaddr.js rather than node's BlockList: the policy must see
+// the IPv4 address inside IPv4-mapped (::ffff:0:0/96), NAT64 (64:ff9b::/96) and 6to4 (2002::/16)
+// addresses, and IPv4 in the decimal, octal and hex forms inet_aton accepts.
 
 export const ALLOWLIST_SETTING = "SYNCLINE_HTTP_ALLOWLIST";
 
 type Family = 4 | 6;
 
-interface Ip {
-  family: Family;
-  value: bigint;
-}
+type Ip = ipaddr.IPv4 | ipaddr.IPv6;
 
-interface Cidr extends Ip {
-  prefix: number;
-}
+/** An address and its prefix length, both of one family (ipaddr.js matches only like with like). */
+type Cidr = [Ip, number];
 
 export interface PermittedAddress {
   address: string;
@@ -47,85 +48,41 @@ export class AddressRefusedError extends Error {
   }
 }
 
-const BITS: Record<Family, number> = { 4: 32, 6: 128 };
-
-function parseIpv4(text: string): bigint | null {
-  const parts = text.split(".");
-  if (parts.length !== 4) return null;
-  let value = 0n;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return null;
-    value = (value << 8n) | BigInt(Number(part));
-  }
-  return value;
+function unbracket(text: string): string {
+  return text.replace(/^\[|\]$/g, "");
 }
 
-function parseIpv6(text: string): bigint | null {
-  let rest = text;
-  // A trailing dotted quad (::ffff:127.0.0.1) stands for the last two 16-bit groups.
-  let tail: bigint[] = [];
-  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(rest);
-  if (dotted) {
-    const v4 = parseIpv4(dotted[2]!);
-    if (v4 === null) return null;
-    tail = [v4 >> 16n, v4 & 0xffffn];
-    rest = dotted[1]!.endsWith("::") ? dotted[1]! : dotted[1]!.slice(0, -1);
-  }
-  const halves = rest.split("::");
-  if (halves.length > 2) return null;
-  const group = (part: string) => (part === "" ? [] : part.split(":"));
-  const head = group(halves[0]!);
-  const back = halves.length === 2 ? group(halves[1]!) : [];
-  const missing = 8 - tail.length - head.length - back.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...back];
-  let value = 0n;
-  for (const part of groups) {
-    if (!/^[0-9a-f]{1,4}$/i.test(part)) return null;
-    value = (value << 16n) | BigInt(Number.parseInt(part, 16));
-  }
-  for (const part of tail) value = (value << 16n) | part;
-  return value;
-}
-
-const MAPPED_PREFIX = 0xffffn << 32n;
-
-/** Parses an IP address; IPv4-mapped IPv6 (`::ffff:10.0.0.1`) becomes the IPv4 address it is. */
+/**
+ * Reads an IP address the way the socket layer would: besides the usual forms, IPv4 in decimal,
+ * octal or hex (`2130706433`, `0177.0.0.1`, `0x7f.1`) as inet_aton reads it. IPv4-mapped IPv6
+ * (`::ffff:10.0.0.1`) becomes the IPv4 address it is.
+ */
 function parseIp(text: string): Ip | null {
-  const address = text.replace(/^\[|\]$/g, "").replace(/%.*$/, "");
-  const family = isIP(address);
-  if (family === 4) {
-    const value = parseIpv4(address);
-    return value === null ? null : { family: 4, value };
-  }
-  if (family === 6) {
-    const value = parseIpv6(address);
-    if (value === null) return null;
-    if (value >> 32n === MAPPED_PREFIX >> 32n) return { family: 4, value: value & 0xffffffffn };
-    return { family: 6, value };
-  }
-  return null;
+  const address = unbracket(text).replace(/%.*$/, "");
+  if (!ipaddr.isValid(address)) return null;
+  return ipaddr.process(address);
 }
 
+/** An allow-list address or range in standard notation only: `10/8` must not quietly mean 0.0.0.10/8. */
 function parseCidr(text: string): Cidr | null {
   const [addressText, prefixText, extra] = text.split("/");
   if (extra !== undefined || addressText === undefined) return null;
-  const raw = addressText.replace(/^\[|\]$/g, "");
-  const ip = parseIp(raw);
-  if (!ip) return null;
-  if (prefixText === undefined) return { ...ip, prefix: BITS[ip.family] };
-  if (!/^\d{1,3}$/.test(prefixText)) return null;
-  let prefix = Number(prefixText);
-  // `::ffff:10.0.0.0/104` was written for IPv6 but parses as IPv4: move the prefix along.
-  if (ip.family === 4 && isIP(raw) === 6) prefix -= 96;
-  if (prefix < 0 || prefix > BITS[ip.family]) return null;
-  return { ...ip, prefix };
+  const raw = unbracket(addressText);
+  if (isIP(raw) === 0) return null;
+  const ip = ipaddr.parse(raw);
+  const bits = ip instanceof ipaddr.IPv4 ? 32 : 128;
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return null;
+  const prefix = prefixText === undefined ? bits : Number(prefixText);
+  if (prefix > bits) return null;
+  // `::ffff:10.0.0.0/104` was written for IPv6 but means IPv4 10.0.0.0/8: addresses are compared unwrapped.
+  if (ip instanceof ipaddr.IPv6 && ip.isIPv4MappedAddress()) {
+    return prefix >= 96 ? [ip.toIPv4Address(), prefix - 96] : null;
+  }
+  return [ip, prefix];
 }
 
-function contains(range: Cidr, ip: Ip): boolean {
-  if (range.family !== ip.family) return false;
-  const shift = BigInt(BITS[ip.family] - range.prefix);
-  return range.value >> shift === ip.value >> shift;
+function contains([range, prefix]: Cidr, ip: Ip): boolean {
+  return range.kind() === ip.kind() && ip.match(range, prefix);
 }
 
 function cidrs(...texts: string[]): Cidr[] {
@@ -163,12 +120,16 @@ const forbiddenRanges: { reason: string; ranges: Cidr[] }[] = [
 ];
 
 // IPv6 ranges that carry an IPv4 address inside: they reach whatever that address reaches.
+// (IPv4-mapped addresses are unwrapped when parsed.)
 const NAT64 = cidrs("64:ff9b::/96")[0]!;
 const SIX_TO_FOUR = cidrs("2002::/16")[0]!;
 
 function embeddedIpv4(ip: Ip): Ip | null {
-  if (contains(NAT64, ip)) return { family: 4, value: ip.value & 0xffffffffn };
-  if (contains(SIX_TO_FOUR, ip)) return { family: 4, value: (ip.value >> 80n) & 0xffffffffn };
+  if (!(ip instanceof ipaddr.IPv6)) return null;
+  const bytes = ip.toByteArray();
+  // NAT64 (RFC 6052) carries the IPv4 address in the last 32 bits, 6to4 (RFC 3056) in bits 16–47.
+  if (contains(NAT64, ip)) return new ipaddr.IPv4(bytes.slice(12, 16));
+  if (contains(SIX_TO_FOUR, ip)) return new ipaddr.IPv4(bytes.slice(2, 6));
   return null;
 }
 
@@ -251,6 +212,14 @@ const systemResolver: HostResolver = async (host) => {
   return answers.map((answer) => ({ address: answer.address, family: answer.family === 6 ? 6 : 4 }));
 };
 
+/** `host` as the address to connect to when it is an IP literal (IPv4 in any form inet_aton reads, as dotted quad). */
+function literalAddress(host: string): PermittedAddress[] | null {
+  const ip = parseIp(host);
+  if (!ip) return null;
+  if (ip instanceof ipaddr.IPv4 && isIP(host) !== 6) return [{ address: ip.toString(), family: 4 }];
+  return [{ address: host, family: 6 }];
+}
+
 /**
  * The address to connect to for `host`: the host itself when it is an IP literal, else the first
  * permitted address it resolves to. Throws `AddressRefusedError` when no address is permitted, and
@@ -262,8 +231,7 @@ export async function resolvePermittedAddress(
   resolve: HostResolver = systemResolver,
 ): Promise<PermittedAddress> {
   const name = normalizeHost(host);
-  const literal = isIP(name);
-  const candidates: PermittedAddress[] = literal ? [{ address: name, family: literal === 6 ? 6 : 4 }] : await resolve(name);
+  const candidates: PermittedAddress[] = literalAddress(name) ?? (await resolve(name));
   if (candidates.length === 0) {
     throw Object.assign(new Error(`${name} has no addresses`), { code: "ENOTFOUND", hostname: name });
   }
