@@ -56,6 +56,8 @@ const app = spawn(process.execPath, ["--conditions=react-server", "--import", "t
     SYNCLINE_HTTP_ALLOWLIST: "127.0.0.1",
     // ...and their channels and credentials at those fakes instead of the providers' own hosts.
     SYNCLINE_ALLOW_CUSTOM_PROVIDER_HOSTS: "true",
+    // /e2e-fault throws while rendering, so the error page can be checked (a 404 everywhere else).
+    SYNCLINE_E2E_FAULT_PAGE: "on",
   },
 });
 

@@ -49,6 +49,8 @@ const envSchema = z.object({
    * (comma-separated, e.g. `127.0.0.1,10.0.0.0/8,erp.internal`). Empty: only public addresses.
    */
   SYNCLINE_HTTP_ALLOWLIST: z.string().default(""),
+  /** `on` only in the browser tests (e2e/serve.ts): /e2e-fault fails to render, to show the error page. Off: that page is a 404. */
+  SYNCLINE_E2E_FAULT_PAGE: z.enum(["on", "off"]).default("off"),
   /**
    * 32-byte key (base64 or hex) that encrypts stored credentials. Required in production; `npm start`
    * creates one under DATA_DIR for local use.

@@ -1,10 +1,11 @@
 "use client";
-import { useState } from "react";
+import { useDeferredValue, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { errorMessage, useTRPC } from "@/app/trpc-client";
 import { useToast } from "@/app/components/toast";
 import { FormDialog } from "@/app/components/dialog";
+import { FormField, TextField } from "@/app/components/form-field";
 import { fieldErrors } from "./form-errors";
 import { channelTypeIds, channelTypes, type ChannelType } from "@/server/channels/channel-types";
 import { credentialTypes, type CredentialType } from "@/server/credentials/credential-types";
@@ -74,82 +75,77 @@ export function ChannelDialog({ initial, onSaved, onCancel }: {
   const credential = (credentials.data ?? []).find((c) => c.id === editing.credentialId);
   const reentry = changedHosts.length > 0 && credential ? credentialTypes[credential.type as CredentialType] : undefined;
   const hostLabels = changedHosts.map((name) => spec.fields.find((f) => f.name === name)?.label ?? hostSettingLabel(name));
+  // URLs runs will refuse (private or loopback, not allowed by the operator): warned as they are typed (docs/decisions/0029).
+  const typed = useDeferredValue(JSON.stringify({ type: editing.type, settings: Object.fromEntries(Object.entries(editing.settings).filter(([, v]) => v.trim() !== "")) }));
+  const typedInput = JSON.parse(typed) as { type: ChannelType; settings: Record<string, string> };
+  const addressWarnings = useQuery({
+    ...trpc.channels.addressWarnings.queryOptions(typedInput),
+    enabled: Object.keys(typedInput.settings).length > 0,
+    staleTime: 30_000,
+  });
+  const warningOf = (name: string) => (addressWarnings.data ?? []).find((w) => w.field === name && typedInput.settings[name] === editing.settings[name]?.trim())?.message;
 
   return (
     <FormDialog title={editing.id ? `Edit channel “${editing.name}”` : "New channel"} submitLabel={editing.id ? "Save" : "Create"} busy={save.isPending} onCancel={onCancel} onSubmit={submit}>
-      <div className="field">
-        <label htmlFor="channel-name">Name</label>
-        <input id="channel-name" className="input" placeholder="e.g. Webshop NL" value={editing.name} onChange={(e) => setEditing({ ...editing, name: e.target.value })} aria-invalid={Boolean(errors.name)} />
-        {errors.name && <span className="error">{errors.name}</span>}
-      </div>
-      <div className="field">
-        <label htmlFor="channel-type">Type</label>
-        <select id="channel-type" className="select" value={editing.type} onChange={(e) => setEditing({ ...editing, type: e.target.value as ChannelType, credentialId: "", settings: {} })}>
-          {channelTypeIds.map((id) => <option key={id} value={id}>{channelTypes[id].label}</option>)}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="channel-credential">Credential</label>
-        <select id="channel-credential" className="select" value={editing.credentialId} onChange={(e) => setEditing({ ...editing, credentialId: e.target.value })} aria-invalid={Boolean(errors.credentialId)}>
-          <option value="">None</option>
-          {usable.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
-        </select>
-        {errors.credentialId ? (
-          <span className="error">{errors.credentialId}</span>
-        ) : (
-          <span className="help">
-            {credentials.isPending ? "Loading credentials…" : usable.length === 0 ? <>No {spec.credentialType} credential yet: add one in <Link href="/settings">Settings</Link>.</> : `A ${spec.credentialType} credential.`}
-          </span>
+      <TextField id="channel-name" label="Name" placeholder="e.g. Webshop NL" value={editing.name} onChange={(name) => setEditing({ ...editing, name })} error={errors.name} />
+      <FormField id="channel-type" label="Type">
+        {(control) => (
+          <select {...control} className="select" value={editing.type} onChange={(e) => setEditing({ ...editing, type: e.target.value as ChannelType, credentialId: "", settings: {} })}>
+            {channelTypeIds.map((id) => <option key={id} value={id}>{channelTypes[id].label}</option>)}
+          </select>
         )}
-      </div>
-      {[...spec.fields, { name: "language", label: "Language", placeholder: "e.g. de or en-GB", optional: true }, { name: "currency", label: "Currency", placeholder: "e.g. EUR", optional: true }].map((field) => {
-        const error = errors[`settings.${field.name}`];
-        return (
-          <div className="field" key={field.name}>
-            <label htmlFor={`channel-setting-${field.name}`}>{field.label}{field.optional ? <span className="muted"> (optional)</span> : null}</label>
-            <input
-              id={`channel-setting-${field.name}`}
-              className="input"
-              placeholder={field.placeholder}
-              value={editing.settings[field.name] ?? ""}
-              onChange={(e) => setEditing({ ...editing, settings: { ...editing.settings, [field.name]: e.target.value } })}
-              aria-invalid={Boolean(error)}
-            />
-            {error && <span className="error">{error}</span>}
-          </div>
-        );
-      })}
+      </FormField>
+      <FormField
+        id="channel-credential"
+        label="Credential"
+        error={errors.credentialId}
+        help={credentials.isPending ? "Loading credentials…" : usable.length === 0 ? <>No {spec.credentialType} credential yet: add one in <Link href="/settings">Settings</Link>.</> : `A ${spec.credentialType} credential.`}
+      >
+        {(control) => (
+          <select {...control} className="select" value={editing.credentialId} onChange={(e) => setEditing({ ...editing, credentialId: e.target.value })}>
+            <option value="">None</option>
+            {usable.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+          </select>
+        )}
+      </FormField>
+      {[...spec.fields, { name: "language", label: "Language", placeholder: "e.g. de or en-GB", optional: true }, { name: "currency", label: "Currency", placeholder: "e.g. EUR", optional: true }].map((field) => (
+        <TextField
+          key={field.name}
+          id={`channel-setting-${field.name}`}
+          label={field.label}
+          optional={field.optional}
+          placeholder={field.placeholder}
+          value={editing.settings[field.name] ?? ""}
+          onChange={(value) => setEditing({ ...editing, settings: { ...editing.settings, [field.name]: value } })}
+          error={errors[`settings.${field.name}`]}
+          warning={warningOf(field.name)}
+        />
+      ))}
       {reentry && credential && (
         <fieldset className="field" style={{ border: "1px solid var(--border)", borderRadius: 8, padding: 12 }} data-testid="secret-reentry">
           <legend className="small" style={{ padding: "0 4px" }}>Enter the secret of “{credential.name}” again</legend>
           <p className="help" style={{ margin: "0 0 8px" }}>
             You changed {hostLabels.join(" and ")}: the saved secret is only sent to a new host by someone who knows it.
           </p>
-          {reentry.fields.map((field) => {
-            const error = errors[`credentialSecret.${field.name}`];
-            return (
-              <div className="field" key={field.name}>
-                <label htmlFor={`channel-secret-${field.name}`}>{field.label}</label>
-                <input
-                  id={`channel-secret-${field.name}`}
-                  className="input"
-                  type="password"
-                  autoComplete="off"
-                  value={secret[field.name] ?? ""}
-                  onChange={(e) => setSecret({ ...secret, [field.name]: e.target.value })}
-                  aria-invalid={Boolean(error)}
-                />
-                {error && <span className="error">{error}</span>}
-              </div>
-            );
-          })}
+          {reentry.fields.map((field) => (
+            <TextField
+              key={field.name}
+              id={`channel-secret-${field.name}`}
+              label={field.label}
+              type="password"
+              autoComplete="off"
+              value={secret[field.name] ?? ""}
+              onChange={(value) => setSecret({ ...secret, [field.name]: value })}
+              error={errors[`credentialSecret.${field.name}`]}
+            />
+          ))}
         </fieldset>
       )}
-      <div className="field">
-        <label htmlFor="channel-mapping">Field mapping <span className="muted">(optional)</span></label>
-        <textarea id="channel-mapping" className="textarea mono" rows={3} style={{ height: "auto", padding: 8 }} placeholder={"name = title\ndescription = body_html"} value={editing.mapping} onChange={(e) => setEditing({ ...editing, mapping: e.target.value })} />
-        <span className="help">One <code>syncline field = channel field</code> per line.</span>
-      </div>
+      <FormField id="channel-mapping" label="Field mapping" optional help={<>One <code>syncline field = channel field</code> per line.</>}>
+        {(control) => (
+          <textarea {...control} className="textarea mono" rows={3} style={{ height: "auto", padding: 8 }} placeholder={"name = title\ndescription = body_html"} value={editing.mapping} onChange={(e) => setEditing({ ...editing, mapping: e.target.value })} />
+        )}
+      </FormField>
       {save.isError && Object.keys(errors).length === 0 && <div className="alert alert-danger" role="alert">{errorMessage(save.error)}</div>}
     </FormDialog>
   );

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { errorMessage, useTRPC } from "@/app/trpc-client";
 import { useToast } from "@/app/components/toast";
 import { FormDialog } from "@/app/components/dialog";
+import { FormField, TextField } from "@/app/components/form-field";
 import { fieldErrors } from "@/app/channels/form-errors";
 import { credentialTypeIds, credentialTypes, type CredentialType } from "@/server/credentials/credential-types";
 
@@ -59,54 +60,48 @@ export function CredentialDialog({ initial, onSaved, onCancel }: {
       onCancel={onCancel}
       onSubmit={submit}
     >
-      <div className="field">
-        <label htmlFor="credential-name">Name</label>
-        <input id="credential-name" className="input" placeholder="e.g. DeepL Pro" value={editing.name} onChange={(e) => setEditing({ ...editing, name: e.target.value })} aria-invalid={Boolean(errors.name)} />
-        {errors.name && <span className="error">{errors.name}</span>}
-      </div>
-      <div className="field">
-        <label htmlFor="credential-type">Type</label>
-        <select
-          id="credential-type"
-          className="select"
-          value={editing.type}
-          disabled={Boolean(editing.id)}
-          onChange={(e) => setEditing({ ...editing, type: e.target.value as CredentialType, secret: {}, settings: {} })}
-        >
-          {credentialTypeIds.map((id) => <option key={id} value={id}>{credentialTypes[id].label}</option>)}
-        </select>
-      </div>
+      <TextField id="credential-name" label="Name" placeholder="e.g. DeepL Pro" value={editing.name} onChange={(name) => setEditing({ ...editing, name })} error={errors.name} />
+      <FormField id="credential-type" label="Type">
+        {(control) => (
+          <select
+            {...control}
+            className="select"
+            value={editing.type}
+            disabled={Boolean(editing.id)}
+            onChange={(e) => setEditing({ ...editing, type: e.target.value as CredentialType, secret: {}, settings: {} })}
+          >
+            {credentialTypeIds.map((id) => <option key={id} value={id}>{credentialTypes[id].label}</option>)}
+          </select>
+        )}
+      </FormField>
       {spec.fields.map((field) => {
         const isSet = editing.setFields.includes(field.name);
-        const error = errors[`secret.${field.name}`];
         return (
-          <div className="field" key={field.name}>
-            <label htmlFor={`credential-secret-${field.name}`}>{field.label}</label>
-            <input
-              id={`credential-secret-${field.name}`}
-              className="input mono"
-              type="password"
-              autoComplete="new-password"
-              placeholder={isSet ? "•••• set — leave blank to keep" : field.optional ? "Optional" : ""}
-              value={editing.secret[field.name] ?? ""}
-              onChange={(e) => setEditing({ ...editing, secret: { ...editing.secret, [field.name]: e.target.value } })}
-              aria-invalid={Boolean(error)}
-            />
-            {error ? <span className="error">{error}</span> : isSet ? <span className="help">•••• set. Type a new value to replace it.</span> : null}
-          </div>
+          <TextField
+            key={field.name}
+            id={`credential-secret-${field.name}`}
+            label={field.label}
+            className="input mono"
+            type="password"
+            autoComplete="new-password"
+            placeholder={isSet ? "•••• set — leave blank to keep" : field.optional ? "Optional" : ""}
+            value={editing.secret[field.name] ?? ""}
+            onChange={(value) => setEditing({ ...editing, secret: { ...editing.secret, [field.name]: value } })}
+            error={errors[`secret.${field.name}`]}
+            help={isSet ? "•••• set. Type a new value to replace it." : undefined}
+          />
         );
       })}
       {spec.settings.map((field) => (
-        <div className="field" key={field.name}>
-          <label htmlFor={`credential-setting-${field.name}`}>{field.label}</label>
-          <input
-            id={`credential-setting-${field.name}`}
-            className="input"
-            placeholder={field.placeholder}
-            value={editing.settings[field.name] ?? ""}
-            onChange={(e) => setEditing({ ...editing, settings: { ...editing.settings, [field.name]: e.target.value } })}
-          />
-        </div>
+        <TextField
+          key={field.name}
+          id={`credential-setting-${field.name}`}
+          label={field.label}
+          placeholder={field.placeholder}
+          value={editing.settings[field.name] ?? ""}
+          onChange={(value) => setEditing({ ...editing, settings: { ...editing.settings, [field.name]: value } })}
+          error={errors[`settings.${field.name}`]}
+        />
       ))}
       {save.isError && Object.keys(errors).length === 0 && <div className="alert alert-danger" role="alert">{errorMessage(save.error)}</div>}
     </FormDialog>

@@ -1,6 +1,7 @@
 import "server-only";
 import { ALLOWLIST_SETTING, AddressRefusedError, allowlistOf, resolvePermittedAddress, type HostResolver, type PermittedAddress } from "./address-policy";
 import { lookup } from "node:dns/promises";
+import { env } from "@/server/env";
 
 // The editor's early notice of what the runtime will refuse: a URL whose host is (or resolves to)
 // a private, loopback or otherwise internal address that SYNCLINE_HTTP_ALLOWLIST does not list.
@@ -39,4 +40,9 @@ export async function addressWarning(url: string, allowlistEntries: readonly str
     const where = error.host === error.address ? `${error.address} is ${error.reason}` : `${error.host} resolves to ${error.address}, ${error.reason}`;
     return `Runs will refuse this URL: ${where}, and ${ALLOWLIST_SETTING} does not list it. Use a public address, or ask your operator to add the host to ${ALLOWLIST_SETTING}.`;
   }
+}
+
+/** The SYNCLINE_HTTP_ALLOWLIST entries this server runs with, for the editor's warnings. */
+export function configuredAllowlist(): string[] {
+  return env().SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean);
 }

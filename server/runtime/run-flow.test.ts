@@ -454,7 +454,7 @@ describe("runFlow: failures and resuming", () => {
     expect(ran()).toEqual(["stuck"]);
   });
 
-  it("fails permanently on an invalid config, naming the field", async () => {
+  it("fails permanently on an invalid config, naming the field by its form label", async () => {
     const document = flow(
       [
         ["trigger", "trigger:stock.changed"],
@@ -465,11 +465,11 @@ describe("runFlow: failures and resuming", () => {
     );
     const result = await run(document);
     expect(result).toMatchObject({ status: "failed", failedNodeId: "call", error: { transient: false } });
-    if (result.status === "failed") expect(result.error.message).toBe("invalid config: url: enter a full http:// or https:// URL");
+    if (result.status === "failed") expect(result.error.message).toBe("The step's settings are not valid: URL: enter a full http:// or https:// URL");
     expect(received).toHaveLength(0);
   });
 
-  it("fails permanently on an expression error, naming the field", async () => {
+  it("fails permanently on an expression error, naming the field by its form label", async () => {
     const document = flow(
       [
         ["trigger", "trigger:stock.changed"],
@@ -480,7 +480,7 @@ describe("runFlow: failures and resuming", () => {
     );
     const result = await run(document);
     expect(result).toMatchObject({ status: "failed", failedNodeId: "check", error: { transient: false } });
-    if (result.status === "failed") expect(result.error.message).toMatch(/^expression: /);
+    if (result.status === "failed") expect(result.error.message).toMatch(/^Condition: /);
   });
 
   it("treats unknown errors as permanent and keeps their message; typed errors keep their class", async () => {

@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import type { CloudEvent } from "../events/event-types";
 import { ExpressionError } from "../expressions/evaluate-expression";
 import type { FlowDocument, FlowEdge, FlowNode } from "../flows/flow-document";
-import { formatFieldPath, visitConfigFields } from "../nodes/config-fields";
+import { visitConfigFields } from "../nodes/config-fields";
+import { fieldLabel, userMessage } from "@/server/validation/user-words";
 import type { ExecutionResult, ExecutionServices, NodeExecutor } from "../nodes/define-executor";
 import { DEFAULT_HANDLE, isTrigger, upgradeConfig, type AnyNodeDefinition } from "../nodes/define-node";
 import { PermanentError, SuspendUntil, TransientError } from "@/server/outbound/execution-errors";
@@ -182,11 +183,11 @@ function stepTimeoutMs(config: unknown): number {
   return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : DEFAULT_STEP_TIMEOUT_MS;
 }
 
-/** The config field holding the expression that failed, so the message says where to look. */
+/** The form label of the config field holding the expression that failed, so the message says where to look. */
 function expressionField(definition: AnyNodeDefinition, config: unknown, expression: string): string | null {
   let found: string | null = null;
   visitConfigFields(definition.config, config, ({ path, value }) => {
-    if (found === null && value === expression) found = formatFieldPath(path);
+    if (found === null && value === expression) found = fieldLabel(definition.config, path) ?? null;
   });
   return found;
 }
@@ -339,9 +340,9 @@ async function walkFlow(input: RunFlowInput): Promise<FlowRunResult> {
     }
     const parsed = executor.definition.config.safeParse(upgradeConfig(executor.definition, node.version, node.config));
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = formatFieldPath(issue.path);
-      return fail({ message: `invalid config: ${field ? `${field}: ` : ""}${issue.message}`, transient: false, systemDown: false });
+      // In the words of the step's form (docs/decisions/0020): "Timeout (ms) must be at least 100".
+      const message = userMessage(parsed.error.issues[0]!, executor.definition.config);
+      return fail({ message: `The step's settings are not valid: ${message}`, transient: false, systemDown: false });
     }
     const config = parsed.data;
     const recordedInput = recordable(redactedInput(config));

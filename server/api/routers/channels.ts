@@ -11,6 +11,8 @@ import {
   updateChannel,
 } from "@/server/channels/channel-store";
 import { channelTypeSchema } from "@/server/channels/channel-types";
+import { channelSettingsAddressWarnings } from "@/server/channels/channel-address-warnings";
+import { configuredAllowlist } from "@/server/outbound/address-warnings";
 
 const name = z.string().trim().min(1, "Name the channel").max(100, "At most 100 characters");
 const settings = z.record(z.string(), z.unknown());
@@ -37,6 +39,10 @@ export const channelsRouter = createTRPCRouter({
   get: viewerProcedure
     .input(z.object({ id: z.string().min(1) }))
     .query(({ ctx, input }) => getChannel(ctx.db, input.id)),
+  /** The settings' URLs that runs will refuse (private or loopback, not in SYNCLINE_HTTP_ALLOWLIST), as the dialog is filled in. */
+  addressWarnings: adminProcedure
+    .input(z.object({ type: channelTypeSchema, settings: z.record(z.string().max(100), z.string().max(2_000)) }))
+    .query(({ input }) => channelSettingsAddressWarnings(input.type, input.settings, configuredAllowlist())),
   create: adminProcedure
     .input(z.object({ name, type: channelTypeSchema, credentialId, settings: settings.optional() }))
     .mutation(async ({ ctx, input }) => {

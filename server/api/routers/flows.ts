@@ -1,6 +1,6 @@
 import "server-only";
-import { env } from "@/server/env";
-import { addressWarning } from "@/server/outbound/address-warnings";
+import { configuredAllowlist } from "@/server/outbound/address-warnings";
+import { stepAddressInputSchema, stepAddressWarnings } from "@/server/flows/step-address-warnings";
 import { templateReferences } from "@/server/flows/template-references";
 import { z } from "zod";
 import { createTRPCRouter, editorProcedure, viewerProcedure } from "@/server/api/trpc";
@@ -34,14 +34,13 @@ export const flowsRouter = createTRPCRouter({
     })),
   ),
 
-  /** What runs will refuse: URLs of steps whose host is private or loopback and not in SYNCLINE_HTTP_ALLOWLIST. */
+  /**
+   * What runs will refuse: addresses of steps (an HTTP request's URL, literal image URLs, the URLs of
+   * the channel or credential a step names) that are private or loopback and not in SYNCLINE_HTTP_ALLOWLIST.
+   */
   addressWarnings: editorProcedure
-    .input(z.object({ urls: z.array(z.object({ nodeId: z.string().max(200), url: z.string().max(2_000) })).max(200) }))
-    .query(async ({ input }) => {
-      const allowlist = env().SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean);
-      const checked = await Promise.all(input.urls.map(async ({ nodeId, url }) => ({ nodeId, url, message: await addressWarning(url, allowlist) })));
-      return checked.filter((w): w is { nodeId: string; url: string; message: string } => w.message !== null);
-    }),
+    .input(z.object({ steps: z.array(stepAddressInputSchema).max(500) }))
+    .query(({ ctx, input }) => stepAddressWarnings(ctx.db, input.steps, configuredAllowlist())),
 
   create: editorProcedure
     .input(

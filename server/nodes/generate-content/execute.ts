@@ -34,7 +34,7 @@ export function createGenerateContentExecutor(options: GenerateContentExecutorOp
     if (!baseUrl) throw new PermanentError(`credential "${credential.name}" has no base URL, e.g. https://api.openai.com/v1`);
 
     const prompt = (await renderTemplate(config.prompt, { event: context.event, steps: context.steps })).trim();
-    if (prompt === "") throw new PermanentError("prompt: the rendered prompt is empty");
+    if (prompt === "") throw new PermanentError("Prompt: the rendered prompt is empty");
 
     const result = await createChatCompletion({
       baseUrl,

@@ -62,9 +62,9 @@ export const httpRequestExecutor = defineExecutor(httpRequestNode, async (contex
   try {
     url = new URL(rendered);
   } catch {
-    throw new PermanentError(`url: "${rendered}" is not a URL`);
+    throw new PermanentError(`URL: "${rendered}" is not a URL`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new PermanentError(`url: only http and https URLs can be called, not ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new PermanentError(`URL: only http and https URLs can be called, not ${url.protocol}`);
 
   const headers: Record<string, string> = {};
   for (const [name, template] of Object.entries(config.headers)) {

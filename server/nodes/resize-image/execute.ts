@@ -53,7 +53,7 @@ export function imageUrlsOf(value: unknown): string[] {
       const candidate = (item as Record<string, unknown>).url ?? (item as Record<string, unknown>).src;
       if (typeof candidate === "string") return visit(candidate, path);
     }
-    throw new PermanentError(`images: ${path} is ${JSON.stringify(item)?.slice(0, 80) ?? typeof item}, not an image URL (expected a URL, a list of URLs, or objects with "url")`);
+    throw new PermanentError(`Images: ${path} is ${JSON.stringify(item)?.slice(0, 80) ?? typeof item}, not an image URL (expected a URL, a list of URLs, or objects with "url")`);
   };
   visit(value, "the result");
   return [...new Set(urls)];
@@ -64,9 +64,9 @@ function parseImageUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new PermanentError(`images: "${text.slice(0, 200)}" is not a URL`);
+    throw new PermanentError(`Images: "${text.slice(0, 200)}" is not a URL`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new PermanentError(`images: only http and https image URLs can be fetched, not ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new PermanentError(`Images: only http and https image URLs can be fetched, not ${url.protocol}`);
   return url;
 }
 
@@ -110,7 +110,7 @@ export function createResizeImageExecutor(options: ResizeImageOptions = {}) {
     if (!nats || !prefix) throw new PermanentError("action:resize-image needs the NATS object store, which this worker was started without");
 
     const urls = imageUrlsOf(await evaluateExpression(config.images, { event: context.event, steps: context.steps })).map(parseImageUrl);
-    if (urls.length > maxImages) throw new PermanentError(`images: ${urls.length} image URLs, more than the limit of ${maxImages} per step`);
+    if (urls.length > maxImages) throw new PermanentError(`Images: ${urls.length} image URLs, more than the limit of ${maxImages} per step`);
     const widths = [...new Set(config.widths)];
 
     let store;

@@ -106,7 +106,7 @@ describe("action:sync-channel", () => {
     const error = await executor.execute(context({ channelId: wooChannelId, operation: "update-stock", mapping: { quantity: "2.5" } }, stockChanged)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
     // 2.5 is refused before it is sent: quantities are whole numbers.
-    expect((error as Error).message).toBe('mapping["quantity"]: a quantity is a whole number');
+    expect((error as Error).message).toBe('Field mapping "quantity": a quantity is a whole number');
     const refused = await executor.execute(context({ channelId: hookChannelId, operation: "update-price", mapping: { price: "0" } }, priceChanged)).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(PermanentError);
     expect((refused as Error).message).toContain("price of SKU-1001 must be positive");

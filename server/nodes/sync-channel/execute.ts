@@ -10,6 +10,7 @@ import { evaluateExpression } from "../../expressions/evaluate-expression";
 import { defineExecutor, type ExecutionContext } from "../define-executor";
 import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 import { syncChannelNode } from "./definition";
+import { userMessage } from "@/server/validation/user-words";
 
 // action:sync-channel: resolves the channel and its credential, turns the event into the
 // channel's product / price / stock data (standard mapping, then the node's field mapping), lets
@@ -75,8 +76,9 @@ export async function channelProductFor(context: Pick<ExecutionContext<{ mapping
   if (product.currency === undefined && defaults.currency) product.currency = defaults.currency;
   const parsed = productSchema.safeParse(product);
   if (!parsed.success) {
+    // Named as the form does (docs/decisions/0020): Field mapping "quantity": a quantity is a whole number.
     const issue = parsed.error.issues[0]!;
-    throw new PermanentError(`mapping["${issue.path.join(".") || "sku"}"]: ${issue.message}`);
+    throw new PermanentError(userMessage({ ...issue, path: ["mapping", ...(issue.path.length ? issue.path : ["sku"])] }, syncChannelNode.config));
   }
   return parsed.data;
 }

@@ -24,7 +24,7 @@ describe("action:transform", () => {
 
   it("refuses results that are not objects, permanently", async () => {
     await expect(run("[1, 2]")).rejects.toThrow(PermanentError);
-    await expect(run("event.data.sku")).rejects.toThrow("fields: the expression must give an object");
+    await expect(run("event.data.sku")).rejects.toThrow("Fields: the expression must give an object");
   });
 
   it("lets expression errors through for the runner to name the field", async () => {

@@ -11,7 +11,7 @@ export const transformExecutor = defineExecutor(transformNode, async ({ config, 
   // Later steps read steps.<this>.<key>: anything but an object would leave them nothing to read.
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const got = value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
-    throw new PermanentError(`fields: the expression must give an object such as {"sku": event.data.sku}, it gave ${got}`);
+    throw new PermanentError(`Fields: the expression must give an object such as {"sku": event.data.sku}, it gave ${got}`);
   }
   return { output: value as Record<string, unknown> };
 });

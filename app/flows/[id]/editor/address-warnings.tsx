@@ -1,50 +1,58 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { TriangleAlert } from "lucide-react";
-import { useDeferredValue, useMemo } from "react";
+import { useDeferredValue, useEffect, useMemo } from "react";
 import { useHasRole } from "@/app/components/current-user";
 import { useTRPC } from "@/app/trpc-client";
+import type { StepAddressInput } from "@/server/flows/step-address-warnings";
 import { useEditorCommands } from "./editor-commands";
 import { useEditorStore } from "./editor-store";
 
-// Steps calling a private or loopback address that SYNCLINE_HTTP_ALLOWLIST does not list: the
-// server checks them as the flow is edited (flows.addressWarnings) and they are shown as
-// warnings under the problems. They do not block publishing: the operator may allow the host.
+// Addresses runs will refuse (docs/decisions/0029): an HTTP request's URL, literal image URLs of a
+// resize step, the URLs of the channel or credential a step names, when they are private or
+// loopback and SYNCLINE_HTTP_ALLOWLIST does not list them. The server checks them as the flow is
+// edited (flows.addressWarnings); they are listed under the problems and marked on the node.
+// They do not block publishing: the operator may allow the host.
 
-function useStepUrls() {
+const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+
+/** The address-bearing fields of every step, stable while they do not change. */
+function useStepAddresses(): StepAddressInput[] {
   const nodes = useEditorStore((s) => s.nodes);
-  const key = nodes
-    .filter((n) => n.data.kind === "action:http-request" && typeof n.data.config.url === "string")
-    .map((n) => `${n.id}\u0000${String(n.data.config.url)}`)
-    .join("\u0001");
-  const deferred = useDeferredValue(key);
-  return useMemo(
-    () => (deferred ? deferred.split("\u0001").map((pair) => { const [nodeId, url] = pair.split("\u0000") as [string, string]; return { nodeId, url }; }) : []),
-    [deferred],
+  const key = JSON.stringify(
+    nodes.flatMap((n) => {
+      const config = n.data.config as Record<string, unknown>;
+      const step = { nodeId: n.id, kind: n.data.kind, url: text(config.url), images: text(config.images), channelId: text(config.channelId), credentialId: text(config.credentialId) };
+      return step.url || step.images || step.channelId || step.credentialId ? [step] : [];
+    }),
   );
+  const deferred = useDeferredValue(key);
+  return useMemo(() => JSON.parse(deferred) as StepAddressInput[], [deferred]);
 }
 
 export function AddressWarnings() {
   const trpc = useTRPC();
   const canEdit = useHasRole("editor");
-  const urls = useStepUrls();
+  const steps = useStepAddresses();
+  const setAddressWarnings = useEditorStore((s) => s.setAddressWarnings);
   const { focusNode } = useEditorCommands();
   const warnings = useQuery({
-    ...trpc.flows.addressWarnings.queryOptions({ urls }),
-    enabled: canEdit && urls.length > 0,
+    ...trpc.flows.addressWarnings.queryOptions({ steps }),
+    enabled: canEdit && steps.length > 0,
     placeholderData: keepPreviousData,
     staleTime: 30_000,
   });
-  const list = urls.length > 0 ? (warnings.data ?? []) : [];
+  const list = useMemo(() => (steps.length > 0 ? (warnings.data ?? []) : []), [steps.length, warnings.data]);
+  useEffect(() => setAddressWarnings(list), [list, setAddressWarnings]);
   if (list.length === 0) return null;
   return (
     <ul className="ed-warning-list" data-testid="address-warnings" aria-label="Warnings">
-      {list.map((w) => (
-        <li key={`${w.nodeId}-${w.url}`}>
+      {list.map((w, i) => (
+        <li key={`${w.nodeId}-${w.field}-${i}`}>
           <button type="button" className="ed-problem" onClick={() => focusNode(w.nodeId)} title={`Show step ${w.nodeId}`}>
             <TriangleAlert size={14} className="ed-warning-icon" aria-hidden />
             <span className="ed-problem-text">
-              <strong>Step “{w.nodeId}”</strong>: {w.message}
+              <strong>Step “{w.nodeId}”</strong> · {w.field}: {w.message}
             </span>
           </button>
         </li>

@@ -63,6 +63,8 @@ export interface EditorState extends FlowFacts {
   problemsOpen: boolean;
   /** By node id: the latest test run's step outcomes; empty when no test ran. */
   testOutcomes: Record<string, TestOutcome>;
+  /** By node id: why runs will refuse an address the step calls (flows.addressWarnings). */
+  addressWarnings: Record<string, string[]>;
 
   onNodesChange: (changes: NodeChange<AppNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<AppEdge>[]) => void;
@@ -85,6 +87,7 @@ export interface EditorState extends FlowFacts {
   setSidePanel: (panel: SidePanel) => void;
   setProblemsOpen: (open: boolean) => void;
   setTestOutcomes: (outcomes: Record<string, TestOutcome>) => void;
+  setAddressWarnings: (warnings: { nodeId: string; field: string; message: string }[]) => void;
 }
 
 /** Copied steps live outside any one store, so they paste into another flow opened in this tab. */
@@ -129,6 +132,7 @@ export function createEditorStore(facts: FlowFacts, document: FlowDocument): Sto
       sidePanel: "inspector",
       problemsOpen: true,
       testOutcomes: {},
+      addressWarnings: {},
 
       onNodesChange: (changes) => {
         const structural = changes.filter((c) => c.type !== "select" && c.type !== "dimensions");
@@ -290,6 +294,11 @@ export function createEditorStore(facts: FlowFacts, document: FlowDocument): Sto
 
       setSidePanel: (sidePanel) => set({ sidePanel }),
       setTestOutcomes: (testOutcomes) => set({ testOutcomes }),
+      setAddressWarnings: (warnings) => {
+        const byNode: Record<string, string[]> = {};
+        for (const w of warnings) (byNode[w.nodeId] ??= []).push(`${w.field}: ${w.message}`);
+        set({ addressWarnings: byNode });
+      },
       setProblemsOpen: (problemsOpen) => set({ problemsOpen }),
     };
   });

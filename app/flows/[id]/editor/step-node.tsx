@@ -1,5 +1,6 @@
 "use client";
 import { NodeIcon } from "@/app/components/node-icon";
+import { TriangleAlert } from "lucide-react";
 import { Handle, Position, useStore, useUpdateNodeInternals, type NodeProps, type NodeTypes, type ReactFlowState } from "@xyflow/react";
 import { memo, useEffect, useMemo, useRef } from "react";
 import { handlesOf } from "@/server/nodes/define-node";
@@ -32,6 +33,18 @@ function ProblemCount({ nodeId }: { nodeId: string }) {
   return (
     <span className="ed-node-problems" title={label} aria-label={label}>
       {count}
+    </span>
+  );
+}
+
+/** Addresses runs of this step will refuse (docs/decisions/0029): a warning, not a problem. */
+function AddressWarningMark({ nodeId }: { nodeId: string }) {
+  const warnings = useEditorStore((s) => s.addressWarnings[nodeId]);
+  if (!warnings?.length) return null;
+  const label = `Warning: ${warnings.join(" ")}`;
+  return (
+    <span className="ed-node-warning" data-testid={`node-warning-${nodeId}`} title={label} aria-label={label} role="img">
+      <TriangleAlert size={14} aria-hidden />
     </span>
   );
 }
@@ -84,6 +97,7 @@ const StepNodeView = memo(function StepNodeView({ id, data, selected, type }: No
             <div className="ed-node-title">{definition?.label ?? data.kind}</div>
             <div className="ed-node-id">{id}</div>
           </div>
+          <AddressWarningMark nodeId={id} />
           <ProblemCount nodeId={id} />
         </div>
       )}
