@@ -34,12 +34,16 @@ async function start(role: TracedProcess, serviceName: string, onVercel: boolean
     markTracingEnabled();
     return { shutdown: async () => {} };
   }
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { W3CTraceContextPropagator }, resources] = await Promise.all([
+  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { W3CTraceContextPropagator, diagLogLevelFromString }, resources, api] = await Promise.all([
     import("@opentelemetry/sdk-trace-node"),
     import("@opentelemetry/exporter-trace-otlp-http"),
     import("@opentelemetry/core"),
     import("@opentelemetry/resources"),
+    import("@opentelemetry/api"),
   ]);
+  // The SDK reports a collector it cannot reach (or dropped spans) only through its diagnostic
+  // logger; without one that would be silent. OTEL_LOG_LEVEL changes the level (default warn).
+  api.diag.setLogger(new api.DiagConsoleLogger(), { logLevel: diagLogLevelFromString(process.env.OTEL_LOG_LEVEL) ?? api.DiagLogLevel.WARN, suppressOverrideMessage: true });
   const provider = new NodeTracerProvider({
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (the env detector) win over these defaults.
     resource: resources

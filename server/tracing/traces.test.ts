@@ -74,7 +74,7 @@ class OtlpReceiver {
   }
 }
 
-/** The outside system: answers 200 (422 for sku "POISON") and keeps the headers of every call. */
+/** The outside system: answers 200 (422 for sku "POISON", 503 to the first call for a sku starting "FLAKY") and keeps the headers of every call. */
 class HeaderRecorder {
   readonly calls: { headers: IncomingHttpHeaders; body: { sku?: string } }[] = [];
   private server?: Server;
@@ -85,7 +85,9 @@ class HeaderRecorder {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { sku?: string };
       this.calls.push({ headers: req.headers, body });
-      if (body.sku === "POISON") res.writeHead(422, { "content-type": "application/json" }).end('{"error":"unknown sku"}');
+      const earlier = this.calls.filter((c) => c.body.sku === body.sku).length;
+      if (body.sku?.startsWith("FLAKY") && earlier === 1) res.writeHead(503, { "content-type": "application/json" }).end('{"error":"busy"}');
+      else if (body.sku === "POISON") res.writeHead(422, { "content-type": "application/json" }).end('{"error":"unknown sku"}');
       else res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
@@ -159,16 +161,21 @@ function stockEvent(sku: string, extra: Record<string, unknown> = {}) {
   return { specversion: "1.0", id: `evt-${randomUUID()}`, source: "test/erp", type: "stock.changed", subject: sku, data: { sku, quantity: 7 }, ...extra };
 }
 
-/** Waits for the whole trace: ingest, run, the trigger's and the call's steps, and the call. */
-async function traceOf(traceId: string) {
-  const expected = ["ingest", "outbound", "run", "step", "step"];
+/** Waits until the trace has exactly these spans (by name). */
+async function spansOf(traceId: string, expected: string[]) {
+  expected = [...expected].sort();
   await waitUntil(
     () => otlp.inTrace(traceId).map((s) => s.name).sort().join() === expected.join(),
     30_000,
     `the spans ${expected.join(", ")} of trace ${traceId}`,
     () => ({ got: otlp.inTrace(traceId).map((s) => s.name), contentTypes: [...otlp.contentTypes] }),
   );
-  const spans = otlp.inTrace(traceId);
+  return otlp.inTrace(traceId);
+}
+
+/** Waits for the whole trace: ingest, run, the trigger's and the call's steps, and the call. */
+async function traceOf(traceId: string) {
+  const spans = await spansOf(traceId, ["ingest", "outbound", "run", "step", "step"]);
   const one = (name: string, where: (s: OtlpSpan) => boolean = () => true) => {
     const found = spans.filter((s) => s.name === name && where(s));
     expect(found, name).toHaveLength(1);
@@ -223,6 +230,24 @@ describe("OpenTelemetry traces", () => {
     expect(ingest.parentSpanId).toBe(producerSpanId);
     expect(run.parentSpanId).toBe(ingest.spanId);
     expect(outbound.traceId).toBe(traceId);
+  });
+
+  it("puts a retry of a held event in the same trace: a second run, also a child of the ingest span", async () => {
+    const traceId = hex(16);
+    const sku = `FLAKY-${hex(3)}`;
+    await postEvent(stockEvent(sku), { traceparent: `00-${traceId}-${hex(8)}-01`, tracestate: "acme=retry" });
+
+    // The trigger's step runs once: the retry reuses its record and runs the call's step again.
+    const spans = await spansOf(traceId, ["ingest", "run", "run", "step", "step", "step", "outbound", "outbound"]);
+    const ingest = spans.find((s) => s.name === "ingest")!;
+    const runs = spans.filter((s) => s.name === "run");
+    expect(runs.map((run) => run.parentSpanId)).toEqual([ingest.spanId, ingest.spanId]);
+    expect(runs.map((run) => attributesOf(run.attributes)["syncline.run.status"]).sort()).toEqual(["failed", "succeeded"]);
+    const outbound = spans.filter((s) => s.name === "outbound").map((s) => attributesOf(s.attributes)["http.response.status_code"]);
+    expect(outbound.sort()).toEqual([200, 503]);
+    // The retry read the trace context back from the held event's stored headers, tracestate included.
+    const calls = outside.calls.filter((c) => c.body.sku === sku);
+    expect(calls.map((c) => c.headers.tracestate)).toEqual(["acme=retry", "acme=retry"]);
   });
 
   it("marks a refused call as an error on the outbound span, its step (with the exception) and the run", async () => {
