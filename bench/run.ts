@@ -1,12 +1,15 @@
 // `npm run bench`: measures the figures of the README's "Performance" section on this machine, prints them as a table and writes
 // bench/results/latest.json. Needs a production build (`npm run build`), Postgres and NATS.
-// BENCH_SOAK_SECONDS (default 30) sets the sustained-load phase of the worker memory figure.
+// `--soak <seconds>` (or BENCH_SOAK_SECONDS; default 30) sets the sustained-load phase of the worker memory
+// figure: `npm run bench -- --soak 600` is the 10-minute soak. BENCH_WORKER_NODE_ARGS adds node flags to
+// the bench's worker (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--heapsnapshot-signal=SIGUSR2`).
 // BENCH_ONLY=runtime,expressions,history,app (comma-separated, default all) runs only those phases;
 // BENCH_SKIP_EDITOR=1 leaves out the editor figures (they need Chromium).
 // Every figure is printed beside a baseline measured in the same run (raw JetStream for the
 // runtime, the bare node:http endpoint for HTTP ingest), as a ratio: the machine is shared, so
 // absolute figures move between runs and the ratios much less.
 import { spawn } from "node:child_process";
+import { parseArgs } from "node:util";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrations";
@@ -105,7 +108,9 @@ async function main() {
 
   if (phases.has("runtime")) {
   console.log("runtime: raw JetStream baseline, throughput, latency, worker memory…");
-  const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS ?? 30);
+  const { values: flags } = parseArgs({ options: { soak: { type: "string" } }, allowPositionals: true });
+  const soakSeconds = Number(flags.soak ?? process.env.BENCH_SOAK_SECONDS ?? 30);
+  if (!Number.isFinite(soakSeconds) || soakSeconds < 1) throw new Error(`--soak takes a number of seconds, not "${flags.soak ?? process.env.BENCH_SOAK_SECONDS}"`);
   const { runtime, raw } = await withDatabase(`syncline_bench_rt_${stamp}`, async (url) => {
     const db = createPrismaClient(url);
     try {
@@ -122,7 +127,7 @@ async function main() {
     ["raw JetStream publish + consume at once", `${raw.pipelinePerSec} msg/s`, "(baseline)", "—"],
     [`runtime, 1-node flow, ${runtime.keys} keys, order+dedup+history`, `${runtime.eventsPerSec} events/s`, `${runtime.ratioToRawPipeline} × raw publish+consume`, "≥ 10,000/s and ≥ 0.5 × raw"],
     [`latency publish → first action @ ${runtime.latency.offeredPerSec}/s`, `p50 ${runtime.latency.p50Ms} ms, p99 ${runtime.latency.p99Ms} ms`, "—", "p50 ≤ 5 ms, p99 ≤ 25 ms"],
-    [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB`, "—", "≤ 200 MB, flat"],
+    [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB; soak ${runtime.workerRssMb.soakStart} → ${runtime.workerRssMb.soakEnd} MB, slope ${runtime.workerRssMb.slopeMbPerMin} MB/min`, "—", "≤ 200 MB, flat"],
     ["per event: worker CPU / Run row / ProcessedEvent row / NATS", `${runtime.perEvent.workerCpuMs} ms / ${runtime.perEvent.runRowBytes} B / ${runtime.perEvent.processedRowBytes} B / ${runtime.perEvent.natsBytes} B`, "—", "docs/capacity-plan.md"],
   );
   if (soakSeconds >= 60) {
