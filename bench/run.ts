@@ -2,7 +2,7 @@
 // bench/results/latest.json. Needs a production build (`npm run build`), Postgres and NATS.
 // `--soak <seconds>` (or BENCH_SOAK_SECONDS; default 30) sets the sustained-load phase of the worker memory
 // figure: `npm run bench -- --soak 600` is the 10-minute soak. BENCH_WORKER_NODE_ARGS adds node flags to
-// the bench's worker (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--heapsnapshot-signal=SIGUSR2`).
+// the bench's worker and BENCH_APP_NODE_OPTIONS is NODE_OPTIONS for every process of the app's `npm start` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--heapsnapshot-signal=SIGUSR2`).
 // BENCH_ONLY=runtime,expressions,history,app (comma-separated, default all) runs only those phases;
 // BENCH_SKIP_EDITOR=1 leaves out the editor figures (they need Chromium).
 // Every figure is printed beside a baseline measured in the same run (raw JetStream for the
@@ -62,7 +62,7 @@ async function waitForHealth(timeoutMs: number) {
 async function withApp<T>(databaseUrl: string, fn: (pid: number) => Promise<T>): Promise<T> {
   const app = spawn(process.execPath, ["--conditions=react-server", "scripts/run-bundled.mjs", "start"], {
     stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, PORT: String(port), BOOTSTRAP_API_KEY: apiKey, SYNCLINE_PREFIX: `bench_app_${stamp}` },
+    env: { ...process.env, ...(process.env.BENCH_APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS } : {}), DATABASE_URL: databaseUrl, NATS_URL: natsUrl, PORT: String(port), BOOTSTRAP_API_KEY: apiKey, SYNCLINE_PREFIX: `bench_app_${stamp}` },
   });
   try {
     await waitForHealth(120_000);
