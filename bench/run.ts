@@ -102,7 +102,7 @@ const ratio = (value: number, baseline: number) => Math.round((value / baseline)
 const phases = new Set((process.env.BENCH_ONLY ?? "runtime,expressions,history,app").split(",").map((s) => s.trim()));
 
 async function main() {
-  if (!existsSync(".next/BUILD_ID")) throw new Error("No production build: run `npm run build` first.");
+  if (phases.has("app") && !existsSync(".next/BUILD_ID")) throw new Error("No production build: run `npm run build` first.");
   const rows: Row[] = [];
   const results: Record<string, unknown> = { measuredAt: new Date().toISOString(), machine: "2 cores" };
 
