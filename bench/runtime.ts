@@ -192,7 +192,11 @@ export async function measureRuntime(opts: {
     const pid = worker.pid!;
     if (profiling.length > 0) console.log(`bench worker pid ${pid} (${profiling.join(" ")})`);
     const rss: number[] = [rssMb(pid)];
-    const sampler = setInterval(() => rss.push(rssMb(pid)), 1_000);
+    const sampler = setInterval(() => {
+      // A worker that exited is reported by the phase waiting on it, not by this timer.
+      if (worker!.exitCode === null && worker!.signalCode === null) rss.push(rssMb(pid));
+    }, 1_000);
+    worker.once("exit", (code, signal) => console.error(`[bench/runtime] the worker exited (${signal ?? `code ${code}`})`));
 
     const makeEvent = (i: number, extra: Record<string, unknown> = {}) => {
       const sku = `SKU-${i % keys}`;
