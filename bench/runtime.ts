@@ -294,7 +294,12 @@ export async function measureRuntime(opts: {
       worker.kill("SIGTERM");
       await exited;
     }
-    await jsm.streams.delete(eventsStreamName(layout)).catch(() => undefined);
+    // The events stream and whatever else the worker made under the prefix (its test-runs stream).
+    for await (const stream of jsm.streams.list()) {
+      if (stream.config.name === eventsStreamName(layout) || stream.config.name.startsWith(`${prefix}_`)) {
+        await jsm.streams.delete(stream.config.name).catch(() => undefined);
+      }
+    }
     await nc.close();
   }
 }
