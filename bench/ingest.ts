@@ -9,6 +9,7 @@ import http from "node:http";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { cpuMsOf } from "./process-memory";
 
 export interface IngestOptions {
   /** Single-event requests measured (default 20,000). */
@@ -43,6 +44,8 @@ export interface IngestFigures {
   /** Measured single-event requests and batched events sent. */
   singleSent: number;
   batchedSent: number;
+  /** The bare baseline only: its server's CPU time per event in each phase (ms). */
+  serverCpuMsPerEvent?: { single: number; batched: number };
 }
 
 const BATCH_CONCURRENCY = 8;
@@ -224,7 +227,19 @@ export async function measureBareIngest(natsUrl: string, port: number, prefix: s
       });
       server.once("exit", (code) => reject(new Error(`the bare ingest server exited ${code}`)));
     });
-    return await measureIngest(`http://127.0.0.1:${listening}`, "bare", opts);
+    const cpuAt: Record<string, number> = {};
+    const figures = await measureIngest(`http://127.0.0.1:${listening}`, "bare", {
+      ...opts,
+      onPhase: (phase) => {
+        cpuAt[phase] = cpuMsOf(server.pid!);
+        opts.onPhase?.(phase);
+      },
+    });
+    const perEvent = (ms: number, n: number) => (n > 0 ? Math.round((ms / n) * 1000) / 1000 : 0);
+    return {
+      ...figures,
+      serverCpuMsPerEvent: { single: perEvent(cpuAt.batched! - cpuAt.single!, figures.singleSent), batched: perEvent(cpuAt.done! - cpuAt.batched!, figures.batchedSent) },
+    };
   } finally {
     if (server.exitCode === null) {
       const exited = new Promise((r) => server.once("exit", r));

@@ -21,7 +21,11 @@ export interface RuntimeFigures {
   eventsPerSec: number;
   ratioToRawPipeline: number;
   latency: { offeredPerSec: number; events: number; p50Ms: number; p99Ms: number; maxMs: number };
-  workerRssMb: { start: number; max: number; end: number; samples: number; soakSeconds: number; timeline: number[] };
+  workerRssMb: {
+    start: number; max: number; end: number; samples: number; soakSeconds: number; timeline: number[];
+    /** RSS at the start and end of the sustained-load phase, and its least-squares slope over that phase. */
+    soakStart: number; soakEnd: number; slopeMbPerMin: number;
+  };
   /** What one event of the throughput phase cost (docs/capacity-plan.md). */
   perEvent: { workerCpuMs: number; runRowBytes: number; processedRowBytes: number; natsBytes: number };
 }
@@ -129,6 +133,21 @@ async function waitForRuns(db: PrismaClient, count: number, timeoutMs: number) {
   }
 }
 
+/** Least-squares slope of samples taken once a second, in units per minute. */
+function slopePerMinute(samples: number[]): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const meanX = (n - 1) / 2;
+  const meanY = samples.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  samples.forEach((y, x) => {
+    num += (x - meanX) * (y - meanY);
+    den += (x - meanX) ** 2;
+  });
+  return Math.round((num / den) * 60 * 10) / 10;
+}
+
 function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
@@ -159,7 +178,9 @@ export async function measureRuntime(opts: {
       await setFlowEnabled(opts.db, id, true);
     }
 
-    worker = spawn(process.execPath, ["--conditions=react-server", "scripts/run-worker.mjs"], {
+    // BENCH_WORKER_NODE_ARGS: node flags for profiling the worker (bench/run.ts).
+    const profiling = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    worker = spawn(process.execPath, [...profiling, "--conditions=react-server", "scripts/run-worker.mjs"], {
       env: { ...process.env, DATABASE_URL: opts.databaseUrl, NATS_URL: opts.natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: "16" },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -169,8 +190,13 @@ export async function measureRuntime(opts: {
       worker!.once("exit", (code) => reject(new Error(`worker exited ${code}: ${out}`)));
     });
     const pid = worker.pid!;
+    if (profiling.length > 0) console.log(`bench worker pid ${pid} (${profiling.join(" ")})`);
     const rss: number[] = [rssMb(pid)];
-    const sampler = setInterval(() => rss.push(rssMb(pid)), 1_000);
+    const sampler = setInterval(() => {
+      // A worker that exited is reported by the phase waiting on it, not by this timer.
+      if (worker!.exitCode === null && worker!.signalCode === null) rss.push(rssMb(pid));
+    }, 1_000);
+    worker.once("exit", (code, signal) => console.error(`[bench/runtime] the worker exited (${signal ?? `code ${code}`})`));
 
     const makeEvent = (i: number, extra: Record<string, unknown> = {}) => {
       const sku = `SKU-${i % keys}`;
@@ -228,6 +254,7 @@ export async function measureRuntime(opts: {
     // Sustained load for the memory figure (BENCH_SOAK_SECONDS=600 for the 10-minute soak).
     const soakSeconds = opts.soakSeconds ?? 30;
     const soakEnd = performance.now() + soakSeconds * 1000;
+    const soakFrom = rss.length;
     let i = events;
     while (performance.now() < soakEnd) {
       const tickStart = performance.now();
@@ -238,6 +265,7 @@ export async function measureRuntime(opts: {
     await waitForRuns(opts.db, latencyEvents + i, 300_000);
     clearInterval(sampler);
     rss.push(rssMb(pid));
+    const soak = rss.slice(soakFrom);
 
     return {
       raw,
@@ -253,7 +281,10 @@ export async function measureRuntime(opts: {
           p99Ms: percentile(latencies, 99),
           maxMs: latencies[latencies.length - 1] ?? 0,
         },
-        workerRssMb: { start: rss[0]!, max: Math.max(...rss), end: rss[rss.length - 1]!, samples: rss.length, soakSeconds, timeline: rss },
+        workerRssMb: {
+          start: rss[0]!, max: Math.max(...rss), end: rss[rss.length - 1]!, samples: rss.length, soakSeconds, timeline: rss,
+          soakStart: soak[0] ?? rss[rss.length - 1]!, soakEnd: soak[soak.length - 1] ?? rss[rss.length - 1]!, slopeMbPerMin: slopePerMinute(soak),
+        },
         perEvent,
       },
     };
@@ -263,7 +294,12 @@ export async function measureRuntime(opts: {
       worker.kill("SIGTERM");
       await exited;
     }
-    await jsm.streams.delete(eventsStreamName(layout)).catch(() => undefined);
+    // The events stream and whatever else the worker made under the prefix (its test-runs stream).
+    for await (const stream of jsm.streams.list()) {
+      if (stream.config.name === eventsStreamName(layout) || stream.config.name.startsWith(`${prefix}_`)) {
+        await jsm.streams.delete(stream.config.name).catch(() => undefined);
+      }
+    }
     await nc.close();
   }
 }

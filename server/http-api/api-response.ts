@@ -3,6 +3,7 @@ import { z, type ZodType } from "zod";
 import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from "@/server/domain-errors";
 import { safeInputSchema, unsafeInputIssues } from "@/server/validation/unsafe-input";
 import { readBodyBounded } from "./bounded-body";
+import type { HttpRequest } from "./http-request";
 
 // The HTTP API's shared plumbing: one error shape, bounded JSON bodies,
 // and domain errors mapped to status codes, so no user input ever turns into a 500.
@@ -28,7 +29,7 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
 }
 
 export function errorResponse(status: number, message: string, issues?: ApiIssue[], headers?: Record<string, string>) {
-  return jsonResponse({ error: { message, ...(issues?.length ? { issues } : {}) } }, status, headers);
+  return jsonResponse(errorBody(message, issues), status, headers);
 }
 
 export function zodIssues(error: z.ZodError, prefix: (string | number)[] = []): ApiIssue[] {
@@ -36,7 +37,7 @@ export function zodIssues(error: z.ZodError, prefix: (string | number)[] = []): 
 }
 
 /** Reads a JSON body of at most `maxBytes` and parses it with `schema`; throws ApiError 400/413. */
-export async function readJsonBody<S extends ZodType>(request: Request, schema: S, maxBytes = 1_000_000): Promise<z.output<S>> {
+export async function readJsonBody<S extends ZodType>(request: HttpRequest, schema: S, maxBytes = 1_000_000): Promise<z.output<S>> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new ApiError(413, `The body is ${declared} bytes; the limit is ${maxBytes} bytes.`);
@@ -57,7 +58,7 @@ export async function readJsonBody<S extends ZodType>(request: Request, schema: 
  * Route parameters and the query string, checked like bodies (a NUL in `?subject=` would reach
  * Postgres). A malformed percent-escape arrives undecoded, e.g. `%E0%A4%A`: refused here too.
  */
-export function checkParamsAndQuery(request: Request, params: unknown): void {
+export function checkParamsAndQuery(request: HttpRequest, params: unknown): void {
   const issues: ApiIssue[] = [];
   for (const [key, value] of Object.entries((params ?? {}) as Record<string, unknown>)) {
     for (const issue of unsafeInputIssues(value)) issues.push({ path: ["params", key, ...issue.path].join("."), message: issue.message });
@@ -85,13 +86,32 @@ export function checkParamsAndQuery(request: Request, params: unknown): void {
   if (issues.length > 0) throw new ApiError(400, "The URL contains characters that cannot be used.", issues);
 }
 
-export function errorToResponse(error: unknown): Response {
-  if (error instanceof ApiError) return errorResponse(error.status, error.message, error.issues, error.headers);
-  if (error instanceof NotFoundError) return errorResponse(404, error.message);
-  if (error instanceof ConflictError) return errorResponse(409, error.message);
+/** An answer before it becomes a Response: what the ingest fast path writes to node's response itself. */
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** The error body of the API's error shape. */
+export function errorBody(message: string, issues?: ApiIssue[]) {
+  return { error: { message, ...(issues?.length ? { issues } : {}) } };
+}
+
+/** What an error thrown by a handler answers: its status, the API's error shape, its headers. */
+export function errorAnswer(error: unknown): ApiAnswer {
+  const answer = (status: number, message: string, issues?: ApiIssue[], headers?: Record<string, string>): ApiAnswer => ({ status, body: errorBody(message, issues), headers });
+  if (error instanceof ApiError) return answer(error.status, error.message, error.issues, error.headers);
+  if (error instanceof NotFoundError) return answer(404, error.message);
+  if (error instanceof ConflictError) return answer(409, error.message);
   // The body parsed, but the stored state refuses it (e.g. publishing a flow with problems).
-  if (error instanceof UnprocessableError) return errorResponse(422, error.message, error.issues);
-  if (error instanceof InvalidInputError) return errorResponse(400, error.message, error.issues);
+  if (error instanceof UnprocessableError) return answer(422, error.message, error.issues);
+  if (error instanceof InvalidInputError) return answer(400, error.message, error.issues);
   console.error("Unexpected API error:", error);
-  return errorResponse(500, "Something went wrong on our side. The error was logged.");
+  return answer(500, "Something went wrong on our side. The error was logged.");
+}
+
+export function errorToResponse(error: unknown): Response {
+  const { status, body, headers } = errorAnswer(error);
+  return jsonResponse(body, status, headers);
 }

@@ -5,7 +5,8 @@ import { authenticateBearer, scopeAllows, type ApiKeyScope } from "@/server/auth
 import { sessionFromHeaders, type SignedInUser } from "@/server/auth/session";
 import { hasRole, type Role } from "@/server/auth/roles";
 import type { Actor } from "@/server/audit/audit-log";
-import { checkParamsAndQuery, errorResponse, errorToResponse } from "./api-response";
+import { ApiError, checkParamsAndQuery, errorToResponse } from "./api-response";
+import { webHeaders, type HttpRequest } from "./http-request";
 import { checkHost, checkJsonBody, checkSameOrigin } from "./request-guard";
 
 // The one HTTP route wrapper: every app/api route is built with `apiRoute` (declares the role a
@@ -31,53 +32,66 @@ export type RouteHandler<P> = ((request: Request, context: RouteContext<P>) => P
   access: RouteAccess | "anonymous";
 };
 
-function surfaceRefusal(request: Request): Response | null {
+function surfaceRefusal(request: HttpRequest): ApiError | null {
   const publicUrl = env().SYNCLINE_PUBLIC_URL;
   // A Bearer-authenticated call carries no ambient credential a browser could forge cross-site, so
   // it may send other bodies (CloudEvents binary mode puts the event's data as the body).
   const bearer = request.headers.has("authorization");
   const refusal = checkHost(request, publicUrl) ?? checkSameOrigin(request, publicUrl) ?? (bearer ? null : checkJsonBody(request));
-  return refusal ? errorResponse(refusal.status, refusal.message) : null;
+  return refusal ? new ApiError(refusal.status, refusal.message) : null;
 }
 
 /** The caller of a request, or null when it has neither a valid API key nor a session. */
-export async function authenticateRequest(request: Request): Promise<Caller | null> {
+export async function authenticateRequest(request: HttpRequest): Promise<Caller | null> {
   const authorization = request.headers.get("authorization");
   if (authorization) {
     const apiKey = await authenticateBearer(db(), authorization);
     return apiKey ? { kind: "apiKey", apiKey, actor: { id: `apikey:${apiKey.id}`, label: `API key "${apiKey.name}"` } } : null;
   }
-  const user = await sessionFromHeaders(db(), request.headers);
+  if (!request.headers.get("cookie")) return null;
+  const user = await sessionFromHeaders(db(), webHeaders(request.headers));
   return user ? { kind: "user", user, actor: { id: user.id, label: user.email } } : null;
 }
 
-export function refusalFor(caller: Caller, access: RouteAccess): Response | null {
+function forbiddenFor(caller: Caller, access: RouteAccess): ApiError | null {
   if (caller.kind === "apiKey") {
     return scopeAllows(caller.apiKey.scope, access.scope)
       ? null
-      : errorResponse(403, `This API key has the ${caller.apiKey.scope} scope; this call needs ${access.scope === "read" ? "read or full" : access.scope === "events:write" ? "events:write or full" : "full"}.`);
+      : new ApiError(403, `This API key has the ${caller.apiKey.scope} scope; this call needs ${access.scope === "read" ? "read or full" : access.scope === "events:write" ? "events:write or full" : "full"}.`);
   }
   return hasRole(caller.user.role, access.role)
     ? null
-    : errorResponse(403, `This needs the ${access.role} role or higher; you are ${caller.user.role}.`);
+    : new ApiError(403, `This needs the ${access.role} role or higher; you are ${caller.user.role}.`);
+}
+
+export function refusalFor(caller: Caller, access: RouteAccess): Response | null {
+  const forbidden = forbiddenFor(caller, access);
+  return forbidden ? errorToResponse(forbidden) : null;
+}
+
+/**
+ * What every apiRoute checks before its handler runs: the surface (Host, cross-site, JSON
+ * bodies), who is calling, and that they may. Returns the caller; a refusal is thrown as an
+ * ApiError (421/403/415, 401 with WWW-Authenticate). The ingest fast path calls it too.
+ */
+export async function admitCall(request: HttpRequest, access: RouteAccess): Promise<Caller> {
+  const refused = surfaceRefusal(request);
+  if (refused) throw refused;
+  const caller = await authenticateRequest(request);
+  if (!caller) {
+    throw new ApiError(401, "Sign in, or send a valid API key as `Authorization: Bearer <key>` (create keys under Settings).", undefined, {
+      "WWW-Authenticate": 'Bearer realm="syncline"',
+    });
+  }
+  const forbidden = forbiddenFor(caller, access);
+  if (forbidden) throw forbidden;
+  return caller;
 }
 
 export function apiRoute<P = Record<string, never>>(access: RouteAccess, handler: Handler<P>): RouteHandler<P> {
   const route = async (request: Request, context: RouteContext<P>): Promise<Response> => {
     try {
-      const refused = surfaceRefusal(request);
-      if (refused) return refused;
-      const caller = await authenticateRequest(request);
-      if (!caller) {
-        return errorResponse(
-          401,
-          "Sign in, or send a valid API key as `Authorization: Bearer <key>` (create keys under Settings).",
-          undefined,
-          { "WWW-Authenticate": 'Bearer realm="syncline"' },
-        );
-      }
-      const forbidden = refusalFor(caller, access);
-      if (forbidden) return forbidden;
+      const caller = await admitCall(request, access);
       const params = await context.params;
       checkParamsAndQuery(request, params);
       return await handler(request, { params, caller });
@@ -95,7 +109,7 @@ export function anonymousRoute<P = Record<string, never>>(
   const route = async (request: Request, context: RouteContext<P>): Promise<Response> => {
     try {
       const refused = surfaceRefusal(request);
-      if (refused) return refused;
+      if (refused) return errorToResponse(refused);
       const caller = request.headers.get("authorization") || request.headers.get("cookie") ? await authenticateRequest(request) : null;
       const params = await (context?.params ?? Promise.resolve({} as P));
       checkParamsAndQuery(request, params);

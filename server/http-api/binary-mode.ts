@@ -1,6 +1,7 @@
 import "server-only";
 import { ApiError } from "@/server/http-api/api-response";
 import { readBodyBounded } from "@/server/http-api/bounded-body";
+import type { RequestHeaders } from "@/server/http-api/http-request";
 
 // CloudEvents HTTP binary content mode (the CloudEvents SDKs' default, and what Knative and most
 // brokers send): the attributes travel as `ce-*` headers and the body is the event's data. This
@@ -10,7 +11,7 @@ import { readBodyBounded } from "@/server/http-api/bounded-body";
 const CE_PREFIX = "ce-";
 
 /** A request is in binary mode when it names its spec version in a header (HTTP binding §3.1). */
-export function isBinaryMode(headers: Headers): boolean {
+export function isBinaryMode(headers: Pick<RequestHeaders, "has">): boolean {
   return headers.has("ce-specversion");
 }
 

@@ -7,8 +7,10 @@ import {
   IngestUnavailableError,
   IngestValidationError,
   type IngestOptions,
+  type IngestResult,
 } from "@/server/events/ingest";
 import { ApiError, jsonResponse, readJsonBody } from "./api-response";
+import type { HttpRequest } from "./http-request";
 
 // POST /api/events over HTTP: content types, batch shape and body limits; the events themselves
 // are validated and published by server/events/ingest.ts.
@@ -30,7 +32,12 @@ export interface EventsRequestOptions extends Omit<IngestOptions, "traceparent" 
  * or `application/json`) or a batch (`application/cloudevents-batch+json`), answered 202 with a
  * result per event. Throws ApiError (400, 413, 415, 503) for apiRoute to turn into a response.
  */
-export async function handleEventsRequest(request: Request, options: EventsRequestOptions = {}): Promise<Response> {
+export async function handleEventsRequest(request: HttpRequest, options: EventsRequestOptions = {}): Promise<Response> {
+  return jsonResponse({ results: await ingestEventsRequest(request, options) }, 202);
+}
+
+/** handleEventsRequest before the Response: the results of the 202 (the ingest fast path writes them itself). */
+export async function ingestEventsRequest(request: HttpRequest, options: EventsRequestOptions = {}): Promise<IngestResult[]> {
   const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   const batch = mediaType === BATCH_TYPE;
   if (!batch && !SINGLE_TYPES.has(mediaType)) {
@@ -63,7 +70,7 @@ export async function handleEventsRequest(request: Request, options: EventsReque
     const results = await ingestEvents(events, { ...ingestOptions, traceparent: request.headers.get("traceparent"), tracestate: request.headers.get("tracestate"), indexIssues: batch });
     // Every event passed validation, so each has a string subject (its ordering key).
     onAccepted?.(events.map((event) => (event as { subject: string }).subject));
-    return jsonResponse({ results }, 202);
+    return results;
   } catch (error) {
     if (error instanceof IngestValidationError) throw new ApiError(400, error.message, error.issues);
     if (error instanceof IngestTooLargeError) throw new ApiError(413, error.message, error.issues);

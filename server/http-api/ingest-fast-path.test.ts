@@ -138,6 +138,20 @@ describe("the ingest fast path", () => {
     expect(foreign).toBe(421);
   });
 
+  it("reads repeated headers as the Next route does: two Authorization headers are one invalid credential, not the first one", async () => {
+    // fetch's Headers join repeated headers with ", "; node keeps only the first Authorization.
+    // The fast path reads node's raw headers, so a valid key followed by another is still refused.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${base}/api/events`, { method: "POST", headers: ["Host", new URL(base).host, "Authorization", `Bearer ${key}`, "Authorization", "Bearer someone-elses", "Content-Type", "application/cloudevents+json"] }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end(JSON.stringify(event()));
+    });
+    expect(status).toBe(401);
+  });
+
   it("stops taking a key the moment it is revoked", async () => {
     expect((await post(event())).status).toBe(202);
     await revokeApiKey(database.prisma, keyId);

@@ -2,6 +2,8 @@
 // wrapper and the tRPC route for the API). Pure functions of the request and the configured
 // origin, so they run in the proxy as well as in route handlers.
 
+import type { HttpRequest } from "./http-request";
+
 export interface GuardRefusal {
   status: number;
   message: string;
@@ -14,7 +16,7 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
  * localhost / 127.0.0.1 on any port. Refusing other names stops DNS rebinding (a page on an
  * attacker's domain that resolves to 127.0.0.1 and reads the app as same-origin).
  */
-export function checkHost(request: Request, publicUrl: string | undefined): GuardRefusal | null {
+export function checkHost(request: HttpRequest, publicUrl: string | undefined): GuardRefusal | null {
   const host = requestHost(request);
   if (publicUrl) {
     if (host === new URL(publicUrl).host.toLowerCase()) return null;
@@ -31,7 +33,7 @@ export function checkHost(request: Request, publicUrl: string | undefined): Guar
 }
 
 /** The Host header; a Request made in-process (tests) has none, and then its URL says it. */
-export function requestHost(request: Request): string {
+export function requestHost(request: HttpRequest): string {
   return (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
 }
 
@@ -46,7 +48,7 @@ export function isMutation(method: string): boolean {
  * A mutation from another site is refused; one without either header is not from a browser page
  * (curl, a server) and carries no ambient credentials a page could abuse.
  */
-export function checkSameOrigin(request: Request, publicUrl: string | undefined): GuardRefusal | null {
+export function checkSameOrigin(request: HttpRequest, publicUrl: string | undefined): GuardRefusal | null {
   if (!isMutation(request.method)) return null;
   const site = request.headers.get("sec-fetch-site");
   if (site && site !== "same-origin" && site !== "none") {
@@ -75,7 +77,7 @@ export function checkSameOrigin(request: Request, publicUrl: string | undefined)
  * let through here: a page can only send one with fetch, which carries Origin / Sec-Fetch-Site
  * for checkSameOrigin to refuse.
  */
-export function checkJsonBody(request: Request): GuardRefusal | null {
+export function checkJsonBody(request: HttpRequest): GuardRefusal | null {
   if (!isMutation(request.method)) return null;
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (!type) return null;

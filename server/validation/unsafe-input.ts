@@ -29,32 +29,42 @@ export function unsafeTextProblem(text: string): string | null {
 /** Every NUL, unpaired surrogate (in values and property names) and over-deep nesting in `value`. */
 export function unsafeInputIssues(value: unknown, maxDepth = MAX_INPUT_DEPTH): UnsafeInputIssue[] {
   const issues: UnsafeInputIssue[] = [];
-  const visit = (node: unknown, path: (string | number)[], depth: number): void => {
+  // One path, pushed and popped as the walk goes, copied only into an issue: every event ingested
+  // passes here, and a path array per visited value showed in the ingest profile (docs/decisions/0027).
+  const path: (string | number)[] = [];
+  const visit = (node: unknown, depth: number): void => {
     if (issues.length >= MAX_REPORTED) return;
     if (typeof node === "string") {
       const problem = unsafeTextProblem(node);
-      if (problem) issues.push({ path, message: problem });
+      if (problem) issues.push({ path: path.slice(), message: problem });
       return;
     }
     if (node === null || typeof node !== "object") return;
     if (depth >= maxDepth) {
-      issues.push({ path, message: `is nested more than ${maxDepth} levels deep` });
+      issues.push({ path: path.slice(), message: `is nested more than ${maxDepth} levels deep` });
       return;
     }
     if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, [...path, index], depth + 1));
+      for (let index = 0; index < node.length; index++) {
+        path.push(index);
+        visit(node[index], depth + 1);
+        path.pop();
+      }
       return;
     }
     // Dates, Maps and the like (superjson inputs) hold no user text worth checking.
     const prototype = Object.getPrototypeOf(node);
     if (prototype !== Object.prototype && prototype !== null) return;
-    for (const [key, item] of Object.entries(node)) {
+    for (const key in node) {
+      if (!Object.hasOwn(node, key)) continue;
+      path.push(key);
       const keyProblem = unsafeTextProblem(key);
-      if (keyProblem) issues.push({ path: [...path, key], message: `the property name ${keyProblem}` });
-      else visit(item, [...path, key], depth + 1);
+      if (keyProblem) issues.push({ path: path.slice(), message: `the property name ${keyProblem}` });
+      else visit((node as Record<string, unknown>)[key], depth + 1);
+      path.pop();
     }
   };
-  visit(value, [], 0);
+  visit(value, 0);
   return issues;
 }
 
