@@ -53,6 +53,8 @@ interface StoredBatch {
   baseOffset: bigint;
   lastOffset: bigint;
   bytes: Buffer;
+  /** How often a Fetch answer carried this batch (a redelivery shows as 2). */
+  fetched: number;
 }
 
 interface ProducerState {
@@ -181,6 +183,11 @@ export class KafkaWireServer {
 
   committedOffset(groupId: string, topic: string, partition: number): bigint | undefined {
     return this.groups.get(groupId)?.offsets.get(`${topic}/${partition}`);
+  }
+
+  /** How many Fetch answers carried the record at `offset` (a consumer that received it again: 2). */
+  timesFetched(topic: string, partition: number, offset: bigint): number {
+    return this.partition(topic, partition)?.batches.find((b) => b.baseOffset <= offset && offset <= b.lastOffset)?.fetched ?? 0;
   }
 
   memberCount(groupId: string): number {
@@ -384,7 +391,7 @@ export class KafkaWireServer {
         log.producers.set(key, next);
       }
       bytes.writeBigInt64BE(log.nextOffset, 0);
-      log.batches.push({ baseOffset: log.nextOffset, lastOffset: log.nextOffset + BigInt(lastOffsetDelta), bytes });
+      log.batches.push({ baseOffset: log.nextOffset, lastOffset: log.nextOffset + BigInt(lastOffsetDelta), bytes, fetched: 0 });
       if (first < 0n) first = log.nextOffset;
       log.nextOffset += BigInt(lastOffsetDelta) + 1n;
       stored = true;
@@ -433,6 +440,7 @@ export class KafkaWireServer {
           // Always at least one batch, like the broker, so a batch larger than maxBytes still comes.
           if (chosen.length > 0 && size + batch.bytes.length > maxBytes) break;
           chosen.push(batch.bytes);
+          batch.fetched++;
           size += batch.bytes.length;
         }
         return out.writeInt16(ERR.NONE).writeInt64(log.nextOffset).writeInt64(log.nextOffset).writeArray([]).writeBytes(Buffer.concat(chosen));
