@@ -53,7 +53,9 @@ export class SourceRunner {
     if (this.stopped) return;
     const { db } = this.options;
     const wanted = (await listSources(db)).filter((s) => s.enabled && sourceKinds[s.kind]?.mode === "pull");
-    const versions = new Map(wanted.map((s) => [s.id, `${s.updatedAt.getTime()}:${s.credentialId}`]));
+    // What the consumer is built from, not updatedAt: the health the consumer writes bumps that,
+    // and restarting on it would restart every consumer each refresh.
+    const versions = new Map(wanted.map((s) => [s.id, JSON.stringify([s.kind, s.credentialId, s.settings, s.mapping])]));
     for (const [id, running] of this.running) {
       if (versions.get(id) !== running.version) {
         this.running.delete(id);

@@ -81,7 +81,7 @@ export class GroupConsumer {
       groupId,
       maxWaitTimeInMs: 1_000,
       // kafkajs restarts the consumer after a retriable crash (a lost connection, a lost commit).
-      retry: { initialRetryTime: 200, maxRetryTime: 10_000, retries: 8, restartOnFailure: async () => !this.stopped },
+      retry: { initialRetryTime: 200, maxRetryTime: 10_000, retries: 5, restartOnFailure: async () => !this.stopped },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => this.options.onConnected?.(true));
@@ -162,7 +162,10 @@ export class GroupConsumer {
       }
       this.options.onLag(Number(lag));
     } catch {
-      // The consumer's own errors say what is wrong with the connection.
+      // The consumer's own errors say what is wrong with the connection; the next check starts afresh.
+      const admin = this.admin;
+      this.admin = undefined;
+      await admin?.disconnect().catch(() => undefined);
     }
   }
 

@@ -26,8 +26,8 @@ import decodeRecordBatch from "kafkajs/src/protocol/recordBatch/v0/decoder";
 // - Requests on one connection are answered one at a time, in order, as the broker does; a Fetch
 //   with nothing to return waits up to its max wait time for a produce.
 // - Test handles: stop()/start() (an outage: every connection closed, the log and the committed
-//   offsets kept, group members forgotten), dropOffsetCommits(n) (the consumer's connection dies
-//   as its commit arrives, so the commit is lost), dropProduceResponses(n) (the batch is stored
+//   offsets kept, group members forgotten), killAtOffsetCommit(n) (the consumer dies as its commit
+//   arrives: the commit is lost, its connection closed, its membership ended), dropProduceResponses(n) (the batch is stored
 //   but the connection dies before the answer, so the producer retries it).
 
 const API = {
@@ -167,8 +167,11 @@ export class KafkaWireServer {
     return this.stop();
   }
 
-  /** The next `count` OffsetCommit requests are not applied: the connection they came on dies. */
-  dropOffsetCommits(count = 1): void {
+  /**
+   * The consumers of the next `count` OffsetCommit requests die as the commit arrives: the commit
+   * is not applied, the connection closes and the member leaves the group.
+   */
+  killAtOffsetCommit(count = 1): void {
     this.commitsToDrop += count;
   }
 
@@ -613,7 +616,14 @@ export class KafkaWireServer {
       }),
     }));
     if (this.commitsToDrop > 0) {
+      // The consumer died as its commit arrived: the commit is lost, its connection closes and
+      // (as when its session runs out) it leaves the group, whose partitions go round again.
       this.commitsToDrop--;
+      if (group.members.delete(memberId)) {
+        if (group.leader === memberId) group.leader = "";
+        this.startRebalance(group);
+        this.completeJoin(group);
+      }
       return "drop";
     }
     // generation -1 and no member: a commit outside group management, always accepted.
