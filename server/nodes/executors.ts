@@ -10,6 +10,7 @@ import { httpRequestExecutor } from "./http-request/execute";
 import { publishRabbitmqExecutor } from "./publish-rabbitmq/execute";
 import { putEventBridgeExecutor } from "./put-eventbridge/execute";
 import { publishEventGridExecutor } from "./publish-eventgrid/execute";
+import { produceKafkaExecutor } from "./produce-kafka/execute";
 import { resizeImageExecutor } from "./resize-image/execute";
 import { switchExecutor } from "./switch/execute";
 import { syncChannelExecutor } from "./sync-channel/execute";
@@ -62,6 +63,7 @@ export const executorRegistry = createExecutorRegistry([
   publishRabbitmqExecutor,
   putEventBridgeExecutor,
   publishEventGridExecutor,
+  produceKafkaExecutor,
   syncChannelExecutor,
   translateExecutor,
   generateContentExecutor,

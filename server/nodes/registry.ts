@@ -8,6 +8,7 @@ import { httpRequestNode } from "./http-request/definition";
 import { publishRabbitmqNode } from "./publish-rabbitmq/definition";
 import { putEventBridgeNode } from "./put-eventbridge/definition";
 import { publishEventGridNode } from "./publish-eventgrid/definition";
+import { produceKafkaNode } from "./produce-kafka/definition";
 import { resizeImageNode } from "./resize-image/definition";
 import { switchNode } from "./switch/definition";
 import { syncChannelNode } from "./sync-channel/definition";
@@ -62,6 +63,7 @@ export const nodeRegistry = createRegistry([
   publishRabbitmqNode,
   putEventBridgeNode,
   publishEventGridNode,
+  produceKafkaNode,
 ]);
 
 export const nodeDefinitions: readonly AnyNodeDefinition[] = nodeRegistry.definitions;
