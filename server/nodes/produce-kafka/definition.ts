@@ -35,7 +35,7 @@ export const produceKafkaNode = defineNode({
       .max(249, "A topic name has at most 249 characters")
       .regex(/^[A-Za-z0-9._-]*$/, "A topic name has only letters, digits, dots, underscores and hyphens")
       .default("")
-      .meta({ title: "Topic", placeholder: "syncline.stock", required: true, requiredMessage: "enter a topic" }),
+      .meta({ title: "Topic", description: "The topic to produce to; it must exist (Syncline does not create topics).", placeholder: "syncline.stock", required: true, requiredMessage: "enter a topic" }),
     key: expressionField("event.subject", {
       title: "Key",
       description: "JSONata for the message key; Kafka keeps one key's messages in one partition, in order.",
