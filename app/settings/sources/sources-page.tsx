@@ -108,7 +108,7 @@ export function SourcesPage() {
                         : source.connected ? <span className="badge badge-success">Connected</span>
                         : <span className="badge badge-warning" title={source.lastError ?? undefined}>Not connected</span>}
                     </td>
-                    <td>{source.lag ?? <span className="muted">—</span>}</td>
+                    <td data-testid="source-lag">{source.lag ?? <span className="muted">—</span>}</td>
                     <td className="muted" data-testid="source-last-message">{when(source.lastMessageAt) || "—"}</td>
                     <td className="small" style={{ maxWidth: 320 }}>
                       {source.lastError ? (
