@@ -130,4 +130,20 @@ describe("Kafka source", () => {
     expect(fixture.receiver.effectsByKey().get("SKU-KBAD-1")).toEqual([1]);
     await waitUntil(async () => (await getSource(fixture.database.prisma, sourceId)).lastError?.includes("quantity") ?? false, 10_000, "the source's last error");
   }, 90_000);
+
+  it("commits no offset while the event cannot be stored (NATS down), and commits it once stored", async () => {
+    const before = (await getSource(fixture.database.prisma, sourceId)).lastErrorAt?.getTime() ?? 0;
+    await fixture.nats.stop();
+    const [sent] = await produce([{ key: "SKU-NATS", value: { sku: "SKU-NATS", quantity: 1 } }]);
+    const partition = sent!.partition;
+    const offset = BigInt(sent!.baseOffset!);
+    // The consumer has the message and fails to store it (the source's last error says so) ...
+    await waitUntil(async () => broker.timesFetched(TOPIC, partition, offset) >= 1, 30_000, "the consumer to fetch the message");
+    await waitUntil(async () => ((await getSource(fixture.database.prisma, sourceId)).lastErrorAt?.getTime() ?? 0) > before, 60_000, "the failed take-in to show");
+    // ... and its offset stays uncommitted.
+    expect(broker.committedOffset(GROUP, TOPIC, partition) ?? 0n).toBeLessThanOrEqual(offset);
+    await fixture.nats.restart();
+    await waitUntil(async () => broker.committedOffset(GROUP, TOPIC, partition) === offset + 1n, 120_000, "the offset to be committed once stored");
+    await fixture.receiver.waitFor(() => fixture.receiver.effects.some((e) => e.body.sku === "SKU-NATS"), 120_000, "the delivery");
+  }, 300_000);
 });
