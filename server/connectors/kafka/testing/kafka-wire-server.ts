@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import net from "node:net";
-import Decoder from "kafkajs/src/protocol/decoder";
-import Encoder from "kafkajs/src/protocol/encoder";
-import crc32C from "kafkajs/src/protocol/recordBatch/crc32C";
-import decodeRecordBatch from "kafkajs/src/protocol/recordBatch/v0/decoder";
+import Decoder from "kafkajs/src/protocol/decoder.js";
+import Encoder from "kafkajs/src/protocol/encoder.js";
+import crc32C from "kafkajs/src/protocol/recordBatch/crc32C/index.js";
+import decodeRecordBatch from "kafkajs/src/protocol/recordBatch/v0/decoder.js";
 
 // A local single-node Kafka broker for tests: it speaks the Kafka wire protocol over TCP for
 // exactly the API keys and versions below, which its ApiVersions answer advertises (a client picks

@@ -1,7 +1,7 @@
 // Types for the parts of kafkajs's protocol code the local Kafka wire server reuses (kafkajs ships
 // types for its client API only). See kafka-wire-server.ts.
 
-declare module "kafkajs/src/protocol/decoder" {
+declare module "kafkajs/src/protocol/decoder.js" {
   interface Int64 { toString(): string }
   export default class Decoder {
     constructor(buffer: Buffer);
@@ -17,7 +17,7 @@ declare module "kafkajs/src/protocol/decoder" {
   }
 }
 
-declare module "kafkajs/src/protocol/encoder" {
+declare module "kafkajs/src/protocol/encoder.js" {
   export default class Encoder {
     readonly buffer: Buffer;
     writeInt8(value: number): this;
@@ -30,12 +30,12 @@ declare module "kafkajs/src/protocol/encoder" {
   }
 }
 
-declare module "kafkajs/src/protocol/recordBatch/crc32C" {
+declare module "kafkajs/src/protocol/recordBatch/crc32C/index.js" {
   export default function crc32C(buffer: Buffer): number;
 }
 
-declare module "kafkajs/src/protocol/recordBatch/v0/decoder" {
-  import type Decoder from "kafkajs/src/protocol/decoder";
+declare module "kafkajs/src/protocol/recordBatch/v0/decoder.js" {
+  import type Decoder from "kafkajs/src/protocol/decoder.js";
   interface DecodedRecord { offset: string; key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | Buffer[] | undefined> }
   export default function decodeRecordBatch(decoder: Decoder): Promise<{ records: DecodedRecord[] }>;
 }
