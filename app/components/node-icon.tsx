@@ -18,6 +18,7 @@ import {
   Tag,
   Trash2,
   TriangleAlert,
+  Waypoints,
   Webhook,
   Rabbit,
   CloudUpload,
@@ -50,6 +51,7 @@ const nodeIcons: Record<NodeIconName, LucideIcon> = {
   rabbit: Rabbit,
   "cloud-upload": CloudUpload,
   network: Network,
+  waypoints: Waypoints,
 };
 
 /** A node type's icon; a step of an unknown kind shows a warning sign, a missing definition a question mark. */

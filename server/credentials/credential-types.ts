@@ -111,6 +111,12 @@ export const credentialTypes = {
     secret: { url: required("AMQP URL") },
     fields: { url: "AMQP URL with user and password, e.g. amqp://user:password@rabbit.example.com:5672/vhost" },
   }),
+  kafka: credentialType({
+    label: "Kafka (SASL over TLS)",
+    secret: { username: required("User name"), password: required("Password") },
+    fields: { username: "SASL user name (e.g. a Confluent Cloud API key)", password: "SASL password (e.g. the API secret)" },
+    settings: [{ name: "mechanism", label: "SASL mechanism", placeholder: "plain (or scram-sha-256, scram-sha-512)" }],
+  }),
 } as const;
 
 export type CredentialType = keyof typeof credentialTypes;

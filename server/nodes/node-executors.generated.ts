@@ -9,6 +9,7 @@ import * as delayFolder from "./delay/execute";
 import * as eventTriggersFolder from "./event-triggers/execute";
 import * as generateContentFolder from "./generate-content/execute";
 import * as httpRequestFolder from "./http-request/execute";
+import * as produceKafkaFolder from "./produce-kafka/execute";
 import * as publishEventgridFolder from "./publish-eventgrid/execute";
 import * as publishRabbitmqFolder from "./publish-rabbitmq/execute";
 import * as putEventbridgeFolder from "./put-eventbridge/execute";
@@ -27,6 +28,7 @@ export const executorModules: Readonly<Record<string, object>> = {
   "event-triggers": eventTriggersFolder,
   "generate-content": generateContentFolder,
   "http-request": httpRequestFolder,
+  "produce-kafka": produceKafkaFolder,
   "publish-eventgrid": publishEventgridFolder,
   "publish-rabbitmq": publishRabbitmqFolder,
   "put-eventbridge": putEventbridgeFolder,

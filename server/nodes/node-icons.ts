@@ -24,6 +24,7 @@ export const nodeIconNames = [
   "rabbit",
   "cloud-upload",
   "network",
+  "waypoints",
 ] as const;
 
 export type NodeIconName = (typeof nodeIconNames)[number];

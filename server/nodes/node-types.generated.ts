@@ -7,6 +7,7 @@ import * as delayFolder from "./delay/definition";
 import * as eventTriggersFolder from "./event-triggers/definition";
 import * as generateContentFolder from "./generate-content/definition";
 import * as httpRequestFolder from "./http-request/definition";
+import * as produceKafkaFolder from "./produce-kafka/definition";
 import * as publishEventgridFolder from "./publish-eventgrid/definition";
 import * as publishRabbitmqFolder from "./publish-rabbitmq/definition";
 import * as putEventbridgeFolder from "./put-eventbridge/definition";
@@ -25,6 +26,7 @@ export const definitionModules: Readonly<Record<string, object>> = {
   "event-triggers": eventTriggersFolder,
   "generate-content": generateContentFolder,
   "http-request": httpRequestFolder,
+  "produce-kafka": produceKafkaFolder,
   "publish-eventgrid": publishEventgridFolder,
   "publish-rabbitmq": publishRabbitmqFolder,
   "put-eventbridge": putEventbridgeFolder,

@@ -41,6 +41,40 @@ export const sourceKinds = {
     /** What the mapping expressions see. */
     messageShape: "event.data.body (JSON, else text), event.data.headers, event.data.routingKey, event.data.exchange, event.data.messageId",
   },
+  kafka: {
+    label: "Kafka topic (consumer group)",
+    mode: "pull" as SourceMode,
+    // Optional: without one the connection is plaintext; with one, SASL over TLS.
+    credentialType: "kafka" as CredentialType,
+    credentialOptional: true,
+    settings: z.object({
+      brokers: z
+        .string({ error: "Brokers are required" })
+        .trim()
+        .min(1, "Enter at least one broker as host:port")
+        .max(2_000, "The broker list has at most 2,000 characters")
+        .regex(/^\s*[A-Za-z0-9.\-_[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-_[\]:]+:\d{1,5}\s*)*$/, "Enter brokers as host:port, separated by commas, e.g. kafka-1.example.com:9092"),
+      topic: z
+        .string({ error: "Topic is required" })
+        .trim()
+        .min(1, "Topic is required")
+        .max(249, "A topic name has at most 249 characters")
+        .regex(/^[A-Za-z0-9._-]+$/, "A topic name has only letters, digits, dots, underscores and hyphens"),
+      groupId: z
+        .string({ error: "Group id is required" })
+        .trim()
+        .min(1, "Group id is required")
+        .max(255, "A group id has at most 255 characters"),
+    }),
+    fields: [
+      { name: "brokers", label: "Brokers (host:port, comma-separated)", placeholder: "kafka-1.example.com:9092" },
+      { name: "topic", label: "Topic", placeholder: "erp.stock" },
+      { name: "groupId", label: "Consumer group id", placeholder: "syncline" },
+    ] as SourceSettingField[],
+    /** Kafka orders per partition, and a key stays in one partition: the key is the natural ordering key. */
+    defaultOrderingKey: "event.data.key",
+    messageShape: "event.data.body (JSON, else text), event.data.headers, event.data.key, event.data.topic, event.data.partition, event.data.offset; empty ordering key: the Kafka key; empty id: topic/partition/offset",
+  },
   eventbridge: {
     label: "AWS EventBridge (API destination)",
     mode: "push" as SourceMode,
@@ -69,16 +103,28 @@ export function isSourceKind(value: string): value is SourceKind {
   return Object.hasOwn(sourceKinds, value);
 }
 
+interface KindExtras {
+  defaultOrderingKey?: string;
+  credentialOptional?: boolean;
+}
+
+/** The ordering key expression an empty mapping.orderingKey stands for, if the kind has one. */
+export const defaultOrderingKeyOf = (kind: SourceKind): string | undefined => (sourceKinds[kind] as KindExtras).defaultOrderingKey;
+/** Whether a source of this kind may go without a credential. */
+export const isCredentialOptional = (kind: SourceKind): boolean => (sourceKinds[kind] as KindExtras).credentialOptional === true;
+
 const expression = (label: string) => z.string().trim().max(2_000, `The ${label} expression has at most 2,000 characters`);
 
 /**
  * How a message becomes a CloudEvent: JSONata over `message` (body, headers and the broker's
- * fields). `type` and `orderingKey` are required; an empty `id` uses the broker's message id
+ * fields). `type` and `orderingKey` are required (an empty `orderingKey` takes the kind's
+ * `defaultOrderingKey` where it has one); an empty `id` uses the broker's message id
  * (else a hash of the body); an empty `data` uses the body.
  */
 export const sourceMappingSchema = z.object({
   type: expression("event type").min(1, "Enter the event type, e.g. \"stock.changed\" (quoted) or message.headers.type"),
-  orderingKey: expression("ordering key").min(1, "Enter the ordering key, e.g. message.body.sku"),
+  // Required unless the kind has a default (Kafka: the message key); source-store checks it.
+  orderingKey: expression("ordering key").default(""),
   id: expression("event id").default(""),
   data: expression("data").default(""),
 });

@@ -3,13 +3,15 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { readCredentialSecret } from "@/server/credentials/credential-store";
 import { QueueConsumer } from "@/server/connectors/rabbitmq/queue-consumer";
+import { GroupConsumer } from "@/server/connectors/kafka/group-consumer";
+import { kafkaClientConfig, parseBrokers } from "@/server/connectors/kafka/kafka-connection";
 import type { IngestOptions } from "@/server/events/ingest";
 type StreamLayout = NonNullable<IngestOptions["layout"]>;
 import { sourceKinds } from "./source-kinds";
 import { listSources, recordSourceConnection, recordSourceError, recordSourceLag, recordSourceMessage, type Source } from "./source-store";
 import { takeInMessage } from "./take-in-message";
 
-// Runs the pull sources (RabbitMQ) inside a worker process: one consumer per enabled source,
+// Runs the pull sources (RabbitMQ, Kafka) inside a worker process: one consumer per enabled source,
 // started, restarted on a change and stopped on removal as the Sources table says (checked every
 // `refreshMs`). Push sources need no runner: their broker calls /api/sources/{id}/….
 
@@ -24,7 +26,7 @@ export interface SourceRunnerOptions {
 
 interface Running {
   version: string;
-  consumer: QueueConsumer;
+  consumer: { start(): Promise<void>; stop(): Promise<void> };
 }
 
 export class SourceRunner {
@@ -51,7 +53,9 @@ export class SourceRunner {
     if (this.stopped) return;
     const { db } = this.options;
     const wanted = (await listSources(db)).filter((s) => s.enabled && sourceKinds[s.kind]?.mode === "pull");
-    const versions = new Map(wanted.map((s) => [s.id, `${s.updatedAt.getTime()}:${s.credentialId}`]));
+    // What the consumer is built from, not updatedAt: the health the consumer writes bumps that,
+    // and restarting on it would restart every consumer each refresh.
+    const versions = new Map(wanted.map((s) => [s.id, JSON.stringify([s.kind, s.credentialId, s.settings, s.mapping])]));
     for (const [id, running] of this.running) {
       if (versions.get(id) !== running.version) {
         this.running.delete(id);
@@ -68,7 +72,8 @@ export class SourceRunner {
     }
   }
 
-  private async consumerFor(source: Source): Promise<QueueConsumer | undefined> {
+  private async consumerFor(source: Source): Promise<Running["consumer"] | undefined> {
+    if (source.kind === "kafka") return this.kafkaConsumerFor(source);
     const { db } = this.options;
     let url: string | undefined;
     try {
@@ -103,6 +108,55 @@ export class SourceRunner {
         note(recordSourceError(db, source.id, message));
       },
       onLag: (ready) => note(recordSourceLag(db, source.id, ready)),
+    });
+  }
+
+  /** Health callbacks and the hand-over to the ingest path, the same for every pull source. */
+  private intake(source: Source) {
+    const { db } = this.options;
+    const note = (what: Promise<void>) => void what.catch(() => undefined);
+    return {
+      take: async (message: Parameters<typeof takeInMessage>[1]) => {
+        const outcome = await takeInMessage(source, message, { db, nats: this.options.nats, layout: this.options.layout });
+        note(recordSourceMessage(db, source.id));
+        if (outcome.status === "dead-lettered") note(recordSourceError(db, source.id, outcome.error));
+      },
+      onConnected: (connected: boolean) => note(recordSourceConnection(db, source.id, connected)),
+      onError: (message: string) => {
+        this.options.log?.(`source ${source.name}: ${message}`);
+        note(recordSourceError(db, source.id, message));
+      },
+      onLag: (lag: number) => note(recordSourceLag(db, source.id, lag)),
+    };
+  }
+
+  private async kafkaConsumerFor(source: Source): Promise<GroupConsumer | undefined> {
+    const { db } = this.options;
+    const intake = this.intake(source);
+    const settings = sourceKinds.kafka.settings.parse(source.settings);
+    let client;
+    try {
+      const credential = source.credentialId ? await readCredentialSecret(db, source.credentialId) : undefined;
+      client = kafkaClientConfig(parseBrokers(settings.brokers), credential, `syncline-source-${source.id}`);
+    } catch (error) {
+      await recordSourceError(db, source.id, `The source's connection cannot be set up: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+    return new GroupConsumer({
+      client,
+      topic: settings.topic,
+      groupId: settings.groupId,
+      lagIntervalMs: this.options.lagIntervalMs,
+      handle: (message) => intake.take({
+        body: message.body,
+        headers: message.headers,
+        // The default event id: where the message is in the log, the same on every redelivery.
+        messageId: `${message.topic}/${message.partition}/${message.offset}`,
+        fields: { key: message.key, topic: message.topic, partition: message.partition, offset: message.offset, timestamp: message.timestamp },
+      }),
+      onConnected: intake.onConnected,
+      onError: intake.onError,
+      onLag: intake.onLag,
     });
   }
 

@@ -2,7 +2,7 @@ import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import { checkExpressionSyntax } from "@/server/expressions/evaluate-expression";
-import { isSourceKind, sourceKinds, sourceMappingSchema, type SourceKind, type SourceMapping } from "./source-kinds";
+import { defaultOrderingKeyOf, isCredentialOptional, isSourceKind, sourceKinds, sourceMappingSchema, type SourceKind, type SourceMapping } from "./source-kinds";
 
 // Sources (Settings → Sources): a named broker connection (kind, credential, what to consume),
 // how its messages become CloudEvents, and the health whoever consumes it reports.
@@ -78,6 +78,11 @@ function parse(input: { kind: string; settings?: unknown; mapping?: unknown }): 
   const mapping = sourceMappingSchema.safeParse(input.mapping ?? {});
   if (!mapping.success) issues.push(...issuesOf("mapping", mapping.error));
   else {
+    if (!mapping.data.orderingKey) {
+      const fallback = defaultOrderingKeyOf(input.kind);
+      if (fallback) mapping.data.orderingKey = fallback;
+      else issues.push({ path: "mapping.orderingKey", message: "Enter the ordering key, e.g. message.body.sku" });
+    }
     for (const field of ["type", "orderingKey", "id", "data"] as const) {
       const problem = mapping.data[field] ? checkExpressionSyntax(mapping.data[field]) : null;
       if (problem) issues.push({ path: `mapping.${field}`, message: `Not a valid JSONata expression: ${problem.message}` });
@@ -91,6 +96,7 @@ function parse(input: { kind: string; settings?: unknown; mapping?: unknown }): 
 
 async function checkCredential(db: Db, kind: SourceKind, credentialId: string | null | undefined): Promise<void> {
   const expected = sourceKinds[kind].credentialType;
+  if (!credentialId && isCredentialOptional(kind)) return;
   if (!credentialId) throw new SourceValidationError("a source needs a credential", [{ path: "credentialId", message: `Pick a ${expected} credential` }]);
   const credential = await db.credential.findUnique({ where: { id: credentialId }, select: { type: true } });
   if (!credential) throw new SourceValidationError("the credential does not exist", [{ path: "credentialId", message: "No such credential" }]);

@@ -8,7 +8,7 @@ import { useToast } from "@/app/components/toast";
 import { ConfirmDialog, FormDialog } from "@/app/components/dialog";
 import { EmptyState, ErrorState, LoadingRows } from "@/app/components/states";
 import { fieldErrors } from "@/app/channels/form-errors";
-import { sourceKindIds, sourceKinds, type SourceKind } from "@/server/sources/source-kinds";
+import { defaultOrderingKeyOf, isCredentialOptional, sourceKindIds, sourceKinds, type SourceKind } from "@/server/sources/source-kinds";
 
 // Settings → Sources: the brokers events come in from, how a message becomes an event, and how
 // each source is doing (connected, messages waiting, last message, last error).
@@ -92,7 +92,7 @@ export function SourcesPage() {
           ) : sources.isError ? (
             <div className="card-body"><ErrorState message={`Could not load sources: ${sources.error.message}`} onRetry={() => void sources.refetch()} /></div>
           ) : sources.data.length === 0 ? (
-            <EmptyState icon={Inbox} title="No sources yet">Add a RabbitMQ queue or an EventBridge API destination so its messages start flows, e.g. the ERP's stock updates.</EmptyState>
+            <EmptyState icon={Inbox} title="No sources yet">Add a RabbitMQ queue, a Kafka topic or an EventBridge API destination so its messages start flows, e.g. the ERP's stock updates.</EmptyState>
           ) : (
             <table className="table" aria-label="Sources">
               <thead><tr><th>Name</th><th>Kind</th><th>Consumes / URL</th><th>Health</th><th>Waiting</th><th>Last message</th><th>Last error</th><th /></tr></thead>
@@ -101,14 +101,14 @@ export function SourcesPage() {
                   <tr key={source.id} data-testid="source-row">
                     <td style={{ fontWeight: 600 }}>{source.name}</td>
                     <td>{sourceKinds[source.kind]?.label ?? source.kind}</td>
-                    <td className="mono small">{sourceKinds[source.kind]?.mode === "push" ? `POST /api/sources/${source.id}/${source.kind}` : String(source.settings.queue ?? "—")}</td>
+                    <td className="mono small">{sourceKinds[source.kind]?.mode === "push" ? `POST /api/sources/${source.id}/${source.kind}` : String(source.settings.queue ?? source.settings.topic ?? "—")}</td>
                     <td data-testid="source-health">
                       {!source.enabled ? <span className="badge">Paused</span>
                         : sourceKinds[source.kind]?.mode === "push" ? <span className="badge">Receives calls</span>
                         : source.connected ? <span className="badge badge-success">Connected</span>
                         : <span className="badge badge-warning" title={source.lastError ?? undefined}>Not connected</span>}
                     </td>
-                    <td>{source.lag ?? <span className="muted">—</span>}</td>
+                    <td data-testid="source-lag">{source.lag ?? <span className="muted">—</span>}</td>
                     <td className="muted" data-testid="source-last-message">{when(source.lastMessageAt) || "—"}</td>
                     <td className="small" style={{ maxWidth: 320 }}>
                       {source.lastError ? (
@@ -162,14 +162,14 @@ export function SourcesPage() {
           <div className="field">
             <label htmlFor="source-credential">Connection</label>
             <select id="source-credential" className="select" value={editing.credentialId} onChange={(e) => setEditing({ ...editing, credentialId: e.target.value })} aria-invalid={Boolean(errors.credentialId)}>
-              <option value="">Choose a credential</option>
+              <option value="">{isCredentialOptional(editing.kind) ? "None (plaintext, no sign-in)" : "Choose a credential"}</option>
               {usable.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
             </select>
             {errors.credentialId ? (
               <span className="error">{errors.credentialId}</span>
             ) : (
               <span className="help">
-                {credentials.isPending ? "Loading credentials…" : usable.length === 0 ? <>No {spec.credentialType} credential yet: add one in <Link href="/settings">Settings</Link>.</> : spec.mode === "push" ? "An HTTP header credential: the header name and value the caller sends (EventBridge: its connection's API key, or Authorization with Basic …)." : "A RabbitMQ credential (its AMQP URL holds the user and password)."}
+                {credentials.isPending ? "Loading credentials…" : editing.kind === "kafka" ? "Optional: a Kafka credential signs in with SASL over TLS; none connects in plaintext (a private network)." : usable.length === 0 ? <>No {spec.credentialType} credential yet: add one in <Link href="/settings">Settings</Link>.</> : spec.mode === "push" ? "An HTTP header credential: the header name and value the caller sends (EventBridge: its connection's API key, or Authorization with Basic …)." : "A RabbitMQ credential (its AMQP URL holds the user and password)."}
               </span>
             )}
           </div>
@@ -203,7 +203,7 @@ export function SourcesPage() {
                 <input
                   id={`source-mapping-${field.name}`}
                   className="input mono"
-                  placeholder={field.placeholder}
+                  placeholder={field.name === "orderingKey" && defaultOrderingKeyOf(editing.kind) ? `empty: ${defaultOrderingKeyOf(editing.kind)} (the message key)` : field.name === "id" && editing.kind === "kafka" ? "empty: topic/partition/offset" : field.placeholder}
                   value={editing.mapping[field.name]}
                   onChange={(e) => setEditing({ ...editing, mapping: { ...editing.mapping, [field.name]: e.target.value } })}
                   aria-invalid={Boolean(error)}

@@ -1,0 +1,37 @@
+import "server-only";
+import { logLevel, type KafkaConfig, type SASLOptions } from "kafkajs";
+
+// How Syncline reaches a Kafka cluster (docs/decisions/0025-kafka-source-and-target.md): bootstrap
+// brokers as "host:port" separated by commas, and an optional Kafka credential. Without one the
+// connection is plaintext and unauthenticated (a private network); with one it is SASL (PLAIN or
+// SCRAM) over TLS, never SASL in the clear.
+
+export interface KafkaCredential {
+  name: string;
+  settings: Record<string, unknown>;
+  secret: Record<string, string>;
+}
+
+const mechanisms = ["plain", "scram-sha-256", "scram-sha-512"] as const;
+
+/** "a:9092, b:9092" → ["a:9092", "b:9092"]; throws a sentence for anything else. */
+export function parseBrokers(text: string): string[] {
+  const brokers = text.split(",").map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) throw new Error("Enter at least one broker as host:port, e.g. kafka-1.example.com:9092");
+  for (const broker of brokers) {
+    if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker)) throw new Error(`"${broker}" is not host:port, e.g. kafka-1.example.com:9092`);
+  }
+  return brokers;
+}
+
+export function kafkaClientConfig(brokers: string[], credential: KafkaCredential | undefined, clientId = "syncline"): KafkaConfig {
+  const base: KafkaConfig = { clientId, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 5_000, requestTimeout: 15_000 };
+  if (!credential) return base;
+  const mechanism = String(credential.settings.mechanism ?? "plain").trim().toLowerCase() || "plain";
+  if (!(mechanisms as readonly string[]).includes(mechanism)) {
+    throw new Error(`The credential "${credential.name}" names the SASL mechanism "${mechanism}"; use plain, scram-sha-256 or scram-sha-512.`);
+  }
+  const { username, password } = credential.secret;
+  if (!username || !password) throw new Error(`The credential "${credential.name}" needs a user name and a password.`);
+  return { ...base, ssl: true, sasl: { mechanism, username, password } as SASLOptions };
+}
