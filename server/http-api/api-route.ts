@@ -41,7 +41,7 @@ function surfaceRefusal(request: Request): Response | null {
 }
 
 /** The caller of a request, or null when it has neither a valid API key nor a session. */
-export async function authenticateRequest(request: Request): Promise<Caller | null> {
+async function authenticateRequest(request: Request): Promise<Caller | null> {
   const authorization = request.headers.get("authorization");
   if (authorization) {
     const apiKey = await authenticateBearer(db(), authorization);

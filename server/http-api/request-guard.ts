@@ -31,13 +31,13 @@ export function checkHost(request: Request, publicUrl: string | undefined): Guar
 }
 
 /** The Host header; a Request made in-process (tests) has none, and then its URL says it. */
-export function requestHost(request: Request): string {
+function requestHost(request: Request): string {
   return (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export function isMutation(method: string): boolean {
+function isMutation(method: string): boolean {
   return !SAFE_METHODS.has(method.toUpperCase());
 }
 
