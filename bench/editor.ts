@@ -4,7 +4,7 @@ import { gzipSync } from "node:zlib";
 import { chromium } from "@playwright/test";
 import type { FlowDocument } from "../server/flows/flow-document";
 
-export function generateLargeFlow(nodeCount: number): FlowDocument {
+function generateLargeFlow(nodeCount: number): FlowDocument {
   const nodes: FlowDocument["nodes"] = [
     { id: "trigger", kind: "trigger:stock.changed", version: 1, config: {}, position: { x: 0, y: 0 } },
   ];

@@ -19,7 +19,7 @@ function parentOf(pid: number): number | null {
   }
 }
 
-export function rssMbOf(pid: number): number {
+function rssMbOf(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);

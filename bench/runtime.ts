@@ -51,7 +51,7 @@ async function publishAll(js: JetStreamClient, items: { subject: string; body: s
 }
 
 /** Raw JetStream on the same server: publish with msgID, durable pull consume + ack, and both at once. */
-export async function measureRawJetStream(nc: NatsConnection, prefix: string, messages = 50_000): Promise<RawFigures> {
+async function measureRawJetStream(nc: NatsConnection, prefix: string, messages = 50_000): Promise<RawFigures> {
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   const stream = `${prefix}_raw`;

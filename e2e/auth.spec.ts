@@ -1,4 +1,4 @@
-import { expect, expectAxeClean, test, type Page } from "./fixtures";
+import { expect, expectAxeClean, test } from "./fixtures";
 import { startFirstStartServer, type FirstStartServer } from "./first-start-server";
 import { trpcMutation } from "./trpc";
 

@@ -12,7 +12,7 @@ import { trpcMutation } from "./trpc";
 export type Role = "owner" | "admin" | "editor" | "viewer";
 
 /** Signs `request` in (its cookie jar gets the session cookie). */
-export async function signInRequest(request: APIRequestContext, email: string, password: string) {
+async function signInRequest(request: APIRequestContext, email: string, password: string) {
   const response = await request.post("/api/auth/sign-in/email", { data: { email, password } });
   expect(response.status(), `sign-in as ${email} answered ${response.status()}: ${await response.text()}`).toBe(200);
 }
@@ -47,7 +47,7 @@ export const test = base.extend<{ signInAs: (role: Role) => Promise<{ page: Page
 
 let counter = 0;
 /** A user with `role`, made the way people are: an invitation by the owner, accepted. */
-export async function createUserWithRole(ownerRequest: APIRequestContext, role: Role) {
+async function createUserWithRole(ownerRequest: APIRequestContext, role: Role) {
   counter += 1;
   const email = `${role}-${Date.now().toString(36)}-${counter}@e2e.syncline.test`;
   const password = `password-${role}-${counter}-e2e`;

@@ -7,9 +7,9 @@ import "./history-components.css";
 // a copy button, and a size cap so a megabyte of output does not freeze the page. Values the
 // runtime already cut at record time (`{ truncated: true, bytes }`) say so with their size.
 
-export const DEFAULT_VIEW_BYTES = 16 * 1024;
+const DEFAULT_VIEW_BYTES = 16 * 1024;
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;

@@ -8,7 +8,7 @@ import { withDeadline } from "@/server/nats/deadline";
 // Public on purpose: sales channels and storefronts fetch these URLs without credentials; keys
 // carry the source's sha256, so they cannot be enumerated.
 
-export const ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable";
+const ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable";
 const DEFAULT_NATS_TIMEOUT_MS = 3_000;
 
 export interface AssetRouteDeps {

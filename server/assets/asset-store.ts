@@ -16,7 +16,7 @@ export type VariantFormat = (typeof VARIANT_FORMATS)[number];
 export type VariantFit = "cover" | "contain" | "inside";
 
 /** Content types by key extension; a key with another extension is never stored nor served. */
-export const ASSET_CONTENT_TYPES: Readonly<Record<string, string>> = {
+const ASSET_CONTENT_TYPES: Readonly<Record<string, string>> = {
   webp: "image/webp",
   avif: "image/avif",
   jpeg: "image/jpeg",

@@ -12,7 +12,7 @@ import { derivedKey } from "./derived-keys";
 //   read         — every GET of the HTTP API
 //   full         — everything the HTTP API offers
 
-export const API_KEY_SCOPES = ["events:write", "read", "full"] as const;
+const API_KEY_SCOPES = ["events:write", "read", "full"] as const;
 export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES, { error: "Choose a scope: events:write, read or full." });
 export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;
 
@@ -23,7 +23,7 @@ export function scopeAllows(has: string, needs: ApiKeyScope): boolean {
 
 const KEY_PREFIX = "syn_";
 
-export function hashApiKey(key: string): string {
+function hashApiKey(key: string): string {
   return createHmac("sha256", derivedKey("api-key-hmac")).update(key).digest("hex");
 }
 
@@ -32,7 +32,7 @@ function legacySha256(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 
-export function generateApiKey(): string {
+function generateApiKey(): string {
   return KEY_PREFIX + randomBytes(24).toString("base64url");
 }
 

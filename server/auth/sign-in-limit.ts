@@ -4,7 +4,7 @@ import type { PrismaClient } from "@/server/db/generated/client";
 // Failed sign-ins per account, kept in Postgres so every app instance counts the same attempts.
 
 export const MAX_FAILURES_PER_ACCOUNT = 8;
-export const FAILURE_WINDOW_MS = 15 * 60_000;
+const FAILURE_WINDOW_MS = 15 * 60_000;
 
 function normalise(email: string) {
   return email.trim().toLowerCase();

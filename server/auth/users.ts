@@ -26,7 +26,7 @@ export const newAccountSchema = z.object({
   password: passwordSchema,
 });
 
-export const INVITE_TTL_MS = 7 * 24 * 3600_000;
+const INVITE_TTL_MS = 7 * 24 * 3600_000;
 
 export async function hasAnyUser(prisma: PrismaClient): Promise<boolean> {
   return (await prisma.user.count()) > 0;

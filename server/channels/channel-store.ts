@@ -90,7 +90,7 @@ function toChannel(row: {
 }
 
 /** Validates settings for the type; returns the parsed settings (defaults filled in). */
-export function parseChannelSettings(type: string, settings: unknown): Record<string, unknown> {
+function parseChannelSettings(type: string, settings: unknown): Record<string, unknown> {
   if (!isChannelType(type)) {
     throw new ChannelValidationError(`unknown channel type "${type}"`, { type: ["Unknown channel type"] });
   }
@@ -229,7 +229,7 @@ export interface ChannelHealth {
   heldEvents: number;
 }
 
-export function channelStatus(c: Pick<Channel, "lastSuccessAt" | "lastErrorAt" | "downSince">): ChannelStatus {
+function channelStatus(c: Pick<Channel, "lastSuccessAt" | "lastErrorAt" | "downSince">): ChannelStatus {
   if (c.downSince) return "holding";
   if (c.lastErrorAt && (!c.lastSuccessAt || c.lastErrorAt > c.lastSuccessAt)) return "error";
   if (c.lastSuccessAt) return "healthy";

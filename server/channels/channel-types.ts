@@ -14,7 +14,7 @@ const optionalText = () =>
     .transform((v) => (v === "" ? undefined : v));
 
 /** Settings every channel may have. */
-export const commonChannelSettings = {
+const commonChannelSettings = {
   /** Language of the channel's content, e.g. "de" or "en-GB". */
   language: z
     .string()

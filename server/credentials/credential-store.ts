@@ -33,7 +33,7 @@ export interface StoreOptions {
   key?: Buffer;
 }
 
-export class CredentialNotFoundError extends NotFoundError {
+class CredentialNotFoundError extends NotFoundError {
   constructor(readonly id: string) {
     super(`credential ${id} not found`);
     this.name = "CredentialNotFoundError";
@@ -221,7 +221,7 @@ export async function deleteCredential(db: Db, id: string): Promise<void> {
  * The stored secret cannot be opened (SYNCLINE_SECRET_KEY changed, or the row is damaged): a conflict
  * with the key in use that no retry fixes.
  */
-export class CredentialUnreadableError extends ConflictError {
+class CredentialUnreadableError extends ConflictError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "CredentialUnreadableError";

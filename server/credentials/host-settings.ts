@@ -8,7 +8,7 @@ import { z } from "zod";
 export const HOST_SETTINGS = ["baseUrl", "shopDomain", "authUrl", "url"] as const;
 
 /** How forms call each host setting, for messages. */
-export const HOST_SETTING_LABELS: Record<(typeof HOST_SETTINGS)[number], string> = {
+const HOST_SETTING_LABELS: Record<(typeof HOST_SETTINGS)[number], string> = {
   baseUrl: "Base URL", shopDomain: "Shop domain", authUrl: "Token URL", url: "URL",
 };
 
@@ -32,7 +32,7 @@ export function requiredSecretFields(schema: z.ZodType): string[] {
 }
 
 /** Pinned hosts of the well-known providers, by credential or channel type. `*.` matches subdomains. */
-export const PINNED_HOSTS: Record<string, string[]> = {
+const PINNED_HOSTS: Record<string, string[]> = {
   deepl: ["api.deepl.com", "api-free.deepl.com"],
   shopify: ["*.myshopify.com"],
   bolcom: ["api.bol.com", "login.bol.com"],

@@ -9,7 +9,7 @@ import pg from "pg";
 // the app runs. See docs/decisions/0001-migrations-without-the-prisma-engine.md.
 
 /** The key Prisma's schema engine locks with, so this applier and `prisma migrate` exclude each other. */
-export const MIGRATION_LOCK_KEY = 72707369;
+const MIGRATION_LOCK_KEY = 72707369;
 
 /** Where migrations live when no directory is given: the app is started from the project root. */
 export const DEFAULT_MIGRATIONS_DIR = path.resolve(process.cwd(), "prisma", "migrations");

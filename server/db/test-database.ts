@@ -7,7 +7,7 @@ import { applyMigrations } from "./migrations";
 // Integration tests get a database of their own on the local Postgres, migrated from scratch like a
 // new installation, and drop it afterwards: the Postgres server is shared with other runs.
 
-export const DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+const DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
 export interface TestDatabase {
   url: string;

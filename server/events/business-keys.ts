@@ -5,7 +5,7 @@
 // Browser-safe and dependency-free: the writer and the search box normalise the same way.
 
 /** Cap so one huge order cannot make a run row carry thousands of keys. */
-export const MAX_BUSINESS_KEYS = 50;
+const MAX_BUSINESS_KEYS = 50;
 const MAX_KEY_LENGTH = 200;
 
 function add(keys: Set<string>, value: unknown) {

@@ -273,7 +273,7 @@ interface CustomType {
   compiled?: CompiledSchema;
 }
 
-export const DEFAULT_SCHEMA_CACHE_TTL_MS = 5_000;
+const DEFAULT_SCHEMA_CACHE_TTL_MS = 5_000;
 
 export function createEventSchemaRegistry(options: EventSchemaRegistryOptions): EventSchemaRegistry {
   const ttlMs = options.ttlMs ?? DEFAULT_SCHEMA_CACHE_TTL_MS;

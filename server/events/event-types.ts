@@ -61,7 +61,7 @@ const priceSchema = z.number().finite().nonnegative().meta({ description: "Price
 
 // Built-in data schemas are strict: a field the registry does not know is an error the sender
 // sees (400), not data that silently disappears. Free-form product data belongs in `attributes`.
-export const productEventDataSchema = z.strictObject({
+const productEventDataSchema = z.strictObject({
   sku: skuSchema,
   name: z.string().max(1000).optional().meta({ description: "Product name" }),
   description: z.string().max(100_000).optional().meta({ description: "Product description (plain text or HTML)" }),
@@ -78,21 +78,21 @@ export const productEventDataSchema = z.strictObject({
     .meta({ description: "Other product attributes, e.g. color, material" }),
 });
 
-export const priceChangedDataSchema = z.strictObject({
+const priceChangedDataSchema = z.strictObject({
   sku: skuSchema,
   price: priceSchema.meta({ description: "The new price in major units" }),
   currency: currencySchema,
   previousPrice: priceSchema.optional().meta({ description: "The price before the change" }),
 });
 
-export const stockChangedDataSchema = z.strictObject({
+const stockChangedDataSchema = z.strictObject({
   sku: skuSchema,
   // Negative quantities are real: backorders.
   quantity: z.number().int().meta({ description: "Units available now (negative: backordered)" }),
   warehouse: z.string().min(1).max(200).optional().meta({ description: "Warehouse the change happened in" }),
 });
 
-export const orderPlacedDataSchema = z.strictObject({
+const orderPlacedDataSchema = z.strictObject({
   orderId: z.string().min(1).max(200).meta({ description: "Order number" }),
   lines: z
     .array(

@@ -25,7 +25,7 @@ export const flowEdgeSchema = z.object({
   sourceHandle: z.string().min(1).nullish(),
 });
 
-export const orderingPolicySchema = z.enum(["hold", "skip"]);
+const orderingPolicySchema = z.enum(["hold", "skip"]);
 
 export const flowSettingsSchema = z
   .object({

@@ -24,14 +24,14 @@ const jsonPatchOperationSchema = z.object({
   value: z.unknown().optional(),
 });
 
-export const transformSchema = z.discriminatedUnion("kind", [
+const transformSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("none") }),
   z.object({ kind: z.literal("jsonata"), expression: z.string().trim().min(1, "enter a JSONata expression").max(10_000) }),
   z.object({ kind: z.literal("json-patch"), patch: z.array(jsonPatchOperationSchema).min(1, "add at least one operation").max(200) }),
 ]);
 export type PayloadTransform = z.infer<typeof transformSchema>;
 
-export const bulkSelectionSchema = z.union([
+const bulkSelectionSchema = z.union([
   z.object({ ids: z.array(z.string().min(1).max(200)).min(1, "select at least one dead letter").max(MAX_BULK_IDS) }),
   z.object({ filter: inboxFilterSchema }),
 ]);

@@ -17,9 +17,9 @@ import { getDeadLetter, requestRedrive, type DeadLetterStoreOptions, type DeadLe
 type Db = PrismaClient;
 
 /** Open letters the inbox loads at once; a backlog larger than this is narrowed with the filters. */
-export const INBOX_LIMIT = 1000;
+const INBOX_LIMIT = 1000;
 
-export const ageFilters = ["1h", "24h", "7d", "older"] as const;
+const ageFilters = ["1h", "24h", "7d", "older"] as const;
 const ageBoundsMs: Record<(typeof ageFilters)[number], [number, number]> = {
   "1h": [0, 3600_000],
   "24h": [0, 24 * 3600_000],
@@ -254,7 +254,7 @@ export async function editedEventIssues(db: Db, original: unknown, edited: unkno
   return createEventSchemaRegistry({ db: () => db, ttlMs: 0 }).validate(parsed.data.type, parsed.data.data);
 }
 
-export const redriveVersions = ["failed", "current"] as const;
+const redriveVersions = ["failed", "current"] as const;
 export const redriveOneSchema = z.object({
   id: z.string().min(1).max(200),
   event: z.unknown().optional(),

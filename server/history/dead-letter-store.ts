@@ -24,7 +24,7 @@ import { isSourceLetter, SOURCE_LETTER_PARTITION } from "@/server/sources/source
 
 type Db = PrismaClient;
 
-export const deadLetterStatuses = ["open", "redrive-requested", "redriven", "discarded"] as const;
+const deadLetterStatuses = ["open", "redrive-requested", "redriven", "discarded"] as const;
 export type DeadLetterStatus = (typeof deadLetterStatuses)[number];
 
 const statusParam = z

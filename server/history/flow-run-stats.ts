@@ -13,8 +13,6 @@ export interface FlowRunStats {
   openDeadLetters: number;
 }
 
-export const FAILED_STATUSES = ["failed", "dead-lettered"] as const;
-
 export async function flowRunStats(db: PrismaClient, flowIds: string[], now: Date = new Date()): Promise<FlowRunStats[]> {
   if (flowIds.length === 0) return [];
   const since = new Date(now.getTime() - 24 * 3600_000);

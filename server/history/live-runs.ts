@@ -7,8 +7,8 @@ import { searchRuns, type RunFilter, type RunListItem } from "./run-search";
 // reads the head of the list on an interval (one indexed query per open page) and only sends
 // when its fingerprint changed.
 
-export const LIVE_HEAD_SIZE = 50;
-export const LIVE_POLL_MS = 1_000;
+const LIVE_HEAD_SIZE = 50;
+const LIVE_POLL_MS = 1_000;
 
 function fingerprint(runs: RunListItem[]): string {
   return runs.map((r) => `${r.id}:${r.status}:${r.attempts}:${r.finishedAt?.getTime() ?? ""}`).join("|");

@@ -14,8 +14,8 @@ type Db = PrismaClient;
 export const runStatuses = ["succeeded", "failed", "retrying", "held", "dead-lettered", "skipped"] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
-export const MAX_PAGE_SIZE = 200;
-export const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 200;
+const DEFAULT_PAGE_SIZE = 50;
 
 export const flowIdParam = z.string().trim().min(1).max(200).meta({ description: "Flow id" });
 export const subjectParam = z.string().min(1).max(1000).meta({ description: "Ordering key (the CloudEvents `subject`, e.g. a SKU)" });
@@ -361,7 +361,7 @@ export async function keyTimeline(db: Db, orderingKey: string, opts: { limit?: n
 // Wire formats for /api/openapi.json and for tests that hold responses to them. JSON turns Dates
 // into ISO strings, hence strings here.
 const isoDate = z.iso.datetime();
-export const runSummaryJsonSchema = z.object({
+const runSummaryJsonSchema = z.object({
   id: z.string(),
   flowId: z.string(),
   flowName: z.string().nullable(),

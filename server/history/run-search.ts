@@ -21,13 +21,13 @@ import {
 
 type Db = PrismaClient;
 
-export const runKinds = ["production", "test", "all"] as const;
+const runKinds = ["production", "test", "all"] as const;
 export type RunKind = (typeof runKinds)[number];
 
 const isoDateTime = z.coerce.date({ error: "use a date and time such as 2026-05-01T12:00" });
 
 /** The filter fields, without paging: the live feed takes these. */
-export const runFilterFields = {
+const runFilterFields = {
   flowId: flowIdParam.optional(),
   status: z.enum(runStatuses, { error: `choose one of ${runStatuses.join(", ")}` }).optional(),
   subject: subjectParam.optional(),
@@ -71,7 +71,7 @@ export function toRunListItem(row: RunListRow, names: Map<string, string>): RunL
   };
 }
 
-export function runSearchWhere(filter: z.output<typeof runFilterSchema>): Prisma.RunWhereInput {
+function runSearchWhere(filter: z.output<typeof runFilterSchema>): Prisma.RunWhereInput {
   const { flowId, status, subject, eventType, key, from, to, kind } = filter;
   return {
     ...(flowId !== undefined ? { flowId } : {}),

@@ -8,7 +8,7 @@ import type { HttpRequest } from "./http-request";
 // The HTTP API's shared plumbing: one error shape, bounded JSON bodies,
 // and domain errors mapped to status codes, so no user input ever turns into a 500.
 
-export const apiIssueSchema = z.object({
+const apiIssueSchema = z.object({
   path: z.string().meta({ description: "Where the problem is, e.g. `nodes.2.config.url` (empty for the whole body)" }),
   message: z.string(),
 });

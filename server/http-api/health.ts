@@ -5,16 +5,16 @@ import type { PrismaClient } from "@/server/db/generated/client";
 import { sharedNatsStatus } from "@/server/nats/connection";
 import { describeStuck, STUCK_AFTER_MS, stuckPartitions } from "@/server/monitoring/partition-progress";
 
-export const componentHealthSchema = z.object({
+const componentHealthSchema = z.object({
   ok: z.boolean(),
   latencyMs: z.number().optional(),
   detail: z.string().optional(),
   error: z.string().optional(),
 });
 /** A worker counts as alive when its last heartbeat is this recent. */
-export const WORKER_SEEN_WITHIN_MS = 30_000;
+const WORKER_SEEN_WITHIN_MS = 30_000;
 
-export const workerHealthSchema = z.object({
+const workerHealthSchema = z.object({
   id: z.string(),
   hostname: z.string(),
   pid: z.number().int(),
@@ -22,7 +22,7 @@ export const workerHealthSchema = z.object({
   lag: z.number().meta({ description: "Events waiting in the stream for its partitions at its last heartbeat" }),
   seenAt: z.iso.datetime(),
 });
-export const workersHealthSchema = z
+const workersHealthSchema = z
   .object({
     ok: z.boolean().meta({ description: "At least one worker sent a heartbeat in the last 30 s" }),
     count: z.number().int(),
@@ -36,7 +36,7 @@ export const workersHealthSchema = z
       "(events wait in JetStream), and a load balancer should not take it out of service for that.",
   });
 
-export const stuckPartitionSchema = z.object({
+const stuckPartitionSchema = z.object({
   partition: z.number().int(),
   owner: z.string().meta({ description: "The worker (or drain) holding its lease" }),
   lag: z.number().meta({ description: "Events waiting in it, as its owner last reported" }),
@@ -81,7 +81,7 @@ async function natsHealth(): Promise<Health["nats"]> {
  * Workers with a heartbeat in the last 30 s. Compared with the database's clock, which is the one
  * heartbeats write (`seenAt = now()`), so clock skew between hosts cannot hide a live worker.
  */
-export async function workersHealth(prisma: () => PrismaClient = db): Promise<Health["workers"]> {
+async function workersHealth(prisma: () => PrismaClient = db): Promise<Health["workers"]> {
   try {
     const rows = await prisma().$queryRaw<{ id: string; hostname: string; pid: number; partitions: number[]; lag: bigint; seenAt: Date }[]>`
       SELECT id, hostname, pid, partitions, lag, "seenAt" FROM "Worker"

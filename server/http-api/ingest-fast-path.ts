@@ -38,9 +38,6 @@ export interface IngestFastPathOptions {
   log?: (message: string) => void;
 }
 
-/** The path the fast path serves; the web server hands it only requests for this path. */
-export const INGEST_PATH = "/api/events";
-
 /** Where the web app's process leaves the fast path for scripts/web-server.mjs to find. */
 export const INGEST_FAST_PATH = Symbol.for("syncline.ingest-fast-path");
 

@@ -54,7 +54,7 @@ const errors = {
   401: { description: "Missing or invalid API key", schema: apiErrorSchema },
 };
 
-export const operations: Operation[] = [
+const operations: Operation[] = [
   {
     method: "post", path: "/api/flows/import", summary: "Import a flow document as a new flow (draft)", auth: true,
     body: flowDocumentSchema,

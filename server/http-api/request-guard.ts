@@ -33,13 +33,17 @@ export function checkHost(request: HttpRequest, publicUrl: string | undefined): 
 }
 
 /** The Host header; a Request made in-process (tests) has none, and then its URL says it. */
+<<<<<<< ours
 export function requestHost(request: HttpRequest): string {
+=======
+function requestHost(request: Request): string {
+>>>>>>> theirs
   return (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export function isMutation(method: string): boolean {
+function isMutation(method: string): boolean {
   return !SAFE_METHODS.has(method.toUpperCase());
 }
 

@@ -10,7 +10,7 @@ import { flowNames } from "@/server/history/run-history";
 
 type Db = PrismaClient;
 
-export const monitoringWindows = ["15m", "1h", "24h"] as const;
+const monitoringWindows = ["15m", "1h", "24h"] as const;
 export type MonitoringWindow = (typeof monitoringWindows)[number];
 export const windowSchema = z.object({ window: z.enum(monitoringWindows).default("15m") });
 
@@ -99,7 +99,7 @@ async function computeRunSeries(db: Db, window: MonitoringWindow, now: number): 
 }
 
 /** How long a computed window is reused: several dashboards refreshing cost one query. */
-export const SERIES_CACHE_MS = 5_000;
+const SERIES_CACHE_MS = 5_000;
 const cache = new Map<string, { at: number; value: Promise<RunSeries> }>();
 
 export function runSeries(db: Db, window: MonitoringWindow, now = Date.now()): Promise<RunSeries> {

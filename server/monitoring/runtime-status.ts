@@ -9,7 +9,7 @@ import { stuckPartitions } from "./partition-progress";
 type Db = PrismaClient;
 
 /** A worker is up when it sent a heartbeat this recently (workers beat every few seconds). */
-export const WORKER_UP_WITHIN_MS = 30_000;
+const WORKER_UP_WITHIN_MS = 30_000;
 /** Workers gone longer than this are no longer listed. */
 const WORKER_LISTED_WITHIN_MS = 3600_000;
 

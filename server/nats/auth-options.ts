@@ -42,7 +42,7 @@ export function natsAuthSettingsFromEnv(e: Env): NatsAuthSettings {
 }
 
 /** Which sign-in the settings use, in the words of the variables a user set. */
-export function describeNatsSignIn(settings: NatsAuthSettings): string {
+function describeNatsSignIn(settings: NatsAuthSettings): string {
   if (settings.creds) return "the credentials in NATS_CREDS";
   if (settings.user) return `user "${settings.user}" (NATS_USER / NATS_PASSWORD)`;
   if (settings.token) return "the token in NATS_TOKEN";
@@ -50,7 +50,7 @@ export function describeNatsSignIn(settings: NatsAuthSettings): string {
 }
 
 /** Whether the settings ask for TLS themselves (rather than only when the server requires it). */
-export function wantsTls(settings: NatsAuthSettings): boolean {
+function wantsTls(settings: NatsAuthSettings): boolean {
   return Boolean(settings.tlsCa || settings.tlsCert || settings.tlsKey);
 }
 

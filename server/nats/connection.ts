@@ -17,8 +17,8 @@ import { withDeadline } from "./deadline";
 import { isJetStreamUnavailable, isNatsTimeout } from "./nats-errors";
 import { probeNatsPort } from "./probe";
 
-export const DEFAULT_NATS_HOST = "127.0.0.1";
-export const DEFAULT_NATS_PORT = 4222;
+const DEFAULT_NATS_HOST = "127.0.0.1";
+const DEFAULT_NATS_PORT = 4222;
 
 export interface ResolveNatsUrlOptions {
   /** NATS_URL. When set it is used as is, without probing. */

@@ -11,7 +11,7 @@ const FALLBACK_BINARY = "/usr/sbin/nats-server";
 const POLL_MS = 20;
 
 /** How to get NATS running; shown whenever Syncline cannot find or start a server by itself. */
-export const NATS_INSTALL_HELP = [
+const NATS_INSTALL_HELP = [
   "Syncline needs a NATS server with JetStream. Either:",
   "  - install nats-server so Syncline can start one for you:",
   "      Debian/Ubuntu: apt-get install nats-server",
@@ -28,7 +28,7 @@ export class NatsServerNotFoundError extends Error {
   }
 }
 
-export class NatsServerStartError extends Error {
+class NatsServerStartError extends Error {
   constructor(
     message: string,
     readonly output: string,

@@ -65,7 +65,7 @@ export class RedirectError extends Error {
   }
 }
 
-export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 const DEFAULT_MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // Credentials meant for one origin must not travel to another one a redirect points at (as fetch does).

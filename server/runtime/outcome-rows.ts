@@ -64,7 +64,7 @@ export interface AttemptRecord {
   retryAt?: string;
 }
 
-export const MAX_RECORDED_ERROR = 2_000;
+const MAX_RECORDED_ERROR = 2_000;
 
 export function recordedError(message: string): string {
   return message.slice(0, MAX_RECORDED_ERROR);

@@ -95,7 +95,7 @@ export interface RunFlowInput {
   onProgress?: (steps: readonly StepRecord[], running: { nodeId: string; kind: string; startedAt: string } | null) => void;
 }
 
-export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+const DEFAULT_STEP_TIMEOUT_MS = 60_000;
 /** Recorded inputs and outputs beyond this are replaced by `{ truncated: true, bytes }`. */
 export const MAX_RECORDED_BYTES = 16 * 1024;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;

@@ -1,5 +1,8 @@
+import { randomBytes } from "node:crypto";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { eventSubject, partitionOf } from "./stream-layout";
+import { ensureEventsStream, eventsStreamName, eventSubject, partitionOf } from "./stream-layout";
 
 // The partition of a key must never change between releases, processes or languages: a changed
 // hash would send a key's new events to another partition than its queued ones and break its
@@ -27,5 +30,22 @@ describe("partitionOf (32-bit FNV-1a over the key's UTF-8 bytes)", () => {
     const layout = { prefix: "syncline", partitions: 16, duplicateWindowMs: 120_000 };
     expect(eventSubject(layout, "a", "stock.changed")).toBe("syncline.events.12.stock.changed");
     expect(eventSubject(layout, "foobar", "com.acme return/requested")).toBe("syncline.events.8.com.acme_return_requested");
+  });
+});
+
+describe("ensureEventsStream (against the local NATS server)", () => {
+  it("creates the stream when it is missing and updates its limits when they changed", async () => {
+    const layout = { prefix: `t${randomBytes(4).toString("hex")}`, partitions: 4, duplicateWindowMs: 60_000 };
+    const nc = await connect({ servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222" });
+    const jsm = await jetstreamManager(nc);
+    try {
+      expect(await ensureEventsStream(jsm, layout, 3_600_000)).toBe(eventsStreamName(layout));
+      expect((await jsm.streams.info(eventsStreamName(layout))).config.max_age).toBe(3_600_000 * 1_000_000);
+      await ensureEventsStream(jsm, layout, 7_200_000);
+      expect((await jsm.streams.info(eventsStreamName(layout))).config.max_age).toBe(7_200_000 * 1_000_000);
+    } finally {
+      await jsm.streams.delete(eventsStreamName(layout)).catch(() => undefined);
+      await nc.close();
+    }
   });
 });

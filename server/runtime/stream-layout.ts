@@ -1,4 +1,5 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
+import { isStreamNotFound } from "../nats/nats-errors";
 
 // Where events live in JetStream. NATS 2.9 has no server-side subject transforms, so the
 // publisher computes the partition: `<prefix>.events.<partition>.<type>`. Every event of one
@@ -15,7 +16,7 @@ export function eventsStreamName(layout: Pick<StreamLayout, "prefix">): string {
   return `${layout.prefix}_events`.replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
-export function eventsSubjectRoot(layout: Pick<StreamLayout, "prefix">): string {
+function eventsSubjectRoot(layout: Pick<StreamLayout, "prefix">): string {
   return `${layout.prefix}.events`;
 }
 
@@ -75,9 +76,4 @@ export async function ensureEventsStream(jsm: JetStreamManager, layout: StreamLa
     }
   }
   return name;
-}
-
-function isStreamNotFound(error: unknown): boolean {
-  const e = error as { code?: string | number; api_error?: { err_code?: number }; message?: string };
-  return e?.api_error?.err_code === 10059 || /stream not found/i.test(String(e?.message));
 }

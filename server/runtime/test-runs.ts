@@ -32,7 +32,7 @@ export function testStreamName(layout: Pick<StreamLayout, "prefix">): string {
   return `${layout.prefix}_tests`.replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
-export function testSubjectRoot(layout: Pick<StreamLayout, "prefix">): string {
+function testSubjectRoot(layout: Pick<StreamLayout, "prefix">): string {
   return `${layout.prefix}.tests`;
 }
 
@@ -82,7 +82,7 @@ export interface TestRunOptions {
 }
 
 /** The event type a draft's trigger listens to, or why it cannot be tested. */
-export function draftEventType(document: FlowDocument): string {
+function draftEventType(document: FlowDocument): string {
   const trigger = document.nodes.find((node) => isTrigger(node));
   if (!trigger) throw new UnprocessableError("Add a trigger before testing the flow.", [{ path: "document", message: "the flow has no trigger" }]);
   const type = triggerEventType(trigger);
@@ -91,7 +91,7 @@ export function draftEventType(document: FlowDocument): string {
 }
 
 /** Issues with a test event's data for `type` (empty: valid), paths like `data.sku`. */
-export async function testEventIssues(type: string, event: TestEventInput, registry?: EventSchemaRegistry) {
+async function testEventIssues(type: string, event: TestEventInput, registry?: EventSchemaRegistry) {
   const issues: { path: string; message: string }[] = [];
   if (typeof event.subject !== "string" || event.subject.trim() === "") issues.push({ path: "subject", message: "required: subject is the ordering key (e.g. the SKU)" });
   // Webhook and schedule events are made by Syncline, so ingest refuses them; a test may send them.

@@ -30,7 +30,7 @@ interface ScheduleRow {
   lastTickAt: Date | null;
 }
 
-export const DEFAULT_CATCH_UP_MS = 60_000;
+const DEFAULT_CATCH_UP_MS = 60_000;
 
 export class Scheduler {
   private timer?: NodeJS.Timeout;

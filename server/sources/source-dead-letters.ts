@@ -6,7 +6,7 @@ import type { PrismaClient } from "@/server/db/generated/client";
 // (`source:<id>` as the flow) and no partition; it cannot be redriven (the fix is in the sender or
 // the mapping, and the sender publishes it again), only inspected and discarded.
 
-export const SOURCE_LETTER_PREFIX = "source:";
+const SOURCE_LETTER_PREFIX = "source:";
 /** No worker owns it: a source letter is not in any partition's queue. */
 export const SOURCE_LETTER_PARTITION = -1;
 

@@ -17,7 +17,7 @@ export class SourceNotFoundError extends NotFoundError {
 }
 
 /** Invalid kind, credential, settings or mapping; issues by input path (`settings.queue`, `mapping.type`). */
-export class SourceValidationError extends InvalidInputError {
+class SourceValidationError extends InvalidInputError {
   constructor(message: string, issues: { path: string; message: string }[]) {
     super(message, issues);
     this.name = "SourceValidationError";

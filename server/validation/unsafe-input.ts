@@ -20,7 +20,7 @@ export interface UnsafeInputIssue {
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /** What is wrong with a piece of text, or null. */
-export function unsafeTextProblem(text: string): string | null {
+function unsafeTextProblem(text: string): string | null {
   if (text.includes("\u0000")) return "contains a NUL character (U+0000), which cannot be stored";
   if (LONE_SURROGATE.test(text)) return "contains invalid Unicode (an unpaired surrogate); send UTF-8 text";
   return null;
@@ -69,7 +69,7 @@ export function unsafeInputIssues(value: unknown, maxDepth = MAX_INPUT_DEPTH): U
 }
 
 /** The refinement itself, for `.superRefine(refuseUnsafeInput)` on any schema. */
-export function refuseUnsafeInput(value: unknown, ctx: z.RefinementCtx): void {
+function refuseUnsafeInput(value: unknown, ctx: z.RefinementCtx): void {
   for (const issue of unsafeInputIssues(value)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message, input: value });
 }
 

@@ -42,7 +42,7 @@ const formatWords: Record<string, string> = {
 };
 
 /** What is wrong, as the rest of a sentence whose subject is the field: "must be at least 100". */
-export function issuePredicate(issue: Issue): string {
+function issuePredicate(issue: Issue): string {
   switch (issue.code) {
     case "invalid_type":
       if (issue.message.endsWith("received undefined")) return "is required";
@@ -80,7 +80,7 @@ export function issuePredicate(issue: Issue): string {
 const ACRONYMS = new Set(["url", "id", "api", "json", "http", "sku", "hmac"]);
 
 /** "timeoutMs" → "Timeout ms", "credentialId" → "Credential id": a key in words when no label is declared. */
-export function keyInWords(key: string): string {
+function keyInWords(key: string): string {
   const spaced = key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").trim().toLowerCase();
   const words = spaced.split(" ").map((word) => (ACRONYMS.has(word) ? word.toUpperCase() : word));
   const text = words.join(" ");

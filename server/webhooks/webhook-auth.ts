@@ -4,10 +4,10 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 // the exact bytes of the body, so neither can be changed, and an old (replayed) call falls outside
 // the tolerance. Bearer: a shared token, for callers that cannot sign.
 
-export const TIMESTAMP_HEADER = "x-syncline-timestamp";
-export const SIGNATURE_HEADER = "x-syncline-signature";
+const TIMESTAMP_HEADER = "x-syncline-timestamp";
+const SIGNATURE_HEADER = "x-syncline-signature";
 /** How far a signed call's timestamp may be from our clock, either way. */
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = 300;
 
 export type WebhookAuthentication = "hmac" | "bearer";
 

@@ -50,7 +50,7 @@ export interface ChatCompletionResult {
   finishReason?: string;
 }
 
-export const DEFAULT_CHAT_TIMEOUT_MS = 50_000;
+const DEFAULT_CHAT_TIMEOUT_MS = 50_000;
 
 export function chatCompletionsUrl(baseUrl: string): URL {
   const base = joinUrl(baseUrl, "", OPENAI_PROVIDER);
@@ -58,7 +58,7 @@ export function chatCompletionsUrl(baseUrl: string): URL {
   return joinUrl(baseUrl, versioned ? "chat/completions" : "v1/chat/completions", OPENAI_PROVIDER);
 }
 
-export function openAiErrorMessage(body: unknown): string | undefined {
+function openAiErrorMessage(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const error = (body as { error?: unknown }).error;
   if (typeof error === "string") return error;
@@ -142,7 +142,7 @@ export async function createChatCompletion(request: ChatCompletionRequest): Prom
   return parseChatCompletion(response.json, request.model);
 }
 
-export function parseChatCompletion(json: unknown, requestedModel: string): ChatCompletionResult {
+function parseChatCompletion(json: unknown, requestedModel: string): ChatCompletionResult {
   const body = (typeof json === "object" && json !== null ? json : {}) as {
     model?: unknown;
     choices?: { message?: { content?: unknown; refusal?: unknown }; finish_reason?: unknown }[];

@@ -33,7 +33,7 @@ export interface AmazonSecret {
   refreshToken: string;
 }
 
-export function amazonErrorMessage(body: unknown): string | undefined {
+function amazonErrorMessage(body: unknown): string | undefined {
   if (!isObject(body)) return typeof body === "string" && body.trim() ? body.trim() : undefined;
   if (typeof body.error === "string") return typeof body.error_description === "string" ? `${body.error}: ${body.error_description}` : body.error;
   const list = Array.isArray(body.errors) ? body.errors : Array.isArray(body.issues) ? body.issues : [];

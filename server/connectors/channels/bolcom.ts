@@ -36,7 +36,7 @@ interface Offer {
   amount?: number;
 }
 
-export function bolProblemMessage(body: unknown): string | undefined {
+function bolProblemMessage(body: unknown): string | undefined {
   if (!isObject(body)) return typeof body === "string" && body.trim() ? body.trim() : undefined;
   if (typeof body.error === "string") return typeof body.error_description === "string" ? `${body.error}: ${body.error_description}` : body.error;
   const head = [body.title, body.detail].filter((part): part is string => typeof part === "string" && part !== "").join(": ");

@@ -28,7 +28,7 @@ export interface CredentialRecord {
 }
 
 /** Which credential type each channel type uses. */
-export const credentialTypeFor: Record<ChannelType, string> = {
+const credentialTypeFor: Record<ChannelType, string> = {
   webhook: "webhook",
   shopify: "shopify",
   woocommerce: "woocommerce",
@@ -39,7 +39,7 @@ export const credentialTypeFor: Record<ChannelType, string> = {
 const httpUrl = z.string().url().refine((value) => /^https?:/i.test(value), "must be an http or https URL");
 const common = { language: z.string().optional(), currency: z.string().optional(), fieldMapping: z.record(z.string(), z.string()).optional() };
 
-export const channelSettingsSchemas = {
+const channelSettingsSchemas = {
   webhook: z.object({ url: httpUrl, ...common }),
   shopify: z
     .object({ shopDomain: z.string().optional(), baseUrl: httpUrl.optional(), apiVersion: z.string().min(1).default("2025-01"), locationId: z.string().min(1).optional(), ...common })
@@ -66,7 +66,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   throw new PermanentError(`${what}${path ? ` ${path}` : ""}: ${issue.message}`);
 }
 
-export function isChannelType(type: string): type is ChannelType {
+function isChannelType(type: string): type is ChannelType {
   return (channelTypes as readonly string[]).includes(type);
 }
 

@@ -9,7 +9,7 @@ import type { ConnectorTransport } from "./types";
 // like one that is down (docs/guarantees.md §4): the runtime holds the flow's updates for it in order
 // instead of spending the node's attempts, waiting at least the Retry-After it sent.
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface PlatformRequest {
   method: string;

@@ -18,7 +18,7 @@ export interface WebhookSecret {
   signingSecret: string;
 }
 
-export const SIGNATURE_HEADER = "x-syncline-signature";
+const SIGNATURE_HEADER = "x-syncline-signature";
 
 export function signWebhookBody(body: string, secret: string): string {
   return `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;

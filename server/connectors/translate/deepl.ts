@@ -17,11 +17,11 @@ import { type TranslateRequest, type TranslateResult, type Translator, transport
 //   5xx (500, 503 unavailable, 529 too many requests)                    → transient, system down
 // DeepL has no idempotency key: a repeat translates (and bills) again.
 
-export const DEEPL_PROVIDER = "DeepL";
-export const DEEPL_FREE_BASE_URL = "https://api-free.deepl.com";
-export const DEEPL_PRO_BASE_URL = "https://api.deepl.com";
+const DEEPL_PROVIDER = "DeepL";
+const DEEPL_FREE_BASE_URL = "https://api-free.deepl.com";
+const DEEPL_PRO_BASE_URL = "https://api.deepl.com";
 /** Texts per request, as documented. */
-export const DEEPL_MAX_TEXTS = 50;
+const DEEPL_MAX_TEXTS = 50;
 
 export interface DeepLOptions {
   apiKey: string;
@@ -34,7 +34,7 @@ export function defaultDeepLBaseUrl(apiKey: string): string {
 }
 
 /** DeepL writes codes upper-case; source languages have no variant ("en-GB" → "EN"). */
-export function deeplTargetLanguage(code: string): string {
+function deeplTargetLanguage(code: string): string {
   return code.trim().toUpperCase();
 }
 export function deeplSourceLanguage(code: string): string | undefined {

@@ -10,7 +10,7 @@ import { type TranslateRequest, type TranslateResult, type Translator, transport
 // Errors are { "error": "..." }: 400 invalid request / unsupported language ("xx is not
 // supported"), 403 invalid or missing API key (or banned), 429 slow down, 500 translation failed.
 
-export const LIBRETRANSLATE_PROVIDER = "LibreTranslate";
+const LIBRETRANSLATE_PROVIDER = "LibreTranslate";
 
 export interface LibreTranslateOptions {
   /** The instance, e.g. https://libretranslate.example.com (there is no default). */
@@ -20,7 +20,7 @@ export interface LibreTranslateOptions {
 }
 
 /** LibreTranslate writes base codes lower-case ("de"), keeping region / script ("pt-BR", "zh-Hans"). */
-export function libreLanguage(code: string): string {
+function libreLanguage(code: string): string {
   if (code === "auto") return code;
   const [base, ...rest] = code.trim().split("-");
   return [base!.toLowerCase(), ...rest].join("-");

@@ -6,7 +6,7 @@ import { DEFAULT_TRANSLATE_TIMEOUT_MS, type TranslateRequest, type TranslateResu
 // Translation through an OpenAI-compatible chat completions endpoint: the texts go out as a JSON
 // array and the model answers a JSON object (JSON mode) with the translations in the same order.
 
-export const DEFAULT_TRANSLATION_MODEL = "gpt-4o-mini";
+const DEFAULT_TRANSLATION_MODEL = "gpt-4o-mini";
 
 export interface OpenAiTranslatorOptions {
   baseUrl: string;

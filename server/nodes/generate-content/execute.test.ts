@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { createCredential, readCredentialSecret } from "@/server/credentials/credential-store";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { builtInEventTypes } from "@/server/events/event-types";
 import { createFakeOpenAi, openAiError } from "@/server/connectors/ai/testing/fake-openai";
 import { jsonBody, type FakeApiServer } from "@/server/connectors/translate/testing/fake-api-server";
 import type { ExecutionContext } from "../define-executor";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { expressionField, templateField } from "../config-fields";
+import { expressionField } from "../config-fields";
 import { defineNode } from "../define-node";
 import { retryPolicyField } from "../retry-policy";
 

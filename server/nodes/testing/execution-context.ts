@@ -3,7 +3,7 @@ import { builtInEventTypes } from "@/server/events/event-types";
 import type { ExecutionContext } from "../define-executor";
 import type { AnyNodeDefinition } from "../define-node";
 
-export const TEST_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const TEST_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 type Context = ExecutionContext<Record<string, unknown>>;
 

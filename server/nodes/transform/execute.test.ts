@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { builtInEventTypes } from "../../events/event-types";
 import { ExpressionError } from "../../expressions/evaluate-expression";
 import { PermanentError } from "@/server/outbound/execution-errors";
 import { transformExecutor } from "./execute";

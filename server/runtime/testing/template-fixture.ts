@@ -12,7 +12,7 @@ import { FakePlatformServer, type FakeRequest, type FakeResponse } from "@/serve
 // a recovered system in milliseconds rather than the minutes a production policy allows.
 
 /** Quick retries for tests; still patient enough (many attempts) that nothing is dead-lettered. */
-export const FAST_RETRY = { attempts: 10, initialBackoffMs: 20, maxBackoffMs: 250, jitter: 0.2 };
+const FAST_RETRY = { attempts: 10, initialBackoffMs: 20, maxBackoffMs: 250, jitter: 0.2 };
 
 export interface TemplateRewrite {
   /** Placeholder channel id → real channel id. */

@@ -84,13 +84,13 @@ export function normalize(schema: JsonSchema): JsonSchema {
   return schema;
 }
 
-export function withoutUnion(schema: JsonSchema): JsonSchema {
+function withoutUnion(schema: JsonSchema): JsonSchema {
   const { anyOf: _a, oneOf: _o, ...rest } = schema;
   return rest;
 }
 
 /** The first non-null branch of a union (what a new value starts as). */
-export function firstBranch(schema: JsonSchema): JsonSchema {
+function firstBranch(schema: JsonSchema): JsonSchema {
   const branches = schema.anyOf ?? schema.oneOf;
   return branches?.find((b) => b.type !== "null") ?? schema;
 }

@@ -2,7 +2,7 @@
 import { freeSpot } from "./free-space";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
-import { useReactFlow, type XYPosition } from "@xyflow/react";
+import { useReactFlow } from "@xyflow/react";
 import { createContext, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import { errorMessage, useTRPC } from "@/app/trpc-client";
 import { useToast } from "@/app/components/toast";
@@ -67,7 +67,7 @@ function isConflict(error: unknown) {
 }
 
 /** A file name people recognise: the flow's name, minus characters file systems refuse. */
-export function exportFileName(name: string) {
+function exportFileName(name: string) {
   const safe = name.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, "-").trim() || "flow";
   return `${safe}.syncline.json`;
 }

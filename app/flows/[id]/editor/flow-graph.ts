@@ -23,13 +23,13 @@ export type UnknownNode = Node<StepData, "unknown">;
 export type AppNode = TriggerNode | ActionNode | UnknownNode;
 export type AppEdge = Edge;
 
-export function nodeTypeOf(kind: string): AppNode["type"] {
+function nodeTypeOf(kind: string): AppNode["type"] {
   if (!getNodeDefinition(kind)) return "unknown";
   return kind.startsWith("trigger:") ? "trigger" : "action";
 }
 
 /** A saved node as the canvas holds it; an older version's config is upgraded, so the form edits the current schema. */
-export function toAppNode(node: { id: string; kind: string; version: number; config: Record<string, unknown>; position: XYPosition }): AppNode {
+function toAppNode(node: { id: string; kind: string; version: number; config: Record<string, unknown>; position: XYPosition }): AppNode {
   const definition = getNodeDefinition(node.kind);
   const outdated = definition !== undefined && node.version < definition.version;
   return {
@@ -44,7 +44,7 @@ export function toAppNode(node: { id: string; kind: string; version: number; con
   } as AppNode;
 }
 
-export function toAppEdge(edge: { id: string; source: string; target: string; sourceHandle?: string | null }): AppEdge {
+function toAppEdge(edge: { id: string; source: string; target: string; sourceHandle?: string | null }): AppEdge {
   return { id: edge.id, source: edge.source, target: edge.target, sourceHandle: edge.sourceHandle ?? null };
 }
 

@@ -15,7 +15,7 @@ interface Box {
   height: number;
 }
 
-export function nodeBox(node: Pick<AppNode, "position" | "measured">, at: XYPosition = node.position): Box {
+function nodeBox(node: Pick<AppNode, "position" | "measured">, at: XYPosition = node.position): Box {
   return { x: at.x, y: at.y, width: node.measured?.width ?? USUAL_SIZE.width, height: node.measured?.height ?? USUAL_SIZE.height };
 }
 

@@ -21,7 +21,7 @@ const TestEventPanel = dynamic(() => import("./test-event-panel").then((m) => m.
 });
 
 /** Docked under the inspector and always on screen: what keeps this flow from being published. */
-export function ProblemsPanel() {
+function ProblemsPanel() {
   const problems = useEditorStore((s) => s.problems);
   const edges = useEditorStore((s) => s.edges);
   const open = useEditorStore((s) => s.problemsOpen);
@@ -113,7 +113,7 @@ function VersionChangeList({ changes, first }: { changes: VersionChanges; first:
   );
 }
 
-export function HistoryPanel() {
+function HistoryPanel() {
   const trpc = useTRPC();
   const flowId = useEditorStore((s) => s.flowId);
   const publishedVersion = useEditorStore((s) => s.publishedVersion);

@@ -4,7 +4,7 @@ import { FakeApiServer, type FakeAnswer, type RecordedRequest } from "./fake-api
 // JSON { text: [], target_lang, source_lang? } → { translations: [{ detected_source_language, text }] }.
 // A translation is "[DE] <text>" so tests can see which language each text went to.
 
-export const DEEPL_TARGETS = ["BG", "CS", "DA", "DE", "EL", "EN-GB", "EN-US", "ES", "FR", "IT", "JA", "NL", "PL", "PT-BR", "PT-PT", "SV", "ZH"];
+const DEEPL_TARGETS = ["BG", "CS", "DA", "DE", "EL", "EN-GB", "EN-US", "ES", "FR", "IT", "JA", "NL", "PL", "PT-BR", "PT-PT", "SV", "ZH"];
 const DEEPL_SOURCES = ["BG", "CS", "DA", "DE", "EL", "EN", "ES", "FR", "IT", "JA", "NL", "PL", "PT", "SV", "ZH"];
 
 export function createFakeDeepL(apiKey: string): FakeApiServer {
