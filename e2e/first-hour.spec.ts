@@ -6,6 +6,9 @@ import { trpcMutation, trpcQuery } from "./trpc";
 // addresses runs will refuse, the 404 and error pages, toasts that never pile up or cover the
 // problems panel, pasted and click-added steps that land in free space without moving the view.
 
+// The editor's first load takes a while on a busy machine.
+test.describe.configure({ timeout: 180_000 });
+
 const TRIGGER = "trigger:stock.changed";
 const ACTION = "action:http-request";
 const unique = () => Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
@@ -92,7 +95,7 @@ test("an address runs will refuse is a warning in the channel dialog and on the 
   const channelId = channels.find((c) => c.name === name)!.id;
   const flowId = await importFlow(page, syncFlow(`Warned flow ${unique()}`, channelId, "http://10.9.8.7/api"));
   await page.goto(`/flows/${flowId}`);
-  await expect(page.getByTestId("canvas")).toBeVisible();
+  await expect(page.getByTestId("canvas")).toBeVisible({ timeout: 30_000 });
 
   await expect(page.getByTestId("node-warning-sync")).toHaveAccessibleName(new RegExp(`Channel “${name}” › URL: Runs will refuse this URL: 10\\.20\\.30\\.40`));
   await expect(page.getByTestId("node-warning-call")).toHaveAccessibleName(/URL: Runs will refuse this URL: 10\.9\.8\.7 is a private address/);
@@ -174,12 +177,12 @@ test("error toasts can be dismissed, never pile up, and never cover the problems
   // and the problem in the panel, and the toast stays clear of the panel.
   const flowId = await importFlow(page, syncFlow(`Refused publish ${unique()}`, "no-such-channel", "https://shop.example.com/api"));
   await page.goto(`/flows/${flowId}`);
-  await expect(page.getByTestId("canvas")).toBeVisible();
+  await expect(page.getByTestId("canvas")).toBeVisible({ timeout: 30_000 });
   await page.getByTestId("publish-button").click();
   const refused = toasts.filter({ hasText: "Could not publish" });
   await expect(refused).toBeVisible();
   const panel = page.getByTestId("problems-panel");
-  await expect(panel).toContainText("no-such-channel");
+  await expect(panel).toContainText("this channel does not exist");
   // Measured once the toast has finished sliding in.
   await expect.poll(async () => (await refused.boundingBox())?.y).toBe((await refused.boundingBox())?.y);
   const toastBox = (await refused.boundingBox())!;
@@ -193,7 +196,7 @@ test("error toasts can be dismissed, never pile up, and never cover the problems
 test("pasted steps and a second trigger land in free space, and click-adding keeps the view", async ({ page }) => {
   const { id } = await trpcMutation<{ id: string }>(page.request, "flows.create", { name: `Free space ${unique()}` });
   await page.goto(`/flows/${id}`);
-  await expect(page.getByTestId("canvas")).toBeVisible();
+  await expect(page.getByTestId("canvas")).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId("save-status")).toHaveText("Saved");
   const steps = page.locator(".react-flow__node");
 

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { TRPCError } from "@trpc/server";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { createCaller } from "@/server/api/root";
 import { createTRPCContext } from "@/server/api/trpc";
@@ -40,3 +41,14 @@ export function callerFor(prisma: PrismaClient, options: { role?: Role | null; h
   });
 }
 export type TestCaller = ReturnType<typeof callerFor>;
+
+/** The tRPC error code a call fails with ("FORBIDDEN", "BAD_REQUEST"…); throws when it succeeds or fails otherwise. */
+export async function trpcCode(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+}

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { createCredential } from "@/server/credentials/credential-store";
-import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
+import { callerFor, trpcCode, type TestCaller } from "@/server/testing/trpc-caller";
 
 // The editor's warnings about addresses runs will refuse (docs/decisions/0029), through the
 // routers the channel dialog and the flow editor call, against a real database. The allow-list
@@ -28,16 +27,6 @@ afterAll(async () => {
   }
   await database?.drop();
 });
-
-async function trpcCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("address warnings", () => {
   it("the channel dialog: warns about each URL setting runs will refuse, by the form's label, and not about allowed or public ones", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
-import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
+import { callerFor, trpcCode, type TestCaller } from "@/server/testing/trpc-caller";
 import { flowTemplates } from "@/server/flows/templates";
 import { emptyFlowDocument, type FlowDocument } from "@/server/flows/flow-document";
 
@@ -27,16 +27,6 @@ function stockToHttpFlow(name: string, url = "https://shop.example.com/stock"): 
     edges: [{ id: "e1", source: "trigger", target: "notify", sourceHandle: "out" }],
     settings: { orderingPolicy: "hold" },
   };
-}
-
-async function trpcCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("flows router", () => {
