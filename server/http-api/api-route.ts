@@ -42,11 +42,7 @@ function surfaceRefusal(request: HttpRequest): ApiError | null {
 }
 
 /** The caller of a request, or null when it has neither a valid API key nor a session. */
-<<<<<<< ours
-export async function authenticateRequest(request: HttpRequest): Promise<Caller | null> {
-=======
-async function authenticateRequest(request: Request): Promise<Caller | null> {
->>>>>>> theirs
+async function authenticateRequest(request: HttpRequest): Promise<Caller | null> {
   const authorization = request.headers.get("authorization");
   if (authorization) {
     const apiKey = await authenticateBearer(db(), authorization);

@@ -33,11 +33,7 @@ export function checkHost(request: HttpRequest, publicUrl: string | undefined): 
 }
 
 /** The Host header; a Request made in-process (tests) has none, and then its URL says it. */
-<<<<<<< ours
-export function requestHost(request: HttpRequest): string {
-=======
-function requestHost(request: Request): string {
->>>>>>> theirs
+function requestHost(request: HttpRequest): string {
   return (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
 }
 
