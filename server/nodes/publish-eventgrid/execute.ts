@@ -21,4 +21,4 @@ export const publishEventGridExecutor = defineExecutor(publishEventGridNode, asy
   const data = await evaluateExpression(config.data, { event, steps });
   await publishToEventGrid({ endpoint, authentication: config.authentication, secret: credential.secret.accessKey! }, config.schema, { id: idempotencyKey, type, subject, source: "syncline", data: data ?? null }, signal);
   return { output: { id: idempotencyKey } };
-});
+}, { outsideSystem: (config) => ({ kind: "credential", id: config.credentialId }) });

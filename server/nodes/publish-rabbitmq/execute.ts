@@ -26,4 +26,4 @@ export const publishRabbitmqExecutor = defineExecutor(publishRabbitmqNode, async
     headers: { traceparent },
   });
   return { output: { exchange: config.exchange, routingKey, messageId: idempotencyKey } };
-});
+}, { outsideSystem: (config) => ({ kind: "credential", id: config.credentialId }) });

@@ -27,4 +27,4 @@ export const putEventBridgeExecutor = defineExecutor(putEventBridgeNode, async (
     signal,
   );
   return { output: { eventId: eventIds[0] ?? "" } };
-});
+}, { outsideSystem: (config) => ({ kind: "credential", id: config.credentialId }) });
