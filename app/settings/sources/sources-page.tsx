@@ -98,7 +98,7 @@ export function SourcesPage() {
               <thead><tr><th>Name</th><th>Kind</th><th>Consumes / URL</th><th>Health</th><th>Waiting</th><th>Last message</th><th>Last error</th><th /></tr></thead>
               <tbody>
                 {sources.data.map((source) => (
-                  <tr key={source.id} data-testid="source-row">
+                  <tr key={source.id} id={`source-${source.id}`} data-testid="source-row">
                     <td style={{ fontWeight: 600 }}>{source.name}</td>
                     <td>{sourceKinds[source.kind]?.label ?? source.kind}</td>
                     <td className="mono small">{sourceKinds[source.kind]?.mode === "push" ? `POST /api/sources/${source.id}/${source.kind}` : String(source.settings.queue ?? "—")}</td>
