@@ -29,6 +29,8 @@ let storeDir: string;
 let app: Launched | undefined;
 let worker: Launched | undefined;
 let driver: CronDriver | undefined;
+let flowId = "";
+let flowDocument: unknown;
 
 interface Launched {
   child: ChildProcess;
@@ -187,6 +189,8 @@ test.describe("serverless mode (SYNCLINE_WORKER=off) on the production build", (
     const imported = await fetch(`${base}/api/flows/import`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(flow) });
     expect(imported.status, await imported.clone().text()).toBe(201);
     const { id } = (await imported.json()) as { id: string };
+    flowId = id;
+    flowDocument = flow;
     const published = await fetch(`${base}/api/flows/${id}/publish`, {
       method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ enable: true }),
     });
@@ -213,6 +217,26 @@ test.describe("serverless mode (SYNCLINE_WORKER=off) on the production build", (
     const ok = await fetch(`${base}/api/cron/drain`, { headers: { Authorization: `Bearer ${cronSecret}` } });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ partitionsDrained: [], partitionsBusy: [], eventsProcessed: 0, heldEventsRun: 0, budgetExhausted: false });
+  });
+
+  test("a live test run from the editor completes without a worker: drained after flows.testEvent answers (no cron)", async () => {
+    expect(driver).toBeUndefined(); // no cron driver yet: only the after() drain can run it
+    const signIn = await fetch(`${base}/api/auth/sign-in/email`, {
+      method: "POST", headers: { "Content-Type": "application/json", Origin: base }, body: JSON.stringify({ email: "owner@drain.test", password: "drain-test-password" }),
+    });
+    expect(signIn.status, await signIn.clone().text()).toBe(200);
+    const cookie = signIn.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+    const started = await fetch(`${base}/api/trpc/flows.testEvent`, {
+      method: "POST", headers: { "Content-Type": "application/json", Cookie: cookie, Origin: base },
+      body: JSON.stringify({ json: { id: flowId, document: flowDocument, mode: "live", event: { subject: "SKU-TEST-SL", data: { sku: "SKU-TEST-SL", quantity: 9 } } } }),
+    });
+    expect(started.status, await started.clone().text()).toBe(200);
+    const { runId } = ((await started.json()) as { result: { data: { json: { runId: string } } } }).result.data.json;
+    await expect.poll(async () => (await database.prisma.run.findUnique({ where: { id: runId } }))?.status, { timeout: 60_000 }).toBe("succeeded");
+    expect(receiver.effects.filter((e) => e.body.sku === "SKU-TEST-SL").map((e) => e.body)).toEqual([{ sku: "SKU-TEST-SL", seq: 9 }]);
+    // The live test is in the audit log, naming the owner and the flow.
+    const audit = await database.prisma.auditEntry.findFirst({ where: { action: "flow.testedLive", targetId: flowId } });
+    expect(audit).toMatchObject({ actorLabel: "owner@drain.test", detail: expect.objectContaining({ runId, mode: "live" }) });
   });
 
   test("100 keys × 20 events through a receiver failing 20 % arrive complete and in order, across a SIGKILL mid-drain", async () => {

@@ -1,4 +1,5 @@
 "use client";
+import { LetterOwner } from "./letter-owner";
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useEffect, useId, useState } from "react";
@@ -46,7 +47,7 @@ function Facts({ detail }: { detail: LetterDetail }) {
   const l = detail.letter;
   return (
     <dl style={{ display: "grid", gridTemplateColumns: "repeat(auto-fill, minmax(180px, 1fr))", gap: 12, margin: 0 }}>
-      <Fact label="Flow">{l.flowName ?? l.flowId} · v{l.flowVersion}</Fact>
+      <Fact label={l.source ? "Source" : "Flow"}><LetterOwner letter={l} /></Fact>
       <Fact label="Node">{l.nodeId ? <code>{l.nodeId}</code> : "before any node"}</Fact>
       <Fact label="Ordering key"><Link href={`/keys/${encodeURIComponent(l.orderingKey)}`}>{l.orderingKey}</Link></Fact>
       <Fact label="Event">{l.eventType} · <code>{l.eventId}</code></Fact>

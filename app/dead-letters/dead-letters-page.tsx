@@ -1,4 +1,5 @@
 "use client";
+import { LetterOwner } from "./letter-owner";
 import { Archive, CircleCheck, SearchX } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
@@ -51,7 +52,7 @@ function GroupCard({ group, selected, toggle, toggleAll, onOpen }: {
       <header className="card-body" style={{ display: "flex", alignItems: "center", gap: 12, borderBottom: "1px solid var(--border)", flexWrap: "wrap" }}>
         <input type="checkbox" aria-label={`Select all of ${group.orderingKey} in ${flow}`} checked={all} onChange={(e) => toggleAll(ids, e.target.checked)} />
         <h2 style={{ fontSize: 15 }}>
-          <Link href={`/keys/${encodeURIComponent(group.orderingKey)}`} style={{ textDecoration: "underline" }}>{group.orderingKey}</Link> <span className="muted">in</span> {flow}
+          <Link href={`/keys/${encodeURIComponent(group.orderingKey)}`} style={{ textDecoration: "underline" }}>{group.orderingKey}</Link> <span className="muted">{group.source ? "from" : "in"}</span> <LetterOwner letter={group} withVersion={false} />
         </h2>
         <span className="badge badge-danger" data-testid="group-count">{group.letters.length} dead {group.letters.length === 1 ? "letter" : "letters"}</span>
         <span style={{ flex: 1 }} />
@@ -150,7 +151,7 @@ function ResolvedTab() {
             <tr key={l.id} data-testid="resolved-row">
               <td><span className={`badge ${l.resolution === "redriven" ? "badge-success" : ""}`}>{l.resolution}</span></td>
               <td><Link href={`/keys/${encodeURIComponent(l.orderingKey)}`}>{l.orderingKey}</Link></td>
-              <td>{l.flowName ?? l.flowId} · v{l.flowVersion}</td>
+              <td><LetterOwner letter={l} /></td>
               <td className="small"><code>{l.eventId}</code></td>
               <td className="small">{new Date(l.resolvedAt).toLocaleString()}</td>
               {/* Sign-in is not there yet: every change comes from the shared UI or the API. */}

@@ -174,9 +174,27 @@ function Body({ data }: { data: Dashboard }) {
                   <tr key={c.id}>
                     <td>{c.name} <span className="muted small">{c.type}</span></td>
                     <td>
-                      {c.downSince ? <span className="badge badge-danger" title={c.lastError ?? undefined}>Down since {new Date(c.downSince).toLocaleString()} (holding updates)</span>
-                        : c.lastSuccessAt ? <span className="badge badge-success">Healthy</span> : <span className="badge">No calls yet</span>}
+                      <OutsideSystemHealth system={c} noun="updates" />
                     </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <section className="card" aria-label="Target health">
+          <div className="card-body">
+            <h2 style={{ fontSize: 14 }}>Targets</h2>
+            <p className="muted small" style={{ margin: "4px 0 0" }}>RabbitMQ, EventBridge and Event Grid connections that flows publish to, by credential.</p>
+          </div>
+          {runtime.targets.length === 0 ? <p className="card-body muted" style={{ margin: 0 }}>No flow has published to a target yet.</p> : (
+            <table className="table">
+              <thead><tr><th>Connection</th><th>Health</th></tr></thead>
+              <tbody>
+                {runtime.targets.map((t) => (
+                  <tr key={t.credentialId}>
+                    <td><Link href="/settings#credentials-heading">{t.name}</Link> <span className="muted small">{TARGET_LABELS[t.type] ?? t.type}</span></td>
+                    <td><OutsideSystemHealth system={t} noun="events" /></td>
                   </tr>
                 ))}
               </tbody>
@@ -186,6 +204,22 @@ function Body({ data }: { data: Dashboard }) {
       </div>
     </>
   );
+}
+
+const TARGET_LABELS: Record<string, string> = { rabbitmq: "RabbitMQ", aws: "AWS EventBridge", eventgrid: "Azure Event Grid" };
+
+/** Down since (holding N updates), healthy, or no calls yet: one outside system's health (docs/decisions/0026). */
+function OutsideSystemHealth({ system, noun }: { system: { downSince: Date | string | null; lastSuccessAt: Date | string | null; lastError: string | null; heldEvents: number }; noun: string }) {
+  if (system.downSince) {
+    const holding = system.heldEvents > 0 ? `holding ${system.heldEvents} ${system.heldEvents === 1 ? noun.replace(/s$/, "") : noun}` : `holding ${noun}`;
+    return (
+      <>
+        <span className="badge badge-danger" title={system.lastError ?? undefined}>Down since {new Date(system.downSince).toLocaleString()} ({holding})</span>
+        {system.lastError ? <div className="muted small">{system.lastError}</div> : null}
+      </>
+    );
+  }
+  return system.lastSuccessAt ? <span className="badge badge-success">Healthy</span> : <span className="badge">No calls yet</span>;
 }
 
 export function MonitoringPage() {

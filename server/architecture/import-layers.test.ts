@@ -23,7 +23,8 @@ const layers: string[][] = [
   ["flows"],
   ["nodes"],
   ["connectors", "channels", "assets", "auth", "audit"],
-  ["credentials"],
+  // Health of the outside systems steps reach (channels, credentials), written through one mechanism.
+  ["credentials", "outside-systems"],
   ["expressions"],
   ["events"],
   ["outbound"],

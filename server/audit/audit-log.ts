@@ -1,7 +1,7 @@
 import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
 
-// Who did what to what: publishing flow versions, redriving or discarding dead letters, and every
+// Who did what to what: publishing flow versions, live test runs (they call outside systems), redriving or discarding dead letters, and every
 // change to credentials, channels, API keys and users. Written by the procedure or route that did
 // it, right after it succeeded.
 
@@ -9,6 +9,7 @@ export type AuditAction =
   | "flow.published"
   | "flow.enabled"
   | "flow.disabled"
+  | "flow.testedLive"
   | "deadLetter.redriven"
   | "deadLetter.discarded"
   | "credential.created"
@@ -29,7 +30,7 @@ export type AuditAction =
   | "user.joined";
 
 export const AUDIT_ACTIONS: AuditAction[] = [
-  "flow.published", "flow.enabled", "flow.disabled", "deadLetter.redriven", "deadLetter.discarded",
+  "flow.published", "flow.enabled", "flow.disabled", "flow.testedLive", "deadLetter.redriven", "deadLetter.discarded",
   "credential.created", "credential.updated", "credential.deleted",
   "channel.created", "channel.updated", "channel.deleted",
   "source.created", "source.updated", "source.deleted",

@@ -13,10 +13,9 @@ import {
   deleteChannel,
   getChannel,
   listChannels,
-  recordChannelFailure,
-  recordChannelSuccess,
   updateChannel,
 } from "./channel-store";
+import { recordOutsideFailure, recordOutsideSuccess } from "@/server/outside-systems/outside-system-health";
 
 const key = randomBytes(32);
 let database: TestDatabase;
@@ -101,11 +100,11 @@ describe("channel store", () => {
     expect((await channelHealth(database.prisma))[id]).toMatchObject({ status: "unknown", holding: false, heldEvents: 0 });
 
     const t1 = new Date("2030-01-01T10:00:00Z");
-    await recordChannelSuccess(database.prisma, id, t1);
+    await recordOutsideSuccess(database.prisma, { kind: "channel", id }, t1);
     expect((await channelHealth(database.prisma))[id]).toMatchObject({ status: "healthy", lastSuccessAt: t1 });
 
     const t2 = new Date("2030-01-01T10:01:00Z");
-    await recordChannelFailure(database.prisma, id, "400 invalid price", { down: false, at: t2 });
+    await recordOutsideFailure(database.prisma, { kind: "channel", id }, "400 invalid price", { down: false, at: t2 });
     expect((await channelHealth(database.prisma))[id]).toMatchObject({
       status: "error",
       lastError: "400 invalid price",
@@ -115,8 +114,8 @@ describe("channel store", () => {
 
     const t3 = new Date("2030-01-01T10:02:00Z");
     const t4 = new Date("2030-01-01T10:03:00Z");
-    await recordChannelFailure(database.prisma, id, "connection refused", { down: true, at: t3 });
-    await recordChannelFailure(database.prisma, id, "503", { down: true, at: t4 });
+    await recordOutsideFailure(database.prisma, { kind: "channel", id }, "connection refused", { down: true, at: t3 });
+    await recordOutsideFailure(database.prisma, { kind: "channel", id }, "503", { down: true, at: t4 });
     expect((await channelHealth(database.prisma))[id]).toMatchObject({
       status: "holding",
       holding: true,
@@ -126,7 +125,7 @@ describe("channel store", () => {
     });
 
     const t5 = new Date("2030-01-01T10:10:00Z");
-    await recordChannelSuccess(database.prisma, id, t5);
+    await recordOutsideSuccess(database.prisma, { kind: "channel", id }, t5);
     expect((await channelHealth(database.prisma))[id]).toMatchObject({
       status: "healthy",
       holding: false,

@@ -6,6 +6,7 @@ import { channelTypes, isChannelType, type ChannelType } from "@/server/channels
 import { changedHostSettings, hostSettingLabel, pinnedHostProblems } from "@/server/credentials/host-settings";
 import { readCredentialSecret } from "@/server/credentials/credential-store";
 import { env } from "@/server/env";
+import { heldEventsBySystem, outsideSystemStatus, type OutsideSystemStatus } from "@/server/outside-systems/outside-system-health";
 
 export { channelTypes, type ChannelType } from "@/server/channels/channel-types";
 
@@ -193,28 +194,7 @@ export async function deleteChannel(db: Db, id: string): Promise<void> {
   if (count === 0) throw new ChannelNotFoundError(id);
 }
 
-/** A call to the channel succeeded: it is up. */
-export async function recordChannelSuccess(db: Db, channelId: string, at = new Date()): Promise<void> {
-  await db.channel.updateMany({ where: { id: channelId }, data: { lastSuccessAt: at, downSince: null } });
-}
-
-/**
- * A call to the channel failed. `down`: it looks like an outage (the runtime holds updates), so
- * downSince is set unless it already is.
- */
-export async function recordChannelFailure(
-  db: Db,
-  channelId: string,
-  message: string,
-  options: { down: boolean; at?: Date },
-): Promise<void> {
-  const at = options.at ?? new Date();
-  const lastError = message.length > 2000 ? `${message.slice(0, 1997)}...` : message;
-  await db.channel.updateMany({ where: { id: channelId }, data: { lastErrorAt: at, lastError } });
-  if (options.down) await db.channel.updateMany({ where: { id: channelId, downSince: null }, data: { downSince: at } });
-}
-
-export type ChannelStatus = "unknown" | "healthy" | "holding" | "error";
+export type ChannelStatus = OutsideSystemStatus;
 
 export interface ChannelHealth {
   channelId: string;
@@ -229,36 +209,16 @@ export interface ChannelHealth {
   heldEvents: number;
 }
 
-function channelStatus(c: Pick<Channel, "lastSuccessAt" | "lastErrorAt" | "downSince">): ChannelStatus {
-  if (c.downSince) return "holding";
-  if (c.lastErrorAt && (!c.lastSuccessAt || c.lastErrorAt > c.lastSuccessAt)) return "error";
-  if (c.lastSuccessAt) return "healthy";
-  return "unknown";
-}
+// Health is written by the sync-channel step through the one outside-system mechanism
+// (server/outside-systems/outside-system-health.ts, docs/decisions/0026-outside-system-health.md).
+const channelStatus = outsideSystemStatus;
 
 /** Health of every channel, keyed by channel id. */
 export async function channelHealth(db: Db): Promise<Record<string, ChannelHealth>> {
   const channels = await db.channel.findMany({
     select: { id: true, lastSuccessAt: true, lastErrorAt: true, lastError: true, downSince: true },
   });
-  const heldByChannel = new Map<string, number>();
-  if (channels.length > 0) {
-    const groups = await db.heldEvent.groupBy({ by: ["flowId", "flowVersion"], _count: { _all: true } });
-    if (groups.length > 0) {
-      const versions = await db.flowVersion.findMany({
-        where: { OR: groups.map((g) => ({ flowId: g.flowId, version: g.flowVersion })) },
-        select: { flowId: true, version: true, document: true },
-      });
-      const docs = new Map(versions.map((v) => [`${v.flowId}@${v.version}`, JSON.stringify(v.document)]));
-      for (const group of groups) {
-        const doc = docs.get(`${group.flowId}@${group.flowVersion}`);
-        if (!doc) continue;
-        for (const channel of channels) {
-          if (doc.includes(channel.id)) heldByChannel.set(channel.id, (heldByChannel.get(channel.id) ?? 0) + group._count._all);
-        }
-      }
-    }
-  }
+  const heldByChannel = await heldEventsBySystem(db, channels.map((c) => c.id));
   const out: Record<string, ChannelHealth> = {};
   for (const c of channels) {
     out[c.id] = {

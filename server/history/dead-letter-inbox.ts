@@ -8,6 +8,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain
 type FieldIssue = InvalidInputError["issues"][number];
 import { fieldIssues, flowIdParam, flowNames, subjectParam } from "@/server/history/run-history";
 import { errorClasses, errorClassOf, type ErrorClass } from "./error-classes";
+import { letterSources, type LetterSource } from "@/server/sources/source-dead-letters";
 import { getDeadLetter, requestRedrive, type DeadLetterStoreOptions, type DeadLetterSummary } from "@/server/history/dead-letter-store";
 
 // The read model behind the dead-letter inbox page: open letters grouped by (flow, key) with the
@@ -38,6 +39,8 @@ export type InboxFilter = z.input<typeof inboxFilterSchema>;
 
 export interface InboxLetter extends DeadLetterSummary {
   errorClass: ErrorClass;
+  /** A message a source could not turn into an event: the source (Settings → Sources); null for a flow's letter. */
+  source: LetterSource | null;
 }
 
 export interface HeldBehind {
@@ -49,6 +52,8 @@ export interface HeldBehind {
 export interface InboxGroup {
   flowId: string;
   flowName: string | null;
+  /** The source, when the letters are messages it could not turn into events. */
+  source: LetterSource | null;
   orderingKey: string;
   letters: InboxLetter[];
   held: HeldBehind | null;
@@ -69,11 +74,12 @@ const summarySelect = {
 } as const satisfies Prisma.DeadLetterSelect;
 type Row = Prisma.DeadLetterGetPayload<{ select: typeof summarySelect }>;
 
-function toLetter(row: Row, names: Map<string, string>): InboxLetter {
+function toLetter(row: Row, names: Map<string, string>, sources: Map<string, LetterSource>): InboxLetter {
   const { attempts, sequence, ...rest } = row;
   return {
     ...rest,
     flowName: names.get(row.flowId) ?? null,
+    source: sources.get(row.flowId) ?? null,
     sequence: sequence.toString(),
     attemptCount: Array.isArray(attempts) ? attempts.length : 0,
     errorClass: errorClassOf(row.error),
@@ -125,15 +131,15 @@ export async function listInbox(db: Db, input: InboxFilter = {}, now = Date.now(
   ]);
   const truncated = rows.length > INBOX_LIMIT;
   const flowIds = new Set([...rows.map((r) => r.flowId), ...facetRows.map((r) => r.flowId)]);
-  const names = await flowNames(db, flowIds);
-  let letters = rows.slice(0, INBOX_LIMIT).map((row) => toLetter(row, names));
+  const [names, sources] = await Promise.all([flowNames(db, flowIds), letterSources(db, flowIds)]);
+  let letters = rows.slice(0, INBOX_LIMIT).map((row) => toLetter(row, names, sources));
   if (filter.errorClass) letters = letters.filter((l) => l.errorClass === filter.errorClass);
 
   const groups = new Map<string, InboxGroup>();
   for (const letter of letters) {
     const key = pairKey(letter.flowId, letter.orderingKey);
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { flowId: letter.flowId, flowName: letter.flowName, orderingKey: letter.orderingKey, letters: [], held: null }));
+    if (!group) groups.set(key, (group = { flowId: letter.flowId, flowName: letter.flowName, source: letter.source, orderingKey: letter.orderingKey, letters: [], held: null }));
     group.letters.push(letter);
   }
   const held = await heldBehind(db, [...groups.values()]);
@@ -164,8 +170,9 @@ export async function listResolved(db: Db, input: { flowId?: string; subject?: s
     take: Math.min(input.limit ?? 100, 500),
     select: summarySelect,
   });
-  const names = await flowNames(db, rows.map((r) => r.flowId));
-  return rows.map((row) => ({ ...toLetter(row, names), resolution: row.status, resolvedAt: row.updatedAt }));
+  const flowIds = rows.map((r) => r.flowId);
+  const [names, sources] = await Promise.all([flowNames(db, flowIds), letterSources(db, flowIds)]);
+  return rows.map((row) => ({ ...toLetter(row, names, sources), resolution: row.status, resolvedAt: row.updatedAt }));
 }
 
 /** For the top-bar badge. */
@@ -218,15 +225,16 @@ export interface InboxDetail {
 export async function inboxDetail(db: Db, id: string, streamName: string): Promise<InboxDetail> {
   const detail = await getDeadLetter(db, id);
   const { event, headers, attempts, steps, ...summary } = detail;
-  const [held, flow] = await Promise.all([
+  const [held, flow, sources] = await Promise.all([
     heldBehind(db, [{ flowId: summary.flowId, orderingKey: summary.orderingKey }]),
     db.flow.findUnique({ where: { id: summary.flowId }, select: { publishedVersion: true } }),
+    letterSources(db, [summary.flowId]),
   ]);
   // The run's step records carry timings; the failing node's last step gives the attempt's duration.
   const run = summary.runId ? await db.run.findUnique({ where: { id: summary.runId }, select: { steps: true } }) : null;
   const stepRecords = [...(Array.isArray(run?.steps) ? run.steps : []), ...steps];
   return {
-    letter: { ...summary, errorClass: errorClassOf(summary.error) },
+    letter: { ...summary, errorClass: errorClassOf(summary.error), source: sources.get(summary.flowId) ?? null },
     event,
     headers: (headers && typeof headers === "object" ? headers : {}) as Record<string, unknown>,
     attempts: attempts.map((a) => toAttempt(a, stepRecords)),

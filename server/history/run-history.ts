@@ -2,6 +2,7 @@ import "server-only";
 import { z, type ZodType } from "zod";
 import type { Prisma, PrismaClient } from "@/server/db/generated/client";
 import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
+import { isSourceLetter, letterSourceName, letterSources } from "@/server/sources/source-dead-letters";
 
 // The read side of run history (docs/guarantees.md §6, README "Performance"): what the runs page, the key timeline and
 // GET /api/runs show. The worker writes runs; nothing here changes them.
@@ -78,11 +79,22 @@ export function decodeCursor(list: CursorList, cursor: string): { at: Date; id: 
 }
 
 /** Flow names for display; a flow deleted since has none. */
+/**
+ * Names by flow id. A source's dead letters carry `source:<id>` as their flow
+ * (docs/decisions/0019): they are named after the source and its kind, so every list of letters
+ * (inbox, filters, GET /api/dead-letters, monitoring) reads "ERP stock (RabbitMQ queue source)".
+ */
 export async function flowNames(db: Db, flowIds: Iterable<string>): Promise<Map<string, string>> {
   const ids = [...new Set(flowIds)];
   if (ids.length === 0) return new Map();
-  const flows = await db.flow.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
-  return new Map(flows.map((f) => [f.id, f.name]));
+  const flowIdsOnly = ids.filter((id) => !isSourceLetter(id));
+  const [flows, sources] = await Promise.all([
+    flowIdsOnly.length === 0 ? [] : db.flow.findMany({ where: { id: { in: flowIdsOnly } }, select: { id: true, name: true } }),
+    letterSources(db, ids),
+  ]);
+  const names = new Map(flows.map((f) => [f.id, f.name]));
+  for (const [flowId, source] of sources) names.set(flowId, letterSourceName(source));
+  return names;
 }
 
 // Steps are left out of lists: they hold every node's input and output and would make a page of

@@ -7,5 +7,6 @@ export const drainReportSchema = z.object({
   partitionsBusy: z.array(z.number().int()).meta({ description: "Partitions left alone because a worker or another drain holds their lease" }),
   eventsProcessed: z.number().int().meta({ description: "Stream events committed" }),
   heldEventsRun: z.number().int().meta({ description: "Held events (due retries, delays, events queued behind them) and redrives that ran" }),
+  testRunsRun: z.number().int().meta({ description: "Test events (the editor's Test event button) that this drain ran" }),
   budgetExhausted: z.boolean().meta({ description: "The time budget (SYNCLINE_CRON_DRAIN_BUDGET_MS) ran out while work was left: call again" }),
 });

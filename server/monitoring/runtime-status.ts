@@ -1,10 +1,12 @@
 import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { flowNames } from "@/server/history/run-history";
+import { heldEventsBySystem } from "@/server/outside-systems/outside-system-health";
 import { stuckPartitions } from "./partition-progress";
 
 // The runtime as the database sees it: workers and their heartbeats, who owns which partition,
-// what waits (open dead letters, held events) per flow, and which channels are down.
+// what waits (open dead letters, held events) per flow, and which outside systems (channels, and
+// the targets behind credentials: RabbitMQ, EventBridge, Event Grid) are down (docs/decisions/0026).
 
 type Db = PrismaClient;
 
@@ -45,6 +47,21 @@ export interface ChannelStatus {
   downSince: Date | null;
   lastSuccessAt: Date | null;
   lastError: string | null;
+  /** Held events of flows that use this channel (approximate). */
+  heldEvents: number;
+}
+
+/** The outside system behind a credential that action nodes reached (a RabbitMQ broker, an AWS bus, an Event Grid topic). */
+export interface TargetStatus {
+  credentialId: string;
+  name: string;
+  /** The credential's type: rabbitmq | aws | eventgrid | … */
+  type: string;
+  downSince: Date | null;
+  lastSuccessAt: Date | null;
+  lastError: string | null;
+  /** Held events of flows that use this credential (approximate). */
+  heldEvents: number;
 }
 
 export interface RuntimeStatus {
@@ -52,11 +69,12 @@ export interface RuntimeStatus {
   partitions: PartitionOwnership[];
   flows: FlowBacklog[];
   channels: ChannelStatus[];
+  targets: TargetStatus[];
 }
 
 export async function runtimeStatus(db: Db): Promise<RuntimeStatus> {
   // Ages come from the database's clock, the one heartbeats and leases are written with.
-  const [workers, partitions, deadLetters, held, channels, stuck] = await Promise.all([
+  const [workers, partitions, deadLetters, held, channelRows, targetRows, stuck] = await Promise.all([
     db.$queryRaw<{ id: string; hostname: string; pid: number; partitions: number[]; age_ms: number; rssBytes: bigint | null }[]>`
       SELECT id, hostname, pid, partitions, "rssBytes", (extract(epoch FROM now() - "seenAt") * 1000)::float8 AS age_ms
       FROM "Worker" WHERE "seenAt" > now() - ${WORKER_LISTED_WITHIN_MS} * interval '1 millisecond' ORDER BY hostname, pid, id`,
@@ -65,6 +83,11 @@ export async function runtimeStatus(db: Db): Promise<RuntimeStatus> {
     db.deadLetter.groupBy({ by: ["flowId"], where: { status: { in: ["open", "redrive-requested"] } }, _count: { _all: true } }),
     db.heldEvent.groupBy({ by: ["flowId"], _count: { _all: true } }),
     db.channel.findMany({ select: { id: true, name: true, type: true, downSince: true, lastSuccessAt: true, lastError: true }, orderBy: { name: "asc" } }),
+    // Only credentials a step has reached carry health (nodes that declare an outside system).
+    db.credential.findMany({
+      where: { OR: [{ lastSuccessAt: { not: null } }, { lastErrorAt: { not: null } }] },
+      select: { id: true, name: true, type: true, downSince: true, lastSuccessAt: true, lastError: true }, orderBy: { name: "asc" },
+    }),
     stuckPartitions(db),
   ]);
   const stuckBy = new Map(stuck.map((p) => [p.partition, p]));
@@ -75,7 +98,10 @@ export async function runtimeStatus(db: Db): Promise<RuntimeStatus> {
   }));
   const up = new Set(workerStatus.filter((w) => w.up).map((w) => w.id));
   const flowIds = new Set([...deadLetters.map((d) => d.flowId), ...held.map((h) => h.flowId)]);
-  const names = await flowNames(db, flowIds);
+  const [names, heldBySystem] = await Promise.all([
+    flowNames(db, flowIds),
+    heldEventsBySystem(db, [...channelRows.map((c) => c.id), ...targetRows.map((t) => t.id)]),
+  ]);
   return {
     workers: workerStatus,
     partitions: partitions.map((p) => ({
@@ -94,6 +120,7 @@ export async function runtimeStatus(db: Db): Promise<RuntimeStatus> {
       openDeadLetters: deadLetters.find((d) => d.flowId === flowId)?._count._all ?? 0,
       heldEvents: held.find((h) => h.flowId === flowId)?._count._all ?? 0,
     })).sort((a, b) => b.openDeadLetters + b.heldEvents - (a.openDeadLetters + a.heldEvents)),
-    channels,
+    channels: channelRows.map((c) => ({ ...c, heldEvents: heldBySystem.get(c.id) ?? 0 })),
+    targets: targetRows.map(({ id, ...t }) => ({ credentialId: id, ...t, heldEvents: heldBySystem.get(id) ?? 0 })),
   };
 }

@@ -5,7 +5,9 @@ import type { CloudEvent } from "../events/event-types";
 import type { PrismaClient } from "../db/generated/client";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ConflictError, InvalidInputError, NotFoundError } from "../domain-errors";
-import { PermanentError } from "../outbound/execution-errors";
+import { PermanentError, TransientError } from "../outbound/execution-errors";
+import { isDryRun } from "../outbound/dry-run";
+import { recordOutsideFailure, recordOutsideSuccess, type OutsideSystemRef } from "../outside-systems/outside-system-health";
 
 // The server-side half of a node type: what it does when a flow runs. Paired with its
 // browser-safe definition by `kind` (docs/architecture.md); `execute` is typed from the definition's schemas.
@@ -57,17 +59,67 @@ export interface NodeExecutor<Config = unknown, Output = unknown> {
   kind: string;
   definition: AnyNodeDefinition;
   execute(context: ExecutionContext<Config>): Promise<ExecutionResult<Output>>;
+  /** The outside system a step of this node reaches, when the node type declares one (a method: configs are checked by kind). */
+  outsideSystem?(config: Config): OutsideSystemRef | null;
+}
+
+export interface ExecutorOptions<Config> {
+  /**
+   * Opt in to outside system health (docs/decisions/0026-outside-system-health.md): which system
+   * (a channel, or the system behind a credential) a step with this config reaches. Every live
+   * call's outcome is then recorded on it: an outage sign (TransientError with systemDown) marks
+   * it down and the monitoring page shows it holding the key's events; the next success clears it.
+   * One line per node type, e.g. `{ outsideSystem: (c) => ({ kind: "credential", id: c.credentialId }) }`.
+   */
+  outsideSystem?: (config: Config) => OutsideSystemRef | null;
 }
 
 export function defineExecutor<C extends z.ZodObject, O extends z.ZodType>(
   definition: NodeDefinition<C, O>,
   execute: (context: ExecutionContext<z.output<C>>) => Promise<ExecutionResult<z.output<O>>>,
+  options: ExecutorOptions<z.output<C>> = {},
 ): NodeExecutor<z.output<C>, z.output<O>> {
+  const { outsideSystem } = options;
   return {
     kind: definition.kind,
     definition: definition as unknown as AnyNodeDefinition,
-    execute: (context) => execute(context).catch(asExecutionFailure),
+    ...(outsideSystem ? { outsideSystem } : {}),
+    execute: async (context) => {
+      try {
+        const result = await execute(context);
+        await recordHealth(context, outsideSystem, null);
+        return result;
+      } catch (error) {
+        await recordHealth(context, outsideSystem, error);
+        return asExecutionFailure(error);
+      }
+    },
   };
+}
+
+/**
+ * Records a step's outcome on the outside system it declared. Nothing is recorded in a dry run
+ * (nothing was sent), on shutdown (says nothing about the system) or without a database; a failed
+ * health write never fails the step.
+ */
+async function recordHealth<C>(context: ExecutionContext<C>, outsideSystem: ExecutorOptions<C>["outsideSystem"], error: unknown): Promise<void> {
+  const db = context.services.db;
+  if (!outsideSystem || !db || isDryRun()) return;
+  const system = outsideSystem(context.config);
+  if (!system) return;
+  if (error === null) {
+    await recordOutsideSuccess(db, system).catch(() => undefined);
+    return;
+  }
+  if (context.signal.aborted) {
+    // The step's deadline (an outage sign: the system did not answer) counts; a shutdown does not.
+    const reason: unknown = context.signal.reason;
+    if (!(reason instanceof TransientError && reason.systemDown)) return;
+    error = reason;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const down = error instanceof TransientError && error.systemDown;
+  await recordOutsideFailure(db, system, message, { down }).catch(() => undefined);
 }
 
 /**

@@ -82,3 +82,8 @@ export async function recordOutboundCalls<T>(fn: () => Promise<T>): Promise<{ re
   ));
   return { requests: recorder.requests, result };
 }
+
+/** True inside a dry run: nothing this step does reaches the outside world. */
+export function isDryRun(): boolean {
+  return scope.getStore() !== undefined;
+}

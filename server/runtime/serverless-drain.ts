@@ -1,29 +1,68 @@
 import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
+import { hostname } from "node:os";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { db, dbPool } from "@/server/db/client";
 import { env } from "@/server/env";
 import { sharedNats } from "@/server/nats/connection";
 import { streamLayoutFromEnv } from "@/server/events/ingest";
 import { PartitionDrain, type DrainReport } from "./partition-drain";
 import { partitionOf } from "./stream-layout";
+import { TestRunProcessor } from "./test-run-processor";
 
 // The web app's side of serverless mode: one PartitionDrain per warm instance (on the instance's one
-// pg pool and NATS connection), used by POST /api/events after its 202 and by GET /api/cron/drain.
+// pg pool and NATS connection), used by POST /api/events after its 202 and by GET /api/cron/drain;
+// and one TestRunProcessor that runs queued test events (docs/decisions/0017), used after the
+// editor's flows.testEvent and by GET /api/cron/drain.
 
-const globalForDrain = globalThis as typeof globalThis & { __synclineDrain?: Promise<PartitionDrain> };
+const globalForDrain = globalThis as typeof globalThis & { __synclineDrain?: Promise<PartitionDrain>; __synclineTestRuns?: Promise<TestRunProcessor> };
+
+function executionServices(nc: Awaited<ReturnType<typeof sharedNats>>) {
+  const e = env();
+  return {
+    httpAllowlist: e.SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean),
+    db: db(), nats: nc, prefix: e.SYNCLINE_PREFIX,
+  };
+}
+
+function instanceTestRuns(): Promise<TestRunProcessor> {
+  globalForDrain.__synclineTestRuns ??= (async () => {
+    const nc = await sharedNats();
+    return new TestRunProcessor({
+      db: db(), js: jetstream(nc), jsm: await jetstreamManager(nc), layout: streamLayoutFromEnv(),
+      workerId: `serverless:${hostname()}:${process.pid}`, services: executionServices(nc),
+      log: (message, extra) => console.error(`[drain] ${message}`, extra ?? ""),
+    });
+  })().catch((error: unknown) => {
+    globalForDrain.__synclineTestRuns = undefined;
+    throw error;
+  });
+  return globalForDrain.__synclineTestRuns;
+}
+
+/**
+ * After flows.testEvent queued a test run (serverless mode only): run the waiting test events
+ * within the ingest drain budget. Returns how many it took; 0 when a worker runs them.
+ */
+export async function drainTestRunsAfterTestEvent(): Promise<number> {
+  const e = env();
+  if (e.SYNCLINE_WORKER !== "off") return 0;
+  try {
+    return await (await instanceTestRuns()).drain({ budgetMs: e.SYNCLINE_INGEST_DRAIN_BUDGET_MS });
+  } catch (error) {
+    // The test event is safe in its stream; the next cron drain runs it.
+    console.error("[drain] after test event:", (error as Error).message);
+    return 0;
+  }
+}
 
 function instanceDrain(): Promise<PartitionDrain> {
   globalForDrain.__synclineDrain ??= (async () => {
     const e = env();
     const nc = await sharedNats();
-    const database = db();
-    const pool = dbPool();
     return new PartitionDrain({
-      db: database, pool, nc, layout: streamLayoutFromEnv(), maxRetryAgeMs: e.SYNCLINE_MAX_RETRY_AGE_MS,
-      services: {
-        httpAllowlist: e.SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean),
-        db: database, nats: nc, prefix: e.SYNCLINE_PREFIX,
-      },
+      db: db(), pool: dbPool(), nc, layout: streamLayoutFromEnv(), maxRetryAgeMs: e.SYNCLINE_MAX_RETRY_AGE_MS,
+      services: executionServices(nc),
     });
   })().catch((error: unknown) => {
     globalForDrain.__synclineDrain = undefined;
@@ -46,10 +85,15 @@ export async function drainAfterIngest(orderingKeys: string[]): Promise<void> {
   }
 }
 
-/** GET /api/cron/drain: due schedule ticks, then every partition with something to do, until the budget runs out. */
-export async function cronDrain(): Promise<DrainReport> {
-  const drain = await instanceDrain();
-  return drain.drain({ budgetMs: env().SYNCLINE_CRON_DRAIN_BUDGET_MS, scheduleTicks: true });
+/**
+ * GET /api/cron/drain: due schedule ticks, then every partition with something to do, until the
+ * budget runs out; beside it, the test events waiting in the tests stream (within the same budget).
+ */
+export async function cronDrain(): Promise<DrainReport & { testRunsRun: number }> {
+  const budgetMs = env().SYNCLINE_CRON_DRAIN_BUDGET_MS;
+  const [drain, testRuns] = await Promise.all([instanceDrain(), instanceTestRuns()]);
+  const [report, testRunsRun] = await Promise.all([drain.drain({ budgetMs, scheduleTicks: true }), testRuns.drain({ budgetMs })]);
+  return { ...report, testRunsRun };
 }
 
 export type CronAuthorization = "ok" | "unconfigured" | "denied";

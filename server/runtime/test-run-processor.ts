@@ -45,7 +45,8 @@ export class TestRunProcessor {
 
   constructor(private readonly deps: TestRunProcessorDeps) {}
 
-  async start() {
+  /** The one shared durable consumer of the tests stream (workers and serverless drains alike). */
+  private async consumer() {
     const stream = await ensureTestStream(this.deps.jsm, this.deps.layout);
     const durable = `${stream}_runner`;
     try {
@@ -57,7 +58,33 @@ export class TestRunProcessor {
         if (!/already in use|exists/i.test(error.message)) throw error;
       });
     }
-    const consumer = await this.deps.js.consumers.get(stream, durable);
+    return this.deps.js.consumers.get(stream, durable);
+  }
+
+  /**
+   * Serverless mode (docs/decisions/0017, 0014): runs the test events waiting now, one after
+   * another through the same shared consumer, until none is left or `budgetMs` is spent. A drain
+   * cut off mid-run leaves its message unacknowledged: it is delivered again after the ack wait.
+   * Returns how many test events it took.
+   */
+  async drain(options: { budgetMs: number }): Promise<number> {
+    const consumer = await this.consumer();
+    const deadline = Date.now() + options.budgetMs;
+    let taken = 0;
+    while (Date.now() < deadline) {
+      const msg = await consumer.next({ expires: 1_000 });
+      if (!msg) break;
+      taken++;
+      await this.handle(msg).catch((error: unknown) => {
+        this.deps.log(`test run of message ${msg.seq} failed to record`, (error as Error).message);
+        msg.nak(5_000);
+      });
+    }
+    return taken;
+  }
+
+  async start() {
+    const consumer = await this.consumer();
     const concurrency = this.deps.concurrency ?? 8;
     this.messages = await consumer.consume({ max_messages: concurrency });
     this.loop = (async () => {

@@ -8,7 +8,8 @@ import { assertInOrderComplete, startRuntimeFixture, stockToReceiverFlow, type R
 import { waitUntil } from "@/server/testing/wait-until";
 import { createSource, getSource } from "./source-store";
 import { SOURCE_LETTER_PARTITION } from "./source-dead-letters";
-import { requestRedrive } from "@/server/history/dead-letter-store";
+import { listDeadLetters, requestRedrive } from "@/server/history/dead-letter-store";
+import { inboxDetail, listInbox } from "@/server/history/dead-letter-inbox";
 
 // A RabbitMQ source end to end, all real: the RabbitMQ server on this machine (127.0.0.1:5672,
 // guest/guest), the fixture's own nats-server and Postgres database, an in-process worker that
@@ -111,6 +112,16 @@ describe("RabbitMQ source", () => {
     expect(letter.error).toMatch(/quantity/);
     expect((letter.event as { raw: string }).raw).toBe(raw);
     expect(fixture.receiver.effects.some((e) => e.body.sku === "SKU-BAD-1")).toBe(false);
+    // The inbox names the source and its kind (not `source:<id>`): in the list, its filter and the detail, and in the API's output.
+    const db = fixture.database.prisma;
+    const source = { id: sourceId, name: "ERP stock queue", kind: "rabbitmq", kindLabel: "RabbitMQ queue" };
+    const inbox = await listInbox(db, { flowId: `source:${sourceId}` });
+    expect(inbox.groups).toEqual([expect.objectContaining({ flowName: "ERP stock queue (RabbitMQ queue source)", source, orderingKey: "SKU-BAD-1" })]);
+    expect(inbox.groups[0]!.letters[0]).toMatchObject({ id: letter.id, source });
+    expect(inbox.facets.flows).toContainEqual({ id: `source:${sourceId}`, name: "ERP stock queue (RabbitMQ queue source)" });
+    expect((await inboxDetail(db, letter.id, "events")).letter).toMatchObject({ source, flowName: "ERP stock queue (RabbitMQ queue source)" });
+    const api = await listDeadLetters(db, { flowId: `source:${sourceId}` });
+    expect(api.deadLetters.map((i) => [i.id, i.flowName])).toEqual([[letter.id, "ERP stock queue (RabbitMQ queue source)"]]);
     // No worker owns it: a redrive is refused with what to do instead.
     await expect(requestRedrive(fixture.database.prisma, letter.id, {}, { notify: async () => {} })).rejects.toThrow(/never became an event/);
     await waitUntil(async () => (await getSource(fixture.database.prisma, sourceId)).lastError?.includes("quantity") ?? false, 10_000, "the source's last error");

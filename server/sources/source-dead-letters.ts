@@ -1,5 +1,6 @@
 import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
+import { sourceKinds } from "./source-kinds";
 
 // A message a source could not turn into a valid event goes to the dead-letter inbox with its raw
 // body, instead of being dropped. It belongs to no flow yet, so its letter names the source
@@ -57,3 +58,26 @@ export async function recordRejectedMessage(db: PrismaClient, message: RejectedM
   });
   return row.id;
 }
+
+/** The source a letter came from, as the dead-letter inbox and API name it. */
+export interface LetterSource {
+  id: string;
+  name: string;
+  kind: string;
+  /** The kind in the user's words, e.g. "RabbitMQ queue". */
+  kindLabel: string;
+}
+
+/** The sources behind the source letters among `flowIds` (`source:<id>`), by flow id; a deleted source is left out. */
+export async function letterSources(db: Pick<PrismaClient, "source">, flowIds: Iterable<string>): Promise<Map<string, LetterSource>> {
+  const ids = [...new Set([...flowIds].filter(isSourceLetter).map((flowId) => flowId.slice(SOURCE_LETTER_PREFIX.length)))];
+  if (ids.length === 0) return new Map();
+  const rows = await db.source.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, kind: true } });
+  return new Map(rows.map((row) => [
+    `${SOURCE_LETTER_PREFIX}${row.id}`,
+    { ...row, kindLabel: (sourceKinds as Record<string, { label: string }>)[row.kind]?.label ?? row.kind },
+  ]));
+}
+
+/** How a source letter's owner reads where a flow name would: "ERP stock (RabbitMQ queue source)". */
+export const letterSourceName = (source: LetterSource) => `${source.name} (${source.kindLabel} source)`;

@@ -12,6 +12,8 @@ export interface SourceSettingField {
   label: string;
   placeholder?: string;
   type?: "text" | "number";
+  /** A choice instead of free text: shown as a select. */
+  options?: { value: string; label: string }[];
 }
 
 const queueName = z
@@ -89,8 +91,21 @@ export const sourceKinds = {
     mode: "push" as SourceMode,
     // The subscription's endpoint URL carries the secret as ?secret=…, or a delivery header does.
     credentialType: "http" as CredentialType,
-    settings: z.object({}),
-    fields: [] as SourceSettingField[],
+    // Event Grid's SubscriptionValidation handshake (README "Sources"): answer the validation code
+    // (synchronous), or have Syncline call Azure's validationUrl (manual) — for when the answer
+    // cannot reach Azure as sent, e.g. a gateway in front of Syncline rewrites webhook answers.
+    settings: z.object({
+      handshake: z.preprocess((v) => (v === "" || v === null ? undefined : v), z.enum(["code", "url"], { error: "Choose how the validation handshake is completed" }).default("code")),
+    }),
+    fields: [
+      {
+        name: "handshake", label: "Validation handshake",
+        options: [
+          { value: "code", label: "Answer the validation code (synchronous)" },
+          { value: "url", label: "Call Azure's validationUrl (manual)" },
+        ],
+      },
+    ] as SourceSettingField[],
     messageShape: "event.data.body is one Event Grid event (eventType, subject, data, id) or CloudEvent (type, subject, data, id); empty id: its id, empty data: its data",
   },
 } as const;

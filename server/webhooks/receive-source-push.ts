@@ -10,6 +10,8 @@ import { ApiError, jsonResponse } from "@/server/http-api/api-response";
 import { readBodyBounded } from "@/server/http-api/bounded-body";
 import { getSource, SourceNotFoundError, type Source } from "@/server/sources/source-store";
 import { takeInMessage } from "@/server/sources/take-in-message";
+import { sendRequest } from "@/server/outbound/outbound-request";
+import { AddressRefusedError } from "@/server/outbound/address-policy";
 import type { SourceKind } from "@/server/sources/source-kinds";
 
 // Push sources: the broker calls us. POST /api/sources/{id}/eventbridge is an EventBridge API
@@ -24,6 +26,8 @@ export interface PushOptions {
   nats?: () => Promise<NatsConnection>;
   layout?: Parameters<typeof takeInMessage>[2]["layout"];
   maxBytes?: number;
+  /** Hosts / CIDRs the validationUrl call may reach although private (SYNCLINE_HTTP_ALLOWLIST by default). */
+  allowlist?: string[];
 }
 
 const eventBridgeEventSchema = z.looseObject({
@@ -91,7 +95,8 @@ export async function handleEventBridgeRequest(request: Request, sourceId: strin
 // ---------------------------------------------------------------------------------------------
 // Azure Event Grid: POST /api/sources/{id}/eventgrid is a webhook event subscription. The Event
 // Grid schema sends arrays of events, first a SubscriptionValidation event (answered with its
-// validationCode; Azure's validationUrl is the manual alternative and needs no answer from us).
+// validationCode — or, when the source is set to the manual handshake or the event carries no
+// code, by a GET on its validationUrl from the server, through the outbound address policy).
 // The CloudEvents 1.0 schema first sends OPTIONS with WebHook-Request-Origin (the abuse-protection
 // handshake), then single events (application/cloudevents+json) or batches. The secret comes in
 // the endpoint URL's query (?secret=…) or a delivery header; both handshakes require it too.
@@ -111,6 +116,30 @@ const cloudEventSchema = z.looseObject({
 });
 
 const VALIDATION_EVENT = "Microsoft.EventGrid.SubscriptionValidationEvent";
+
+const validationUrlSchema = z.url({ protocol: /^https?$/, error: "data.validationUrl is not an http(s) URL" }).max(4_000);
+
+/**
+ * The manual validation handshake: a GET on Azure's validationUrl (valid for five minutes), made
+ * through the outbound address policy like every outside call, so an event cannot make Syncline
+ * call into its own network. Azure answers 200 once the subscription is validated.
+ */
+async function callValidationUrl(raw: string, allowlist: string[]): Promise<void> {
+  const parsed = validationUrlSchema.safeParse(raw);
+  if (!parsed.success) throw new ApiError(400, "The SubscriptionValidation event's validationUrl is not an http(s) URL.", [{ path: "0.data.validationUrl", message: parsed.error.issues[0]!.message }]);
+  let response;
+  try {
+    response = await sendRequest({ method: "GET", url: new URL(parsed.data), headers: { accept: "*/*" }, timeoutMs: 10_000, allowlist, maxResponseBytes: 64 * 1024 });
+  } catch (error) {
+    if (error instanceof AddressRefusedError) {
+      throw new ApiError(400, `Syncline does not call the validationUrl's host: ${error.message}`, [{ path: "0.data.validationUrl", message: "address not allowed" }]);
+    }
+    throw new ApiError(502, `Azure's validationUrl could not be reached (${(error as Error).message}); Event Grid sends the validation again, or validate the subscription in the Azure portal.`);
+  }
+  if (response.status < 200 || response.status >= 300) {
+    throw new ApiError(502, `Azure's validationUrl answered ${response.status}: ${response.body.toString("utf8").slice(0, 300) || "no message"}. The URL is valid for five minutes; retry the validation from the Azure portal if it expired.`);
+  }
+}
 
 export async function handleEventGridOptions(request: Request, sourceId: string, options: PushOptions): Promise<Response> {
   const source = await pushSource(options.db, sourceId, "eventgrid");
@@ -133,11 +162,16 @@ export async function handleEventGridRequest(request: Request, sourceId: string,
   const items = Array.isArray(body) ? body : [body];
   if (items.length === 0) return new Response(null, { status: 200 });
 
-  // The Event Grid schema's handshake: answer the validation code.
-  const first = items[0] as { eventType?: unknown; data?: { validationCode?: unknown } } | undefined;
+  // The Event Grid schema's handshake: answer the validation code, or call the validationUrl.
+  const first = items[0] as { eventType?: unknown; data?: { validationCode?: unknown; validationUrl?: unknown } } | undefined;
   if (request.headers.get("aeg-event-type") === "SubscriptionValidation" || first?.eventType === VALIDATION_EVENT) {
-    const code = first?.data?.validationCode;
-    if (typeof code !== "string" || code === "") throw new ApiError(400, "The SubscriptionValidation event has no data.validationCode.", [{ path: "0.data.validationCode", message: "required" }]);
+    const code = typeof first?.data?.validationCode === "string" ? first.data.validationCode : "";
+    const validationUrl = typeof first?.data?.validationUrl === "string" ? first.data.validationUrl : "";
+    if (validationUrl && (source.settings.handshake === "url" || !code)) {
+      await callValidationUrl(validationUrl, options.allowlist ?? env().SYNCLINE_HTTP_ALLOWLIST.split(",").map((h) => h.trim()).filter(Boolean));
+      return jsonResponse({ validated: "validationUrl" }, 200);
+    }
+    if (!code) throw new ApiError(400, "The SubscriptionValidation event has neither data.validationCode nor data.validationUrl.", [{ path: "0.data.validationCode", message: "required" }]);
     return jsonResponse({ validationResponse: code }, 200);
   }
 

@@ -5,6 +5,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   "flow.published": "Published a flow version",
   "flow.enabled": "Enabled a flow",
   "flow.disabled": "Disabled a flow",
+  "flow.testedLive": "Ran a live test of a flow (outside systems called)",
   "deadLetter.redriven": "Redrove a dead letter",
   "deadLetter.discarded": "Discarded a dead letter",
   "credential.created": "Created a credential",

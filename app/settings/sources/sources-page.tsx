@@ -98,7 +98,7 @@ export function SourcesPage() {
               <thead><tr><th>Name</th><th>Kind</th><th>Consumes / URL</th><th>Health</th><th>Waiting</th><th>Last message</th><th>Last error</th><th /></tr></thead>
               <tbody>
                 {sources.data.map((source) => (
-                  <tr key={source.id} data-testid="source-row">
+                  <tr key={source.id} id={`source-${source.id}`} data-testid="source-row">
                     <td style={{ fontWeight: 600 }}>{source.name}</td>
                     <td>{sourceKinds[source.kind]?.label ?? source.kind}</td>
                     <td className="mono small">{sourceKinds[source.kind]?.mode === "push" ? `POST /api/sources/${source.id}/${source.kind}` : String(source.settings.queue ?? source.settings.topic ?? "—")}</td>
@@ -178,7 +178,17 @@ export function SourcesPage() {
             return (
               <div className="field" key={field.name}>
                 <label htmlFor={`source-setting-${field.name}`}>{field.label}</label>
-                <input
+                {field.options ? (
+                  <select
+                    id={`source-setting-${field.name}`}
+                    className="select"
+                    value={editing.settings[field.name] || field.options[0]!.value}
+                    onChange={(e) => setEditing({ ...editing, settings: { ...editing.settings, [field.name]: e.target.value } })}
+                    aria-invalid={Boolean(error)}
+                  >
+                    {field.options.map((option) => <option key={option.value} value={option.value}>{option.label}</option>)}
+                  </select>
+                ) : <input
                   id={`source-setting-${field.name}`}
                   className="input"
                   inputMode={field.type === "number" ? "numeric" : undefined}
@@ -186,7 +196,7 @@ export function SourcesPage() {
                   value={editing.settings[field.name] ?? ""}
                   onChange={(e) => setEditing({ ...editing, settings: { ...editing.settings, [field.name]: e.target.value } })}
                   aria-invalid={Boolean(error)}
-                />
+                />}
                 {error && <span className="error">{error}</span>}
               </div>
             );

@@ -12,6 +12,10 @@ import {
 } from "@/server/events/event-schema-registry";
 import { builtInEventTypes, eventDataFieldPaths, eventTypeNameSchema } from "@/server/events/event-types";
 import { startTestRunsForType } from "@/server/runtime/test-runs";
+import { drainTestRunsAfterTestEvent } from "@/server/runtime/serverless-drain";
+import { recordAudit } from "@/server/audit/audit-log";
+import { env } from "@/server/env";
+import { after } from "next/server";
 
 // The schema registry's custom half (docs/architecture.md): event types people register in the UI, each with
 // a JSON Schema of its `data` and an example that must satisfy it. The type name is the key and
@@ -166,5 +170,15 @@ export const eventTypesRouter = createTRPCRouter({
         mode: z.enum(["dry", "live"], { error: "choose Dry run or Live" }).default("dry"),
       }),
     )
-    .mutation(({ ctx, input }) => startTestRunsForType(ctx.db, { type: input.type, event: input.event, mode: input.mode })),
+    .mutation(async ({ ctx, input }) => {
+      const started = await startTestRunsForType(ctx.db, { type: input.type, event: input.event, mode: input.mode });
+      // Live tests call outside systems for real: one audit entry per flow that ran.
+      if (input.mode === "live") {
+        for (const run of started.runs) {
+          await recordAudit(ctx.db, ctx.actor, "flow.testedLive", { type: "flow", id: run.flowId }, { flowName: run.flowName, runId: run.runId, orderingKey: input.event.subject, mode: "live", eventType: input.type });
+        }
+      }
+      if (started.runs.length > 0 && env().SYNCLINE_WORKER === "off") after(() => drainTestRunsAfterTestEvent());
+      return started;
+    }),
 });

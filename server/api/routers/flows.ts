@@ -10,6 +10,8 @@ import { flowTemplates } from "@/server/flows/templates";
 import * as flowStore from "@/server/flows/flow-store";
 import { notifyFlowsChanged } from "@/server/runtime/worker-notifier";
 import { startTestRun } from "@/server/runtime/test-runs";
+import { drainTestRunsAfterTestEvent } from "@/server/runtime/serverless-drain";
+import { after } from "next/server";
 import { testEventSamples } from "@/server/events/sample-events";
 import { eventTypeNameSchema } from "@/server/events/event-types";
 
@@ -105,7 +107,17 @@ export const flowsRouter = createTRPCRouter({
         mode: z.enum(["dry", "live"], { error: "choose Dry run or Live" }).default("dry"),
       }),
     )
-    .mutation(({ ctx, input }) => startTestRun(ctx.db, { flowId: input.id, document: input.document, event: input.event, mode: input.mode })),
+    .mutation(async ({ ctx, input }) => {
+      const started = await startTestRun(ctx.db, { flowId: input.id, document: input.document, event: input.event, mode: input.mode });
+      // A live test calls the outside systems for real: who did it, on which flow, is audited.
+      if (input.mode === "live") {
+        const flow = await ctx.db.flow.findUnique({ where: { id: input.id }, select: { name: true } });
+        await recordAudit(ctx.db, ctx.actor, "flow.testedLive", { type: "flow", id: input.id }, { flowName: flow?.name ?? null, runId: started.runId, orderingKey: input.event.subject, mode: "live" });
+      }
+      // Serverless mode has no worker to take the test event: run it after the answer (docs/decisions/0017).
+      if (env().SYNCLINE_WORKER === "off") after(() => drainTestRunsAfterTestEvent());
+      return started;
+    }),
 
   versions: viewerProcedure.input(flowId).query(({ ctx, input }) => flowStore.listVersions(ctx.db, input.id)),
 

@@ -39,6 +39,9 @@ export abstract class FakeHttpServer<Recorded> {
     return this.server !== null;
   }
 
+  /** While set, every call gets this answer instead of the fake's own (an outage: 503, 500…). */
+  outage: FakeReply | null = null;
+
   /** The next calls get these answers, in order, instead of the fake's own; "hang" never answers. */
   protected inject(...answers: (FakeReply | "hang")[]): void {
     this.injected.push(...answers);
@@ -53,7 +56,7 @@ export abstract class FakeHttpServer<Recorded> {
         const raw: RawRequest = { method: req.method ?? "GET", target: req.url ?? "/", headers: req.headers, text: Buffer.concat(chunks).toString("utf8") };
         const request = this.record(raw);
         this.requests.push(request);
-        const next = this.injected.shift();
+        const next = this.outage ?? this.injected.shift();
         if (next === "hang") return;
         void Promise.resolve(next ?? this.reply(request)).then(
           (reply) => {

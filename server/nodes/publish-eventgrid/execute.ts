@@ -4,6 +4,7 @@ import { evaluateExpression } from "../../expressions/evaluate-expression";
 import { asKey } from "../../expressions/evaluate-key";
 import { publishToEventGrid } from "../../connectors/azure/publish-event-grid";
 import { PermanentError } from "../../outbound/execution-errors";
+import { interceptIfDryRun } from "../../outbound/dry-run";
 import { defineExecutor } from "../define-executor";
 import { publishEventGridNode } from "./definition";
 
@@ -19,6 +20,19 @@ export const publishEventGridExecutor = defineExecutor(publishEventGridNode, asy
   const subject = asKey(await evaluateExpression(config.subject, { event, steps }));
   if (!type || !subject) throw new PermanentError(`The ${type ? "subject" : "event type"} expression gave no value for this event.`);
   const data = await evaluateExpression(config.data, { event, steps });
+  // @azure/eventgrid sends its own request, not through sendRequest: a dry run records it here (docs/decisions/0017).
+  let endpointUrl: URL;
+  try {
+    endpointUrl = new URL(endpoint);
+  } catch {
+    throw new PermanentError(`The topic endpoint "${endpoint}" is not a URL.`);
+  }
+  interceptIfDryRun({
+    method: "POST",
+    url: endpointUrl,
+    headers: { "content-type": config.schema === "CloudEvent" ? "application/cloudevents-batch+json" : "application/json", "idempotency-key": idempotencyKey },
+    body: JSON.stringify([{ id: idempotencyKey, type, subject, source: "syncline", data: data ?? null }]),
+  });
   await publishToEventGrid({ endpoint, authentication: config.authentication, secret: credential.secret.accessKey! }, config.schema, { id: idempotencyKey, type, subject, source: "syncline", data: data ?? null }, signal);
   return { output: { id: idempotencyKey } };
-});
+}, { outsideSystem: (config) => ({ kind: "credential", id: config.credentialId }) });

@@ -8,6 +8,7 @@ import { PermanentError } from "@/server/outbound/execution-errors";
 import { executionContext } from "../testing/execution-context";
 import { publishRabbitmqNode } from "./definition";
 import { publishRabbitmqExecutor } from "./execute";
+import { recordOutboundCalls } from "@/server/outbound/dry-run";
 
 // Against the RabbitMQ server on this machine (127.0.0.1:5672, guest/guest): the message reaches
 // the queue with message_id = the step's idempotency key, and a missing exchange fails for good.
@@ -59,6 +60,17 @@ describe("publish to RabbitMQ", () => {
     expect(JSON.parse(message.content.toString("utf8"))).toEqual({ sku: "SKU-1", qty: 3 });
     expect(message.properties.messageId).toBe(ctx.idempotencyKey);
     expect(message.fields.routingKey).toBe("stock.AMS");
+  });
+
+  it("in a dry run publishes nothing and records the publish it would make, password masked", async () => {
+    const ctx = context({});
+    const { requests } = await recordOutboundCalls(() => publishRabbitmqExecutor.execute(ctx));
+    expect(await channel.get(queue, { noAck: true })).toBe(false);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ method: "PUBLISH", idempotencyKey: ctx.idempotencyKey, body: { sku: "SKU-1", quantity: 3, warehouse: "AMS" } });
+    expect(requests[0]!.url).toContain(`exchange=${exchange}`);
+    expect(requests[0]!.url).toContain("routingKey=stock.AMS");
+    expect(requests[0]!.url).not.toContain("guest:guest");
   });
 
   it("fails permanently when the exchange does not exist, and publishes again afterwards", async () => {

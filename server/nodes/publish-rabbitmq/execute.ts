@@ -4,6 +4,7 @@ import { evaluateExpression } from "../../expressions/evaluate-expression";
 import { asKey } from "../../expressions/evaluate-key";
 import { publishConfirmed } from "../../connectors/rabbitmq/confirm-publisher";
 import { PermanentError } from "../../outbound/execution-errors";
+import { interceptIfDryRun } from "../../outbound/dry-run";
 import { defineExecutor } from "../define-executor";
 import { publishRabbitmqNode } from "./definition";
 
@@ -18,6 +19,14 @@ export const publishRabbitmqExecutor = defineExecutor(publishRabbitmqNode, async
   const routingKey = asKey(await evaluateExpression(config.routingKey, { event, steps }));
   if (routingKey === undefined) throw new PermanentError("The routing key expression gave no value for this event.");
   const body = await evaluateExpression(config.body, { event, steps });
+  // Not HTTP, so not through sendRequest: a dry run records the publish it would make (the URL's
+  // user and password masked) and stops here (docs/decisions/0017).
+  interceptIfDryRun({
+    method: "PUBLISH",
+    url: Object.assign(new URL(url), { search: new URLSearchParams({ exchange: config.exchange, routingKey }).toString() }),
+    headers: { "message-id": idempotencyKey, "idempotency-key": idempotencyKey, traceparent },
+    body: JSON.stringify(body ?? null),
+  });
   await publishConfirmed(url, {
     exchange: config.exchange,
     routingKey,
@@ -26,4 +35,4 @@ export const publishRabbitmqExecutor = defineExecutor(publishRabbitmqNode, async
     headers: { traceparent },
   });
   return { output: { exchange: config.exchange, routingKey, messageId: idempotencyKey } };
-});
+}, { outsideSystem: (config) => ({ kind: "credential", id: config.credentialId }) });

@@ -6,6 +6,7 @@ import { PermanentError, TransientError } from "@/server/outbound/execution-erro
 import { executionContext } from "../testing/execution-context";
 import { putEventBridgeNode } from "./definition";
 import { putEventBridgeExecutor } from "./execute";
+import { recordOutboundCalls } from "@/server/outbound/dry-run";
 
 // The AWS SDK's PutEvents against a local EventBridge that verifies SigV4 (re-signing with
 // @smithy/signature-v4) and can fail single entries.
@@ -45,6 +46,18 @@ describe("put event on EventBridge", () => {
     const call = fake.requests.at(-1)!;
     expect(call.signatureValid).toBe(true);
     expect(call.entries).toEqual([{ EventBusName: "shop-bus", Source: "com.acme.syncline", DetailType: "stock.changed", Detail: JSON.stringify({ sku: "SKU-9", quantity: 2, syncline: { idempotencyKey: ctx.idempotencyKey } }) }]);
+  });
+
+  it("in a dry run puts nothing and records the PutEvents call it would make", async () => {
+    const before = fake.requests.length;
+    const ctx = context();
+    const { requests } = await recordOutboundCalls(() => putEventBridgeExecutor.execute(ctx));
+    expect(fake.requests.length).toBe(before);
+    expect(requests).toEqual([expect.objectContaining({
+      method: "POST", url: `${fake.origin}/`, idempotencyKey: ctx.idempotencyKey,
+      body: { Entries: [{ EventBusName: "shop-bus", Source: "com.acme.syncline", DetailType: "stock.changed", Detail: JSON.stringify({ sku: "SKU-9", quantity: 2, syncline: { idempotencyKey: ctx.idempotencyKey } }) }] },
+    })]);
+    expect(JSON.stringify(requests)).not.toContain(AWS.secretAccessKey);
   });
 
   it("fails for good when the signature is wrong", async () => {

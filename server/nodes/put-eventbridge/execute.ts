@@ -4,6 +4,7 @@ import { evaluateExpression } from "../../expressions/evaluate-expression";
 import { asKey } from "../../expressions/evaluate-key";
 import { putEvents } from "../../connectors/aws/put-events";
 import { PermanentError } from "../../outbound/execution-errors";
+import { interceptIfDryRun } from "../../outbound/dry-run";
 import { defineExecutor } from "../define-executor";
 import { putEventBridgeNode } from "./definition";
 
@@ -21,10 +22,18 @@ export const putEventBridgeExecutor = defineExecutor(putEventBridgeNode, async (
   if (!detailType) throw new PermanentError("The detail type expression gave no value for this event.");
   const detail = await evaluateExpression(config.detail, { event, steps });
   const body = detail && typeof detail === "object" && !Array.isArray(detail) ? { ...detail, syncline: { idempotencyKey } } : { value: detail ?? null, syncline: { idempotencyKey } };
+  const entries = [{ EventBusName: config.eventBusName, Source: config.source, DetailType: detailType, Detail: JSON.stringify(body) }];
+  // The AWS SDK sends its own request, not through sendRequest: a dry run records it here (docs/decisions/0017).
+  interceptIfDryRun({
+    method: "POST",
+    url: new URL(endpoint || `https://events.${region}.amazonaws.com/`),
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSEvents.PutEvents", "idempotency-key": idempotencyKey },
+    body: JSON.stringify({ Entries: entries }),
+  });
   const { eventIds } = await putEvents(
     { accessKeyId: credential.secret.accessKeyId!, secretAccessKey: credential.secret.secretAccessKey!, region, endpoint },
-    [{ EventBusName: config.eventBusName, Source: config.source, DetailType: detailType, Detail: JSON.stringify(body) }],
+    entries,
     signal,
   );
   return { output: { eventId: eventIds[0] ?? "" } };
-});
+}, { outsideSystem: (config) => ({ kind: "credential", id: config.credentialId }) });

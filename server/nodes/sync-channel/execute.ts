@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { getChannel, recordChannelFailure, recordChannelSuccess } from "@/server/channels/channel-store";
+import { getChannel } from "@/server/channels/channel-store";
 import { createChannelConnector, type ChannelRecord, type CredentialRecord } from "@/server/connectors/channels/create-connector";
 import type { TokenCache } from "@/server/connectors/channels/token-cache";
 import type { ChannelProduct, SyncOperation } from "@/server/connectors/channels/types";
@@ -8,29 +8,26 @@ import { readCredentialSecret } from "@/server/credentials/credential-store";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { evaluateExpression } from "../../expressions/evaluate-expression";
 import { defineExecutor, type ExecutionContext } from "../define-executor";
-import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
+import { PermanentError } from "@/server/outbound/execution-errors";
 import { syncChannelNode } from "./definition";
 import { userMessage } from "@/server/validation/user-words";
 
 // action:sync-channel: resolves the channel and its credential, turns the event into the
 // channel's product / price / stock data (standard mapping, then the node's field mapping), lets
-// the channel's connector apply it, and records the channel's health. Outage signs come back from
-// the connector as TransientError({ systemDown }): the runtime then holds this flow's updates for
-// the channel, in order, until it answers again (docs/guarantees.md §2).
+// the channel's connector apply it. The channel is the step's outside system (docs/decisions/0026):
+// its health is recorded after each call, and outage signs coming back from the connector as
+// TransientError({ systemDown }) mark it down while the runtime holds this flow's updates for the
+// channel, in order, until it answers again (docs/guarantees.md §2).
 
-/** Where the executor finds channels and credentials and records health; the stores by default. */
+/** Where the executor finds channels and credentials; the stores by default. */
 export interface ChannelDirectory {
   getChannel(db: PrismaClient, id: string): Promise<ChannelRecord>;
   readCredential(db: PrismaClient, id: string): Promise<CredentialRecord>;
-  recordSuccess(db: PrismaClient, channelId: string): Promise<void>;
-  recordFailure(db: PrismaClient, channelId: string, message: string, options: { down: boolean }): Promise<void>;
 }
 
 export const storeChannelDirectory: ChannelDirectory = {
   getChannel: (db, id) => getChannel(db, id),
   readCredential: (db, id) => readCredentialSecret(db, id),
-  recordSuccess: (db, channelId) => recordChannelSuccess(db, channelId),
-  recordFailure: (db, channelId, message, options) => recordChannelFailure(db, channelId, message, options),
 };
 
 const productSchema = z.object({
@@ -96,23 +93,12 @@ export function createSyncChannelExecutor(options: { directory?: ChannelDirector
     const product = await channelProductFor(context, { currency: typeof settings.currency === "string" ? settings.currency : undefined });
     const operation: SyncOperation = config.operation;
 
-    try {
-      const outcome = await connector.sync(
-        { operation, product, idempotencyKey: context.idempotencyKey, ...(context.traceparent ? { traceparent: context.traceparent } : {}) },
-        { allowlist: context.services.httpAllowlist, signal: context.signal, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) },
-      );
-      await directory.recordSuccess(db, channel.id).catch(() => {});
-      return { output: { channelId: channel.id, operation, status: outcome.status, ...(outcome.externalId ? { externalId: outcome.externalId } : {}) } };
-    } catch (error) {
-      // A shutdown says nothing about the channel; everything else is its health.
-      if (!context.signal.aborted) {
-        const down = error instanceof TransientError && error.systemDown;
-        const message = error instanceof Error ? error.message : String(error);
-        await directory.recordFailure(db, channel.id, message, { down }).catch(() => {});
-      }
-      throw error;
-    }
-  });
+    const outcome = await connector.sync(
+      { operation, product, idempotencyKey: context.idempotencyKey, ...(context.traceparent ? { traceparent: context.traceparent } : {}) },
+      { allowlist: context.services.httpAllowlist, signal: context.signal, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) },
+    );
+    return { output: { channelId: channel.id, operation, status: outcome.status, ...(outcome.externalId ? { externalId: outcome.externalId } : {}) } };
+  }, { outsideSystem: (config) => ({ kind: "channel", id: config.channelId }) });
 }
 
 export const syncChannelExecutor = createSyncChannelExecutor();

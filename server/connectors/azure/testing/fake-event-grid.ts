@@ -15,6 +15,8 @@ export interface EventGridCall {
 export class FakeEventGrid extends FakeHttpServer<EventGridCall> {
   /** A SAS token the topic accepts (made by the test with generateSharedAccessSignature). */
   sasToken?: string;
+  /** Events the topic accepted (200), in arrival order. */
+  readonly accepted: Record<string, unknown>[] = [];
 
   constructor(private readonly accessKey: string) {
     super();
@@ -38,6 +40,7 @@ export class FakeEventGrid extends FakeHttpServer<EventGridCall> {
     const authorized = call.key === this.accessKey || (call.sasToken !== undefined && call.sasToken === this.sasToken);
     if (!authorized) return { status: 401, body: { error: { code: "Unauthorized", message: "The request authorization key is not authorized." } } };
     if (call.path !== "/api/events") return { status: 404, body: { error: { code: "NotFound" } } };
+    this.accepted.push(...call.events);
     return { status: 200, body: "" };
   }
 
