@@ -148,13 +148,15 @@ function ResolvedTab() {
         <tbody>
           {resolved.data.map((l) => (
             <tr key={l.id} data-testid="resolved-row">
-              <td><span className={`badge ${l.resolution === "redriven" ? "badge-success" : ""}`}>{l.resolution}</span></td>
+              <td>
+                <span className={`badge ${l.resolution === "redriven" ? "badge-success" : ""}`}>{l.resolution === "discard-requested" ? "discarding held events…" : l.resolution}</span>
+                {l.heldBehind && <div className="small muted">held event, discarded with its dead letter</div>}
+              </td>
               <td><Link href={`/keys/${encodeURIComponent(l.orderingKey)}`}>{l.orderingKey}</Link></td>
               <td>{l.flowName ?? l.flowId} · v{l.flowVersion}</td>
               <td className="small"><code>{l.eventId}</code></td>
               <td className="small">{new Date(l.resolvedAt).toLocaleString()}</td>
-              {/* Sign-in is not there yet: every change comes from the shared UI or the API. */}
-              <td className="small muted">UI or API</td>
+              <td className="small">{l.resolvedBy ?? <span className="muted">not recorded</span>}</td>
               <td className="small" style={{ maxWidth: 300, overflowWrap: "anywhere" }}>{l.error}</td>
             </tr>
           ))}

@@ -11,7 +11,7 @@ import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
 
 type Db = PrismaClient;
 
-export const runStatuses = ["succeeded", "failed", "retrying", "held", "dead-lettered", "skipped"] as const;
+export const runStatuses = ["succeeded", "failed", "retrying", "held", "dead-lettered", "skipped", "discarded"] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
 export const MAX_PAGE_SIZE = 200;
