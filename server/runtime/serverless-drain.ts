@@ -6,6 +6,7 @@ import { sharedNats } from "@/server/nats/connection";
 import { streamLayoutFromEnv } from "@/server/events/ingest";
 import { PartitionDrain, type DrainReport } from "./partition-drain";
 import { partitionOf } from "./stream-layout";
+import { runAlertsOnce } from "@/server/alerts/alert-sender";
 
 // The web app's side of serverless mode: one PartitionDrain per warm instance (on the instance's one
 // pg pool and NATS connection), used by POST /api/events after its 202 and by GET /api/cron/drain.
@@ -46,10 +47,17 @@ export async function drainAfterIngest(orderingKeys: string[]): Promise<void> {
   }
 }
 
-/** GET /api/cron/drain: due schedule ticks, then every partition with something to do, until the budget runs out. */
+/** GET /api/cron/drain: due schedule ticks, then every partition with something to do, until the budget runs out; then alerts. */
 export async function cronDrain(): Promise<DrainReport> {
   const drain = await instanceDrain();
-  return drain.drain({ budgetMs: env().SYNCLINE_CRON_DRAIN_BUDGET_MS, scheduleTicks: true });
+  const report = await drain.drain({ budgetMs: env().SYNCLINE_CRON_DRAIN_BUDGET_MS, scheduleTicks: true });
+  // With no worker, the drain sends Settings → Alerts webhooks (server/alerts/); a failure there never fails the drain.
+  const e = env();
+  await runAlertsOnce({
+    db: db(), workerId: "serverless-drain", publicUrl: e.SYNCLINE_PUBLIC_URL,
+    allowlist: e.SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean),
+  }).catch((error: unknown) => console.error("[drain] alerts:", (error as Error).message));
+  return report;
 }
 
 export type CronAuthorization = "ok" | "unconfigured" | "denied";
