@@ -127,7 +127,7 @@ export async function scanForAlerts(db: PrismaClient, options: { now?: Date; pub
           throttle.suppressed++;
           continue;
         }
-        alerts.push({ id: `msg_${randomUUID()}`, type: candidate.type, subject: candidate.subject, payload: candidate.payload(throttle?.suppressed ?? 0) as unknown as Prisma.InputJsonValue, nextAttemptAt: now });
+        alerts.push({ id: `msg_${randomUUID()}`, type: candidate.type, subject: candidate.subject, payload: candidate.payload(throttle?.suppressed ?? 0) as unknown as Prisma.InputJsonValue, nextAttemptAt: new Date() });
         throttles.set(candidate.subject, { subject: candidate.subject, lastSentAt: now, suppressed: 0 });
       }
       if (alerts.length) await tx.alert.createMany({ data: alerts });

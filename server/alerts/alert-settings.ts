@@ -19,7 +19,7 @@ export const DEFAULT_MIN_INTERVAL_MINUTES = 15;
 
 export const alertSettingsInputSchema = z.object({
   url: z
-    .httpUrl("Enter the full web address the alerts are posted to, starting with https:// (or http://)")
+    .url({ protocol: /^https?$/, error: "Enter the full web address the alerts are posted to, starting with https:// (or http://)" })
     .max(2000, "The URL is too long (at most 2,000 characters)"),
   minIntervalMinutes: z.coerce
     .number("Enter a number of minutes")
