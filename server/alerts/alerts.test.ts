@@ -26,6 +26,8 @@ let secret: string;
 const received: Received[] = [];
 /** Status the receiver answers with (200 unless a test says otherwise). */
 let answer = 200;
+/** A slow receiver keeps a send in flight while the other worker looks for work. */
+let answerAfterMs = 0;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -42,7 +44,7 @@ beforeAll(async () => {
         verified = false;
       }
       if (answer === 200) received.push({ id: String(req.headers["webhook-id"]), verified, payload: JSON.parse(body) });
-      res.writeHead(answer).end();
+      setTimeout(() => res.writeHead(answer).end(), answerAfterMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -56,6 +58,7 @@ afterAll(async () => {
 beforeEach(async () => {
   received.length = 0;
   answer = 200;
+  answerAfterMs = 0;
   await removeAlertSettings(database.prisma);
   secret = (await saveAlertSettings(database.prisma, { url, minIntervalMinutes: 15 }, { key, allowlist })).secret!;
 });
@@ -167,6 +170,7 @@ describe("alerts", () => {
 
   it("sends each alert once with two workers sending at the same time", async () => {
     const flows = await Promise.all([1, 2, 3, 4, 5, 6].map(async (i) => (await database.prisma.flow.create({ data: { name: `Flow ${i}`, draft: {} } })).id));
+    answerAfterMs = 300;
     const senders = ["worker-a", "worker-b"].map((workerId) => new AlertSender({ db: database.prisma, workerId, allowlist, key, intervalMs: 5 }));
     senders.forEach((s) => s.start());
     try {
