@@ -33,7 +33,7 @@ function useInboxFilter() {
     else next.delete(key);
     router.replace(`${pathname}${next.size ? `?${next}` : ""}`, { scroll: false });
   };
-  return { filter, tab: params.get("tab") === "resolved" ? "resolved" : "open", setParam, filtered: FILTER_KEYS.some((k) => params.get(k)) };
+  return { filter, tab: params.get("tab") === "resolved" ? "resolved" : "open", setParam, filtered: FILTER_KEYS.some((k) => params.get(k)), linked: params.get("open") };
 }
 
 function GroupCard({ group, selected, toggle, toggleAll, onOpen }: {
@@ -168,10 +168,11 @@ function ResolvedTab() {
 
 export function DeadLettersPage() {
   const trpc = useTRPC();
-  const { filter, tab, setParam, filtered } = useInboxFilter();
+  const { filter, tab, setParam, filtered, linked } = useInboxFilter();
   const inbox = useQuery({ ...trpc.deadLetters.inbox.queryOptions(filter), refetchInterval: 5_000, placeholderData: (previous) => previous });
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [openId, setOpenId] = useState<string | null>(null);
+  // `?open=<id>` (the /dead-letters/{id} link in alerts) opens that letter.
+  const [openId, setOpenId] = useState<string | null>(linked);
   const [bulk, setBulk] = useState<{ selection: BulkSelection; description: string } | null>(null);
   const [discarding, setDiscarding] = useState(false);
 
