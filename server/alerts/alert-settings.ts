@@ -1,5 +1,6 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
+import { lookup } from "node:dns/promises";
 import { z } from "zod";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
@@ -58,10 +59,19 @@ function newSecret(): string {
 }
 
 /** Refuses a URL that outgoing calls would refuse (private or loopback host not in the allow-list). */
+const LOOKUP_TIMEOUT_MS = 3_000;
+const boundedResolver: HostResolver = async (host) => {
+  const answers = await Promise.race([
+    lookup(host, { all: true, order: "verbatim" }),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the name lookup took too long")), LOOKUP_TIMEOUT_MS).unref()),
+  ]);
+  return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+};
+
 async function checkAddress(url: string, options: AlertSettingsOptions) {
   const host = new URL(url).hostname;
   try {
-    await resolvePermittedAddress(host, allowlistOf(options.allowlist ?? []), options.resolve);
+    await resolvePermittedAddress(host, allowlistOf(options.allowlist ?? []), options.resolve ?? boundedResolver);
   } catch (error) {
     const message = error instanceof AddressRefusedError
       ? `${error.host === error.address ? error.address : `${error.host} (${error.address})`} is ${error.reason}; alerts are not sent there unless ${ALLOWLIST_SETTING} lists it`
