@@ -23,11 +23,12 @@ export function AlertsSection() {
 
   useEffect(() => {
     if (loaded || !settings.isSuccess) return;
-    if (settings.data) {
-      setUrl(settings.data.url);
-      setMinutes(String(settings.data.minIntervalMinutes));
-      setOnDeadLetter(settings.data.onDeadLetter);
-      setOnChannelDown(settings.data.onChannelDown);
+    const saved = settings.data.settings;
+    if (saved) {
+      setUrl(saved.url);
+      setMinutes(String(saved.minIntervalMinutes));
+      setOnDeadLetter(saved.onDeadLetter);
+      setOnChannelDown(saved.onChannelDown);
     }
     setLoaded(true);
   }, [loaded, settings.isSuccess, settings.data]);
@@ -56,7 +57,7 @@ export function AlertsSection() {
     onError: (e) => toast(errorMessage(e), "error"),
   }));
 
-  const current = settings.data ?? null;
+  const current = settings.data?.settings ?? null;
   return (
     <section className="card" aria-labelledby="alerts-heading">
       <div className="card-body" style={{ borderBottom: "1px solid var(--border)" }}>

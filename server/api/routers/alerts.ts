@@ -14,7 +14,8 @@ const allowlist = () => env().SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.tr
 const target = { type: "alerts", id: "default" };
 
 export const alertsRouter = createTRPCRouter({
-  get: adminProcedure.query(({ ctx }) => getAlertSettings(ctx.db)),
+  /** Wrapped: a bare null does not survive the transformer as a query result. */
+  get: adminProcedure.query(async ({ ctx }) => ({ settings: await getAlertSettings(ctx.db) })),
 
   /** `secret` is set only when this save created the settings: show it once. */
   save: adminProcedure.input(alertSettingsInputSchema).mutation(async ({ ctx, input }) => {
