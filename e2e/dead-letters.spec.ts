@@ -1,6 +1,7 @@
 import { expect, expectAxeClean, test, type Page } from "./fixtures";
 import { RecordingReceiver } from "../server/runtime/testing/recording-receiver";
 import { deployReceiverFlow, disableReceiverFlows, sendStock } from "./receiver-flows";
+import { E2E_ADMIN_EMAIL } from "./constants";
 
 // Issue #10 §1 and §4: a poison event shows up in the inbox with the events held behind it; the
 // payload is edited (a field error first), redriven, and the key's events arrive in order; a bulk
@@ -128,4 +129,45 @@ test("bulk redrive by filter with a transform: preview, progress, result, and ea
   for (const sku of skus) expect(receiver.effectsByKey().get(sku)).toEqual([101, 102, 103]);
   await dialog.getByRole("button", { name: "Done" }).click();
   await expect(page.getByText("No dead letters match")).toBeVisible({ timeout: 15_000 });
+});
+
+test("discarding a dead letter offers to discard its held events too; they never run, later events do, and Resolved says who", async ({ page }) => {
+  test.setTimeout(300_000);
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const sku = `SKU-DISC-${suffix}`;
+  receiver.poison = (body) => body.sku === sku && body.seq === 1;
+  const flowName = `Discard ${suffix}`;
+  await deployReceiverFlow(page.request, receiver, { name: flowName, orderingPolicy: "hold" });
+  await sendStock(page.request, [1, 2, 3, 4].map((q) => ({ id: `disc-${suffix}-${q}`, sku, quantity: q })));
+
+  await page.goto("/dead-letters");
+  const group = page.getByTestId("dead-letter-group").filter({ hasText: sku });
+  await expect(group.getByTestId("held-count")).toContainText("3 events waiting behind this dead letter", { timeout: 90_000 });
+  await group.getByRole("checkbox", { name: `Select disc-${suffix}-1` }).check();
+  await page.getByRole("button", { name: "Discard selected…" }).click();
+
+  const dialog = page.getByRole("dialog", { name: "Discard this dead letter?" });
+  await expect(dialog.getByTestId("discard-held")).toContainText("3 events are held behind it");
+  const release = dialog.getByRole("radio", { name: /Release them: they run now, in order/ });
+  const discardToo = dialog.getByRole("radio", { name: /Discard them too: they never run/ });
+  await expect(release).toBeChecked();
+  await expect(dialog.getByRole("button", { name: "Discard", exact: true })).toBeVisible();
+  await discardToo.check();
+  await expectAxeClean(page);
+  await shoot(page, "discard-held-too");
+  await dialog.getByRole("button", { name: "Discard it and 3 held" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(group).toBeHidden({ timeout: 30_000 });
+
+  await page.getByRole("tab", { name: "Resolved" }).click();
+  const rows = page.getByTestId("resolved-row").filter({ hasText: sku });
+  await expect(rows).toHaveCount(4, { timeout: 30_000 });
+  await expect(rows.filter({ hasText: "held event, discarded with its dead letter" })).toHaveCount(3);
+  await expect(rows.first()).toContainText("discarded");
+  await expect(rows.filter({ hasText: E2E_ADMIN_EMAIL })).toHaveCount(4);
+
+  // A later event of the key runs; the discarded ones never reached the receiver.
+  await sendStock(page.request, [{ id: `disc-${suffix}-5`, sku, quantity: 5 }]);
+  await receiver.waitFor(() => (receiver.effectsByKey().get(sku) ?? []).length === 1, 90_000, "the later event");
+  expect(receiver.effectsByKey().get(sku)).toEqual([5]);
 });

@@ -10,6 +10,7 @@ const tones: Record<string, string> = {
   held: "badge-warning",
   suspended: "badge-warning",
   skipped: "",
+  discarded: "",
   queued: "",
   running: "badge-warning",
 };
@@ -21,6 +22,7 @@ export const runStatusLabels: Record<string, string> = {
   retrying: "Retrying",
   held: "Held",
   skipped: "Skipped",
+  discarded: "Discarded",
   suspended: "Waiting",
   queued: "Queued",
   running: "Running",

@@ -34,7 +34,7 @@ function useInboxFilter() {
     else next.delete(key);
     router.replace(`${pathname}${next.size ? `?${next}` : ""}`, { scroll: false });
   };
-  return { filter, tab: params.get("tab") === "resolved" ? "resolved" : "open", setParam, filtered: FILTER_KEYS.some((k) => params.get(k)) };
+  return { filter, tab: params.get("tab") === "resolved" ? "resolved" : "open", setParam, filtered: FILTER_KEYS.some((k) => params.get(k)), linked: params.get("open") };
 }
 
 function GroupCard({ group, selected, toggle, toggleAll, onOpen }: {
@@ -149,13 +149,15 @@ function ResolvedTab() {
         <tbody>
           {resolved.data.map((l) => (
             <tr key={l.id} data-testid="resolved-row">
-              <td><span className={`badge ${l.resolution === "redriven" ? "badge-success" : ""}`}>{l.resolution}</span></td>
+              <td>
+                <span className={`badge ${l.resolution === "redriven" ? "badge-success" : ""}`}>{l.resolution === "discard-requested" ? "discarding held events…" : l.resolution}</span>
+                {l.heldBehind && <div className="small muted">held event, discarded with its dead letter</div>}
+              </td>
               <td><Link href={`/keys/${encodeURIComponent(l.orderingKey)}`}>{l.orderingKey}</Link></td>
               <td><LetterOwner letter={l} /></td>
               <td className="small"><code>{l.eventId}</code></td>
               <td className="small">{new Date(l.resolvedAt).toLocaleString()}</td>
-              {/* Sign-in is not there yet: every change comes from the shared UI or the API. */}
-              <td className="small muted">UI or API</td>
+              <td className="small">{l.resolvedBy ?? <span className="muted">not recorded</span>}</td>
               <td className="small" style={{ maxWidth: 300, overflowWrap: "anywhere" }}>{l.error}</td>
             </tr>
           ))}
@@ -167,10 +169,11 @@ function ResolvedTab() {
 
 export function DeadLettersPage() {
   const trpc = useTRPC();
-  const { filter, tab, setParam, filtered } = useInboxFilter();
+  const { filter, tab, setParam, filtered, linked } = useInboxFilter();
   const inbox = useQuery({ ...trpc.deadLetters.inbox.queryOptions(filter), refetchInterval: 5_000, placeholderData: (previous) => previous });
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [openId, setOpenId] = useState<string | null>(null);
+  // `?open=<id>` (the /dead-letters/{id} link in alerts) opens that letter.
+  const [openId, setOpenId] = useState<string | null>(linked);
   const [bulk, setBulk] = useState<{ selection: BulkSelection; description: string } | null>(null);
   const [discarding, setDiscarding] = useState(false);
 

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { currentUser } from "@/server/auth/current-user";
 import { hasRole } from "@/server/auth/roles";
+import { AlertsSection } from "./alerts-section";
 import { ApiKeysSection } from "./api-keys-section";
 import { CredentialsSection } from "./credentials-section";
 import { UsersSection } from "./users-section";
@@ -29,6 +30,7 @@ export default async function SettingsPage() {
             <UsersSection currentUserId={user!.id} currentRole={user!.role} />
             <ApiKeysSection />
             <CredentialsSection />
+            <AlertsSection />
           </>
         ) : (
           <div className="alert" role="status" data-testid="settings-admin-only">

@@ -11,6 +11,7 @@ import { sourcesRouter } from "@/server/api/routers/sources";
 import { monitoringRouter } from "@/server/api/routers/monitoring";
 import { usersRouter } from "@/server/api/routers/users";
 import { auditRouter } from "@/server/api/routers/audit";
+import { alertsRouter } from "@/server/api/routers/alerts";
 
 export const appRouter = createTRPCRouter({
   flows: flowsRouter,
@@ -24,6 +25,7 @@ export const appRouter = createTRPCRouter({
   monitoring: monitoringRouter,
   users: usersRouter,
   audit: auditRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;

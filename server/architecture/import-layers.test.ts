@@ -17,6 +17,8 @@ const layers: string[][] = [
   ["monitoring"],
   ["history"],
   ["runtime"],
+  // Alert webhooks are sent by the worker (and the serverless drain), from rows the runtime wrote.
+  ["alerts"],
   // Sources (RabbitMQ…) are consumed inside the worker; their messages take the events' ingest path.
   ["sources"],
   ["scheduler"],

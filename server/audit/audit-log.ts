@@ -27,7 +27,11 @@ export type AuditAction =
   | "user.roleChanged"
   | "user.deactivated"
   | "user.reactivated"
-  | "user.joined";
+  | "user.joined"
+  | "alerts.updated"
+  | "alerts.secretRevealed"
+  | "alerts.secretRotated"
+  | "alerts.removed";
 
 export const AUDIT_ACTIONS: AuditAction[] = [
   "flow.published", "flow.enabled", "flow.disabled", "flow.testedLive", "deadLetter.redriven", "deadLetter.discarded",
@@ -36,6 +40,7 @@ export const AUDIT_ACTIONS: AuditAction[] = [
   "source.created", "source.updated", "source.deleted",
   "apiKey.created", "apiKey.revoked",
   "user.invited", "user.roleChanged", "user.deactivated", "user.reactivated", "user.joined",
+  "alerts.updated", "alerts.secretRevealed", "alerts.secretRotated", "alerts.removed",
 ];
 
 export interface Actor {

@@ -6,7 +6,7 @@ import { evaluateExpression, ExpressionError } from "@/server/expressions/evalua
 import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import { natsWorkerNotifier } from "@/server/runtime/worker-notifier";
 import { flowNames } from "@/server/history/run-history";
-import { discardDeadLetter, MAX_BULK_IDS, type DeadLetterStoreOptions } from "@/server/history/dead-letter-store";
+import { discardDeadLetter, heldPolicySchema, MAX_BULK_IDS, type DeadLetterStoreOptions, type DiscardOptions } from "@/server/history/dead-letter-store";
 import { editedEventIssues, heldBehind, inboxFilterSchema, listInbox } from "./dead-letter-inbox";
 
 // Bulk redrive with an optional payload transform. The preview and the run share one planning
@@ -224,13 +224,16 @@ export async function bulkRedriveProgress(db: Db, ids: string[]): Promise<BulkPr
   return { total: ids.length, waiting, redriven: count("redriven"), failedAgain: count("open"), discarded: count("discarded"), done: waiting === 0 };
 }
 
-export const discardManyInputSchema = z.object({ ids: z.array(z.string().min(1).max(200)).min(1, "select at least one dead letter").max(MAX_BULK_IDS) });
+export const discardManyInputSchema = z.object({
+  ids: z.array(z.string().min(1).max(200)).min(1, "select at least one dead letter").max(MAX_BULK_IDS),
+  held: heldPolicySchema,
+});
 
 /**
  * Discards each letter; the events its key was holding are released and run in order (the
- * worker sees the discard and drains the key's queue).
+ * worker sees the discard and drains the key's queue), or with `held: "discard"` dropped too.
  */
-export async function discardMany(db: Db, ids: string[], options: DeadLetterStoreOptions = {}) {
+export async function discardMany(db: Db, ids: string[], options: DiscardOptions = {}) {
   const discarded: string[] = [];
   const refused: { id: string; reason: string }[] = [];
   for (const id of ids) {

@@ -157,22 +157,26 @@ export async function listInbox(db: Db, input: InboxFilter = {}, now = Date.now(
 }
 
 export interface ResolvedLetter extends InboxLetter {
-  /** redriven | discarded */
+  /** redriven | discard-requested | discarded */
   resolution: string;
   resolvedAt: Date;
+  /** Who redrove or discarded it (null for letters resolved before this was recorded). */
+  resolvedBy: string | null;
+  /** For a held event discarded with the letter it waited behind: that letter's id. */
+  heldBehind: string | null;
 }
 
 /** Redriven and discarded letters, most recently resolved first. */
 export async function listResolved(db: Db, input: { flowId?: string; subject?: string; limit?: number } = {}): Promise<ResolvedLetter[]> {
   const rows = await db.deadLetter.findMany({
-    where: { status: { in: ["redriven", "discarded"] }, ...(input.flowId ? { flowId: input.flowId } : {}), ...(input.subject ? { orderingKey: input.subject } : {}) },
+    where: { status: { in: ["redriven", "discard-requested", "discarded"] }, ...(input.flowId ? { flowId: input.flowId } : {}), ...(input.subject ? { orderingKey: input.subject } : {}) },
     orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
     take: Math.min(input.limit ?? 100, 500),
-    select: summarySelect,
+    select: { ...summarySelect, resolvedBy: true, heldBehind: true },
   });
   const flowIds = rows.map((r) => r.flowId);
   const [names, sources] = await Promise.all([flowNames(db, flowIds), letterSources(db, flowIds)]);
-  return rows.map((row) => ({ ...toLetter(row, names, sources), resolution: row.status, resolvedAt: row.updatedAt }));
+  return rows.map(({ resolvedBy, heldBehind, ...row }) => ({ ...toLetter(row, names, sources), resolution: row.status, resolvedAt: row.updatedAt, resolvedBy, heldBehind }));
 }
 
 /** For the top-bar badge. */

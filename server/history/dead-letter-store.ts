@@ -24,7 +24,7 @@ import { isSourceLetter, SOURCE_LETTER_PARTITION } from "@/server/sources/source
 
 type Db = PrismaClient;
 
-const deadLetterStatuses = ["open", "redrive-requested", "redriven", "discarded"] as const;
+const deadLetterStatuses = ["open", "redrive-requested", "redriven", "discard-requested", "discarded"] as const;
 export type DeadLetterStatus = (typeof deadLetterStatuses)[number];
 
 const statusParam = z
@@ -209,6 +209,7 @@ function conflict(id: string, status: string, action: "redrive" | "discard") {
   const why: Record<string, string> = {
     "redrive-requested": "a redrive was already requested; the worker is on it",
     redriven: "it was already redriven",
+    "discard-requested": "it is being discarded with the events held behind it",
     discarded: "it was discarded",
     open: "it is open",
   };
@@ -333,15 +334,49 @@ export async function requestRedriveMany(
   return { requested, notFound: rest.filter((id) => !existing.has(id)), notOpen: rest.filter((id) => existing.has(id)) };
 }
 
+/** What a discard does with the events its key holds behind the letter (decision 0024). */
+export const heldPolicies = ["release", "discard"] as const;
+export type HeldPolicy = (typeof heldPolicies)[number];
+export const heldPolicySchema = z
+  .enum(heldPolicies, { error: "choose release (the held events run, in order) or discard (they are dropped too)" })
+  .default("release")
+  .meta({ description: "`release` (default): the events held behind the letter run, in order. `discard`: the events held behind it now are dropped too (recorded as discarded); later events of the key run" });
+
+/** DELETE /api/dead-letters/{id} query parameters. */
+export const discardQuerySchema = z.object({ held: heldPolicySchema });
+
+export interface DiscardOptions extends DeadLetterStoreOptions {
+  /** Default `release`. */
+  held?: HeldPolicy;
+  /** Who discards it (an actor label), shown in the resolved list. */
+  by?: string;
+}
+
 /**
  * Gives up on a letter: the event will not run in this flow. Allowed while open or waiting for
- * redrive; the owning worker is told because a discarded letter releases the events its key was
- * holding.
+ * redrive; the owning worker is told because the events its key was holding are released (they
+ * run, in order) or, with `held: "discard"`, dropped: then the letter is `discard-requested` until
+ * the worker has dropped the events held now (up to the newest held sequence, read here) and
+ * marks it `discarded` in the same fenced write.
  */
-export async function discardDeadLetter(db: Db, id: string, options: DeadLetterStoreOptions = {}): Promise<DeadLetterSummary> {
+export async function discardDeadLetter(db: Db, id: string, options: DiscardOptions = {}): Promise<DeadLetterSummary> {
+  const held = options.held ?? "release";
+  let through: bigint | null = null;
+  if (held === "discard") {
+    const letter = await db.deadLetter.findUnique({ where: { id }, select: { flowId: true, orderingKey: true, partition: true } });
+    if (!letter) throw notFound(id);
+    const newest = await db.heldEvent.aggregate({
+      where: { partition: letter.partition, flowId: letter.flowId, orderingKey: letter.orderingKey },
+      _max: { sequence: true },
+    });
+    through = newest._max.sequence;
+  }
   const [row] = await db.deadLetter.updateManyAndReturn({
     where: { id, status: { in: ["open", "redrive-requested"] } },
-    data: { status: "discarded" },
+    // Nothing held: nothing for the worker to drop, so it is discarded at once.
+    data: through === null
+      ? { status: "discarded", resolvedBy: options.by ?? null }
+      : { status: "discard-requested", discardHeldThrough: through, resolvedBy: options.by ?? null },
     select: summarySelect,
   });
   if (!row) throw await refusal(db, id, "discard");

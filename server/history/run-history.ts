@@ -12,7 +12,7 @@ import { isSourceLetter, letterSourceName, letterSources } from "@/server/source
 
 type Db = PrismaClient;
 
-export const runStatuses = ["succeeded", "failed", "retrying", "held", "dead-lettered", "skipped"] as const;
+export const runStatuses = ["succeeded", "failed", "retrying", "held", "dead-lettered", "skipped", "discarded"] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
 const MAX_PAGE_SIZE = 200;

@@ -20,6 +20,7 @@ import {
   deadLetterListJsonSchema,
   deadLetterListQuerySchema,
   deadLetterSummaryJsonSchema,
+  discardQuerySchema,
   redriveBodySchema,
 } from "@/server/history/dead-letter-store";
 
@@ -161,8 +162,12 @@ const operations: Operation[] = [
     responses: { 200: { description: "The dead letter", schema: deadLetterDetailJsonSchema }, 401: errors[401], 404: deadLetterNotFound },
   },
   {
-    method: "delete", path: "/api/dead-letters/{id}", summary: "Discard a dead letter: its event will not run in this flow, and later events of its key go on", auth: true, pathParams: ["id"],
-    responses: { 204: { description: "Discarded" }, 401: errors[401], 404: deadLetterNotFound, 409: { description: "Already redriven or discarded", schema: apiErrorSchema } },
+    method: "delete", path: "/api/dead-letters/{id}", summary: "Discard a dead letter: its event will not run in this flow; the events held behind it are released (default) or discarded too (`held=discard`), and later events of its key go on", auth: true, pathParams: ["id"],
+    query: discardQuerySchema,
+    responses: {
+      204: { description: "Discarded (with `held=discard` and events held: `discard-requested` until the owning worker has dropped them, then `discarded`)" },
+      400: queryError, 401: errors[401], 404: deadLetterNotFound, 409: { description: "Already redriven or discarded", schema: apiErrorSchema },
+    },
   },
   {
     method: "post", path: "/api/dead-letters/{id}/redrive", summary: "Redrive an open dead letter, optionally with an edited event (id, type and subject must stay)", auth: true, pathParams: ["id"],

@@ -3,9 +3,9 @@ import type { FlowCatalog } from "./flow-catalog";
 import { LostLeaseError } from "./partition-leases";
 import { crashLoopResult, missingFlowResult, storedEvent, workerDeaths } from "./outcome-rows";
 import type { OutcomeRows } from "./outcome-writer";
-import { redriveDeadLetter, requestedRedrives, type FlowRunner } from "./redrive";
+import { redriveDeadLetter, requestedDiscards, requestedRedrives, type FlowRunner } from "./redrive";
 import type { FlowRunResult, StepRecord } from "./run-flow";
-import { heldRows, refusedHeldRows, refusedRedriveRows, type DeadLetterRow, type KeyEffect } from "./run-outcomes";
+import { discardedHeldRows, heldRows, refusedHeldRows, refusedRedriveRows, type DeadLetterRow, type KeyEffect } from "./run-outcomes";
 import { isDataError } from "./db-retry";
 
 // The key-lane scheduler of one partition. Per (flow, ordering key) it knows whether anything is
@@ -69,7 +69,7 @@ export class KeyLanes {
       });
     }
     const open = await db.deadLetter.findMany({
-      where: { partition, status: { in: ["open", "redrive-requested"] } },
+      where: { partition, status: { in: ["open", "redrive-requested", "discard-requested"] } },
       select: { id: true, flowId: true, orderingKey: true },
       orderBy: { sequence: "asc" },
     });
@@ -195,7 +195,12 @@ export class KeyLanes {
     for (const dl of await requestedRedrives(this.ctx.db, this.ctx.partition)) {
       const state = this.state(dl.flowId, dl.orderingKey);
       if (state.busy > 0 || this.lanes.size >= MAX_LANES) continue;
-      this.startLane(state, dl);
+      this.startLane(state, { redrive: dl });
+    }
+    for (const dl of await requestedDiscards(this.ctx.db, this.ctx.partition)) {
+      const state = this.state(dl.flowId, dl.orderingKey);
+      if (state.busy > 0 || this.lanes.size >= MAX_LANES) continue;
+      this.startLane(state, { discard: dl });
     }
     const holding = [...this.keys.values()].filter((s) => s.deadLetterId !== undefined && s.busy === 0);
     if (holding.length === 0) return;
@@ -215,11 +220,11 @@ export class KeyLanes {
     }
   }
 
-  private startLane(state: KeyState, redrive?: DeadLetterRow) {
+  private startLane(state: KeyState, request: { redrive?: DeadLetterRow; discard?: DeadLetterRow } = {}) {
     state.busy++;
     state.nextDue = undefined;
     this.track(
-      this.lane(state, redrive)
+      this.lane(state, request)
         .catch((error) => {
           if (error instanceof LostLeaseError) return this.ctx.lost(error);
           this.ctx.log(`partition ${this.ctx.partition}: lane ${state.flowId}/${state.orderingKey} failed; retrying soon`, error);
@@ -237,8 +242,18 @@ export class KeyLanes {
     void promise.finally(() => this.lanes.delete(promise));
   }
 
-  private async lane(state: KeyState, redrive?: DeadLetterRow) {
+  private async lane(state: KeyState, { redrive, discard }: { redrive?: DeadLetterRow; discard?: DeadLetterRow }) {
     const { db, partition } = this.ctx;
+    if (discard) {
+      // Drops the events held when the discard was asked for; later ones run below, in order.
+      const held = discard.discardHeldThrough === null ? [] : await db.heldEvent.findMany({
+        where: { partition, flowId: state.flowId, orderingKey: state.orderingKey, sequence: { lte: discard.discardHeldThrough } },
+        orderBy: { id: "asc" },
+      });
+      await this.ctx.commit(discardedHeldRows(discard, held, new Date()));
+      state.held = Math.max(0, state.held - held.length);
+      if (state.deadLetterId === discard.id) state.deadLetterId = undefined;
+    }
     if (redrive) {
       const { rows, ok, attempt } = await redriveDeadLetter(redrive, this.ctx.catalog, this.ctx.runFlow);
       try {

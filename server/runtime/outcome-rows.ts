@@ -30,6 +30,8 @@ export interface DeadLetterInsert {
   id: string; flowId: string; flowVersion: number; nodeId: string | null; orderingKey: string; eventId: string;
   eventType: string; event: unknown; headers: unknown; attempts: unknown; error: string; traceId: string;
   runId: string | null; steps: unknown; sequence: bigint; partition: number; status: string;
+  /** Only on the record of a held event discarded with the letter it waited behind (decision 0024). */
+  resolvedBy?: string | null; heldBehind?: string | null;
 }
 
 /** An event of the stream (or read back from its queue) as the runtime works with it. */

@@ -63,6 +63,8 @@ export interface OutcomeRows {
   heldUpdates?: HeldUpdate[];
   heldDeletes?: bigint[];
   redrive?: RedriveSettlement;
+  /** Ends a discard "with the held events too": the letter goes from `discard-requested` to `discarded`. */
+  discard?: { deadLetterId: string };
 }
 
 type SqlType = "text" | "int" | "bigint" | "timestamp" | "jsonb" | "bool";
@@ -164,6 +166,7 @@ const deadLetterColumns: Column<DeadLetterInsert>[] = [
   { name: "runId", key: "runId", type: "text" }, { name: "steps", key: "steps", type: "jsonb" },
   { name: "sequence", key: "sequence", type: "bigint" }, { name: "partition", key: "partition", type: "int" },
   { name: "status", key: "status", type: "text" },
+  { name: "resolvedBy", key: "resolvedBy", type: "text" }, { name: "heldBehind", key: "heldBehind", type: "text" },
 ];
 const runUpdateColumns: Column<RunUpdate>[] = [
   { name: "status", key: "status", type: "text" }, { name: "attempts", key: "attempts", type: "int" },
@@ -213,6 +216,10 @@ export async function commitOutcome(pool: Pool, owner: string, lease: Lease, row
         match: `t.id IN (SELECT "runId" FROM redrive)`, always: worker,
       });
     }
+  }
+  if (rows.discard) {
+    s.ctes.push(`discard AS (UPDATE "DeadLetter" SET status = 'discarded', "updatedAt" = ${NOW_UTC}
+      WHERE id = ${s.param(rows.discard.deadLetterId)} AND status = 'discard-requested' AND EXISTS (SELECT 1 FROM fence) RETURNING 1)`);
   }
   const result = await pool.query<{ fenced: number }>(`WITH ${s.ctes.join(",\n")} SELECT (SELECT count(*) FROM fence)::int AS fenced`, s.params);
   if (result.rows[0]?.fenced !== 1) throw new LostLeaseError(lease.partition);

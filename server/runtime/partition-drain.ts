@@ -81,15 +81,15 @@ export async function acquireThisPartition(db: PrismaClient, owner: string, part
 /**
  * Work a partition's key lanes could start within `horizonMs`: a held event at the head of its key
  * that is due (or was detached by an owner that went away) and not held back by a dead letter, or
- * a redrive.
+ * a redrive or a discard of held events.
  */
 async function runnableHeldWork(db: PrismaClient, catalog: FlowCatalog, partition: number, horizonMs: number): Promise<boolean> {
-  const redrives = await db.deadLetter.count({ where: { partition, status: "redrive-requested" } });
+  const redrives = await db.deadLetter.count({ where: { partition, status: { in: ["redrive-requested", "discard-requested"] } } });
   if (redrives > 0) return true;
   const heads = await db.$queryRaw<{ flowId: string; orderingKey: string; blocked: boolean }[]>`
     SELECT h."flowId", h."orderingKey",
       EXISTS (SELECT 1 FROM "DeadLetter" d WHERE d."partition" = h."partition" AND d."flowId" = h."flowId"
-              AND d."orderingKey" = h."orderingKey" AND d.status IN ('open', 'redrive-requested')) AS blocked
+              AND d."orderingKey" = h."orderingKey" AND d.status IN ('open', 'redrive-requested', 'discard-requested')) AS blocked
     FROM (SELECT DISTINCT ON ("flowId", "orderingKey") * FROM "HeldEvent" WHERE "partition" = ${partition}
           ORDER BY "flowId", "orderingKey", id) AS h
     WHERE h.state = 'detached' OR h."nextAttemptAt" <= now() + ${horizonMs} * interval '1 millisecond'`;

@@ -17,6 +17,11 @@ export function requestedRedrives(db: PrismaClient, partition: number, take = 20
   return db.deadLetter.findMany({ where: { partition, status: "redrive-requested" }, orderBy: { sequence: "asc" }, take });
 }
 
+/** Dead letters of `partition` discarded "with the held events too", waiting for this worker to drop them. */
+export function requestedDiscards(db: PrismaClient, partition: number, take = 200): Promise<DeadLetterRow[]> {
+  return db.deadLetter.findMany({ where: { partition, status: "discard-requested" }, orderBy: { sequence: "asc" }, take });
+}
+
 /** Runs a dead letter again; returns the rows that record it and whether it went through. */
 export async function redriveDeadLetter(dl: DeadLetterRow, catalog: FlowCatalog, run: FlowRunner): Promise<{ rows: OutcomeRows; ok: boolean; attempt: number }> {
   const flow = await catalog.version(dl.flowId, dl.flowVersion);

@@ -16,7 +16,7 @@ export async function sweepRetention(pool: Pool, settings: RetentionSettings): P
   const slice = settings.slice ?? 5_000;
   const runs = await deleteOlderThan(pool, `DELETE FROM "Run" WHERE id IN (
       SELECT id FROM "Run" WHERE "startedAt" < (now() AT TIME ZONE 'UTC') - $1 * interval '1 millisecond'
-        AND status IN ('succeeded', 'skipped', 'failed', 'dead-lettered') LIMIT $2)`, settings.runRetentionMs, slice);
+        AND status IN ('succeeded', 'skipped', 'failed', 'dead-lettered', 'discarded') LIMIT $2)`, settings.runRetentionMs, slice);
   const processed = await deleteOlderThan(pool, `DELETE FROM "ProcessedEvent" WHERE ("eventId", "flowId") IN (
       SELECT "eventId", "flowId" FROM "ProcessedEvent" WHERE "processedAt" < (now() AT TIME ZONE 'UTC') - $1 * interval '1 millisecond' LIMIT $2)`,
     settings.processedRetentionMs, slice);

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import type { Prisma } from "@/server/db/generated/client";
 import type { OutcomeRows } from "./outcome-writer";
 import {
-  attemptRecord, completedSteps, crashLoopResult, deadLetterRow, heldRow, mergeSteps, recordedError, refusedByDatabase, runRow, storable, storedEvent, withRetryAt,
+  attemptRecord, completedSteps, crashLoopResult, deadLetterRow, heldRow, mergeSteps, recordedError, refusedByDatabase, runRow, storable, storedEvent, traceIdOf, withRetryAt,
   type AttemptRecord, type DeadLetterInsert, type HeldInsert, type HeldState, type RunInsert, type RunTarget, type RuntimeEvent,
 } from "./outcome-rows";
 import { decideRetry } from "./retry-decision";
@@ -212,5 +213,29 @@ export function crashLoopInlineRows(target: RunTarget, e: RuntimeEvent, at: Date
     run: runRow(target, e, at, { status: "dead-lettered", attempts: deaths, steps: [], error: result.error.message, finishedAt: at, errors }),
     deadLetter,
     effect: { kind: "dead-lettered", deadLetterId: deadLetter.id },
+  };
+}
+
+/**
+ * A discard "with the held events too" (decision 0024): the key's held events are taken off its
+ * queue, their runs end as `discarded`, each is recorded as a discarded dead letter naming the
+ * letter it waited behind (so the resolved list shows what was dropped, by whom, when), and the
+ * letter itself becomes `discarded` — all in the one fenced write.
+ */
+export function discardedHeldRows(letter: Pick<DeadLetterRow, "id" | "resolvedBy">, held: HeldRow[], now: Date): OutcomeRows {
+  const error = `Discarded with the dead letter it waited behind (${letter.id})`;
+  return {
+    heldDeletes: held.map((h) => h.id),
+    runUpdates: held.map((h) => ({ id: h.runId, status: "discarded", finishedAt: now, error })),
+    deadLetters: held.map((h) => {
+      const { event, traceparent } = storedEvent(h);
+      return {
+        id: randomUUID(), flowId: h.flowId, flowVersion: h.flowVersion, nodeId: null, orderingKey: h.orderingKey,
+        eventId: h.eventId, eventType: event.type, event: h.event, headers: h.headers, attempts: h.errors, error,
+        traceId: traceIdOf(traceparent), runId: h.runId, steps: h.steps, sequence: h.sequence, partition: h.partition,
+        status: "discarded", resolvedBy: letter.resolvedBy, heldBehind: letter.id,
+      };
+    }),
+    discard: { deadLetterId: letter.id },
   };
 }

@@ -9,6 +9,7 @@ import { streamLayoutFromEnv } from "@/server/events/ingest";
 import { PartitionDrain, type DrainReport } from "./partition-drain";
 import { partitionOf } from "./stream-layout";
 import { TestRunProcessor } from "./test-run-processor";
+import { runAlertsOnce } from "@/server/alerts/alert-sender";
 
 // The web app's side of serverless mode: one PartitionDrain per warm instance (on the instance's one
 // pg pool and NATS connection), used by POST /api/events after its 202 and by GET /api/cron/drain;
@@ -87,13 +88,21 @@ export async function drainAfterIngest(orderingKeys: string[]): Promise<void> {
 
 /**
  * GET /api/cron/drain: due schedule ticks, then every partition with something to do, until the
- * budget runs out; beside it, the test events waiting in the tests stream (within the same budget).
+ * budget runs out; beside it, the test events waiting in the tests stream (within the same budget);
+ * then alerts.
  */
 export async function cronDrain(): Promise<DrainReport & { testRunsRun: number }> {
-  const budgetMs = env().SYNCLINE_CRON_DRAIN_BUDGET_MS;
+  const e = env();
+  const budgetMs = e.SYNCLINE_CRON_DRAIN_BUDGET_MS;
   const [drain, testRuns] = await Promise.all([instanceDrain(), instanceTestRuns()]);
   const [report, testRunsRun] = await Promise.all([drain.drain({ budgetMs, scheduleTicks: true }), testRuns.drain({ budgetMs })]);
+  // With no worker, the drain sends Settings → Alerts webhooks (server/alerts/); a failure there never fails the drain.
+  await runAlertsOnce({
+    db: db(), workerId: "serverless-drain", publicUrl: e.SYNCLINE_PUBLIC_URL,
+    allowlist: e.SYNCLINE_HTTP_ALLOWLIST.split(",").map((s) => s.trim()).filter(Boolean),
+  }).catch((error: unknown) => console.error("[drain] alerts:", (error as Error).message));
   return { ...report, testRunsRun };
+}
 }
 
 export type CronAuthorization = "ok" | "unconfigured" | "denied";

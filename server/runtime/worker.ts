@@ -17,6 +17,7 @@ import { listenForChanges } from "./worker-notifier";
 import { sweepRetention, type RetentionSettings } from "./retention";
 import { Scheduler } from "@/server/scheduler/scheduler";
 import { SourceRunner } from "@/server/sources/source-runner";
+import { AlertSender } from "@/server/alerts/alert-sender";
 
 // A worker process: keeps a fair share of the partitions (leases in Postgres), runs a
 // PartitionProcessor for each, follows flow changes, and reports itself for GET /api/health.
@@ -38,6 +39,8 @@ export interface WorkerOptions {
   log?: (message: string, extra?: unknown) => void;
   /** Consume the pull sources (RabbitMQ) of Settings → Sources. Default true. */
   runSources?: boolean;
+  /** Send Settings → Alerts webhooks (server/alerts/); false turns it off. Default on, every 2 s. */
+  alerts?: false | { intervalMs?: number; retryBaseMs?: number; publicUrl?: string };
 }
 
 export class Worker {
@@ -54,6 +57,7 @@ export class Worker {
   private scheduler?: Scheduler;
   private testRuns?: TestRunProcessor;
   private sources?: SourceRunner;
+  private alerts?: AlertSender;
   private readonly log: (message: string, extra?: unknown) => void;
 
   constructor(private readonly options: WorkerOptions) {
@@ -88,6 +92,14 @@ export class Worker {
     if (this.options.runSources ?? true) {
       this.sources = new SourceRunner({ db, nats: async () => nc, layout, log: (message) => this.log(message) });
       await this.sources.start();
+    }
+    if (this.options.alerts !== false) {
+      const alerts = this.options.alerts ?? {};
+      this.alerts = new AlertSender({
+        db, workerId: this.id, allowlist: this.options.services.httpAllowlist ?? [], log: this.log,
+        publicUrl: alerts.publicUrl ?? process.env.SYNCLINE_PUBLIC_URL, intervalMs: alerts.intervalMs, retryBaseMs: alerts.retryBaseMs,
+      });
+      this.alerts.start();
     }
     this.log(`${this.id} started; partitions ${this.partitions.join(",") || "none yet"}`);
   }
@@ -188,6 +200,7 @@ export class Worker {
     await this.scheduler?.stop();
     await this.testRuns?.stop();
     await this.sources?.stop();
+    await this.alerts?.stop();
     await this.ticking?.catch(() => undefined);
     for (const sub of this.subs) sub.unsubscribe();
     await Promise.all(this.partitions.map((p) => this.drop(p, true)));

@@ -208,6 +208,18 @@ describe("DELETE /api/dead-letters/{id}", () => {
     expect((await errorOf(await routes.discard(request(`/api/dead-letters/${row.id}`, { method: "DELETE" }), idParams(row.id)), 409)).message).toMatch(/discarded/);
     await errorOf(await routes.discard(request("/api/dead-letters/nope", { method: "DELETE" }), idParams("nope")), 404);
   });
+
+  it("with ?held=discard asks the worker to drop the events held behind it; an unknown policy is a 400 naming it", async () => {
+    const row = await letter();
+    const bad = await errorOf(await routes.discard(request(`/api/dead-letters/${row.id}?held=both`, { method: "DELETE" }), idParams(row.id)), 400);
+    expect(JSON.stringify(bad)).toMatch(/held/);
+    await database.prisma.heldEvent.create({
+      data: { partition: row.partition, flowId: row.flowId, flowVersion: 1, orderingKey: row.orderingKey, eventId: "held-1", event: {}, sequence: 99n, runId: "run-held-1" },
+    });
+    expect((await routes.discard(request(`/api/dead-letters/${row.id}?held=discard`, { method: "DELETE" }), idParams(row.id))).status).toBe(204);
+    await nextControlMessage();
+    expect(await database.prisma.deadLetter.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ status: "discard-requested", discardHeldThrough: 99n });
+  });
 });
 
 describe("/api/openapi.json", () => {

@@ -24,4 +24,8 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   "user.deactivated": "Deactivated a user",
   "user.reactivated": "Reactivated a user",
   "user.joined": "Joined",
+  "alerts.updated": "Changed the alert settings",
+  "alerts.secretRevealed": "Revealed the alert signing secret",
+  "alerts.secretRotated": "Made a new alert signing secret",
+  "alerts.removed": "Turned alerts off",
 };

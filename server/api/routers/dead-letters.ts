@@ -8,6 +8,7 @@ import {
   deadLetterListFilterSchema,
   discardDeadLetter,
   getDeadLetter,
+  heldPolicySchema,
   listDeadLetters,
   requestRedrive,
   requestRedriveMany,
@@ -63,11 +64,12 @@ export const deadLettersRouter = createTRPCRouter({
       return result;
     }),
 
+  /** `held`: release the events held behind the letter (default) or discard them too. */
   discard: editorProcedure
-    .input(deadLetterId)
+    .input(deadLetterId.extend({ held: heldPolicySchema }))
     .mutation(async ({ ctx, input }) => {
-      const result = await discardDeadLetter(ctx.db, input.id);
-      await recordAudit(ctx.db, ctx.actor, "deadLetter.discarded", { type: "deadLetter", id: input.id });
+      const result = await discardDeadLetter(ctx.db, input.id, { held: input.held, by: ctx.actor.label });
+      await recordAudit(ctx.db, ctx.actor, "deadLetter.discarded", { type: "deadLetter", id: input.id }, { held: input.held });
       return result;
     }),
 
@@ -109,8 +111,8 @@ export const deadLettersRouter = createTRPCRouter({
   bulkProgress: viewerProcedure.input(progressInputSchema).query(({ ctx, input }) => bulkRedriveProgress(ctx.db, input.ids)),
 
   discardMany: editorProcedure.input(discardManyInputSchema).mutation(async ({ ctx, input }) => {
-    const result = await discardMany(ctx.db, input.ids);
-    await recordAudit(ctx.db, ctx.actor, "deadLetter.discarded", { type: "deadLetter", id: result.discarded.join(",") });
+    const result = await discardMany(ctx.db, input.ids, { held: input.held, by: ctx.actor.label });
+    await recordAudit(ctx.db, ctx.actor, "deadLetter.discarded", { type: "deadLetter", id: result.discarded.join(",") }, { held: input.held });
     return result;
   }),
 });
