@@ -103,7 +103,6 @@ export async function cronDrain(): Promise<DrainReport & { testRunsRun: number }
   }).catch((error: unknown) => console.error("[drain] alerts:", (error as Error).message));
   return { ...report, testRunsRun };
 }
-}
 
 export type CronAuthorization = "ok" | "unconfigured" | "denied";
 

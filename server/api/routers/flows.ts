@@ -1,4 +1,5 @@
 import "server-only";
+import { env } from "@/server/env";
 import { configuredAllowlist } from "@/server/outbound/address-warnings";
 import { stepAddressInputSchema, stepAddressWarnings } from "@/server/flows/step-address-warnings";
 import { templateReferences } from "@/server/flows/template-references";

@@ -5,6 +5,7 @@ import { PermanentError, TransientError } from "@/server/outbound/execution-erro
 import { executionContext } from "../testing/execution-context";
 import { produceKafkaNode } from "./definition";
 import { produceKafkaExecutor } from "./execute";
+import { recordOutboundCalls } from "@/server/outbound/dry-run";
 
 // Against the local Kafka wire-protocol server (server/connectors/kafka/testing/): the message
 // lands in the topic with the key from the expression, once even when the producer has to send it
@@ -39,6 +40,15 @@ describe("produce to Kafka", () => {
     expect(stored[0]!.headers.traceparent).toBe(ctx.traceparent);
     expect(stored[0]!.headers["syncline-idempotency-key"]).toBe(ctx.idempotencyKey);
     expect(result.output).toEqual({ topic: "syncline.stock", key: "SKU-1", partition: stored[0]!.partition, offset: stored[0]!.offset.toString() });
+  });
+
+  it("in a dry run produces nothing and records the produce it would make", async () => {
+    const ctx = context({}, { sku: "SKU-DRY", quantity: 1, warehouse: "AMS" });
+    const { requests } = await recordOutboundCalls(() => produceKafkaExecutor.execute(ctx));
+    expect((await broker.records("syncline.stock")).filter((r) => r.key === "SKU-DRY")).toHaveLength(0);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ method: "PRODUCE", idempotencyKey: ctx.idempotencyKey, body: { sku: "SKU-DRY", quantity: 1, warehouse: "AMS" } });
+    expect(requests[0]!.url).toContain("/syncline.stock?key=SKU-DRY");
   });
 
   it("stores a message once when its answer is lost and the producer sends it again", async () => {

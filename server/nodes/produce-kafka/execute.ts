@@ -5,6 +5,7 @@ import { asKey } from "../../expressions/evaluate-key";
 import { kafkaClientConfig, parseBrokers } from "../../connectors/kafka/kafka-connection";
 import { produceIdempotent } from "../../connectors/kafka/kafka-producer";
 import { PermanentError } from "../../outbound/execution-errors";
+import { interceptIfDryRun } from "../../outbound/dry-run";
 import { defineExecutor } from "../define-executor";
 import { produceKafkaNode } from "./definition";
 
@@ -34,6 +35,14 @@ export const produceKafkaExecutor = defineExecutor(produceKafkaNode, async ({ co
   const key = asKey(await evaluateExpression(config.key, { event, steps }));
   if (key === undefined) throw new PermanentError("The key expression gave no value for this event.");
   const value = await evaluateExpression(config.value, { event, steps });
+  // Not HTTP, so not through sendRequest: a dry run records the produce it would make and stops
+  // here (docs/decisions/0017).
+  interceptIfDryRun({
+    method: "PRODUCE",
+    url: Object.assign(new URL(`kafka://${brokers[0]}/${encodeURIComponent(config.topic)}`), { search: new URLSearchParams({ key }).toString() }),
+    headers: { traceparent, "syncline-idempotency-key": idempotencyKey, "idempotency-key": idempotencyKey, "content-type": "application/json" },
+    body: JSON.stringify(value ?? null),
+  });
   const produced = await produceIdempotent(`${brokers.join(",")}|${config.credentialId}`, client, {
     topic: config.topic,
     key,
@@ -41,4 +50,4 @@ export const produceKafkaExecutor = defineExecutor(produceKafkaNode, async ({ co
     headers: { traceparent, "syncline-idempotency-key": idempotencyKey, "content-type": "application/json" },
   });
   return { output: { topic: config.topic, key, partition: produced.partition, offset: produced.offset } };
-});
+}, { outsideSystem: (config) => (config.credentialId ? { kind: "credential", id: config.credentialId } : null) });
