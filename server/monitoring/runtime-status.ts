@@ -40,28 +40,27 @@ export interface FlowBacklog {
   heldEvents: number;
 }
 
-export interface ChannelStatus {
-  id: string;
-  name: string;
-  type: string;
+/** Health of an outside system as the runtime recorded it (docs/decisions/0026). */
+interface OutsideSystemHealthFields {
   downSince: Date | null;
   lastSuccessAt: Date | null;
   lastError: string | null;
-  /** Held events of flows that use this channel (approximate). */
+  /** Held events of flows that use this system (approximate). */
   heldEvents: number;
 }
 
+export interface ChannelStatus extends OutsideSystemHealthFields {
+  id: string;
+  name: string;
+  type: string;
+}
+
 /** The outside system behind a credential that action nodes reached (a RabbitMQ broker, an AWS bus, an Event Grid topic). */
-export interface TargetStatus {
+export interface TargetStatus extends OutsideSystemHealthFields {
   credentialId: string;
   name: string;
   /** The credential's type: rabbitmq | aws | eventgrid | … */
   type: string;
-  downSince: Date | null;
-  lastSuccessAt: Date | null;
-  lastError: string | null;
-  /** Held events of flows that use this credential (approximate). */
-  heldEvents: number;
 }
 
 export interface RuntimeStatus {
