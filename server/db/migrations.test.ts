@@ -84,7 +84,7 @@ describe("the project's migrations", () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
     expect(tables.map((t) => t.table_name)).toEqual([
-      "Account", "ApiKey", "AuditEntry", "Channel", "Credential", "DeadLetter", "EventType", "Flow", "FlowVersion", "HeldEvent", "Invite", "Partition",
+      "Account", "Alert", "AlertSetting", "AlertThrottle", "ApiKey", "AuditEntry", "Channel", "Credential", "DeadLetter", "EventType", "Flow", "FlowVersion", "HeldEvent", "Invite", "Partition",
       "ProcessedEvent", "RateLimit", "Run", "ScheduleCursor", "Session", "SignInFailure", "Source", "User", "Verification", "Worker", "_prisma_migrations",
     ]);
 

@@ -184,7 +184,7 @@ export async function startBulkRedrive(db: Db, input: BulkRedriveInput, options:
     for (const letter of runnable) {
       const [row] = await tx.deadLetter.updateManyAndReturn({
         where: { id: letter.id, status: "open" },
-        data: { status: "redrive-requested", ...(letter.newEvent !== null ? { event: letter.newEvent } : {}) },
+        data: { status: "redrive-requested", resolvedBy: options.by ?? null, ...(letter.newEvent !== null ? { event: letter.newEvent } : {}) },
         select: { id: true, partition: true },
       });
       if (row) rows.push(row);

@@ -149,6 +149,15 @@ describe("requestRedrive", () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(results.filter((r) => r.status === "rejected").map((r) => ((r as PromiseRejectedResult).reason as Error).name)).toEqual(["ConflictError", "ConflictError"]);
   });
+
+  it("records who asked for the redrive, for the resolved list", async () => {
+    const one = await letter({ partition: 3 });
+    const many = await letter({ partition: 3 });
+    await requestRedrive(database.prisma, one.id, {}, { ...options, by: "Ada (ada@example.com)" });
+    await requestRedriveMany(database.prisma, { ids: [many.id] }, { ...options, by: "Key ci-bot" });
+    const rows = await database.prisma.deadLetter.findMany({ where: { id: { in: [one.id, many.id] } }, select: { id: true, resolvedBy: true } });
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.resolvedBy]))).toEqual({ [one.id]: "Ada (ada@example.com)", [many.id]: "Key ci-bot" });
+  });
 });
 
 describe("requestRedriveMany", () => {

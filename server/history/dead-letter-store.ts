@@ -83,6 +83,8 @@ export type DeadLetterChange = Extract<WorkerChange, { topic: "dead-letters" }>;
 export interface DeadLetterStoreOptions {
   /** Tells workers about changed letters; default: a best-effort NATS publish (server/runtime/worker-notifier.ts). */
   notify?: WorkerNotifier;
+  /** Who redrives or discards (an actor label), shown in the resolved list. */
+  by?: string;
 }
 
 function byPartition(rows: { id: string; partition: number }[]): DeadLetterChange[] {
@@ -269,7 +271,7 @@ export async function requestRedrive(
   // Conditional on the status so two people clicking at once (or a worker finishing) cannot both win.
   const [row] = await db.deadLetter.updateManyAndReturn({
     where: { id, status: "open" },
-    data: { status: "redrive-requested", ...(event !== undefined ? { event } : {}) },
+    data: { status: "redrive-requested", resolvedBy: options.by ?? null, ...(event !== undefined ? { event } : {}) },
     select: summarySelect,
   });
   if (!row) throw await refusal(db, id, "redrive");
@@ -319,7 +321,7 @@ export async function requestRedriveMany(
   const rows = await db.deadLetter.updateManyAndReturn({
     // A source's letters are in no partition: no worker could redrive them.
     where: { ...where, partition: { not: SOURCE_LETTER_PARTITION } },
-    data: { status: "redrive-requested" },
+    data: { status: "redrive-requested", resolvedBy: options.by ?? null },
     select: { id: true, partition: true },
   });
   await notifyChanged(options, rows);
@@ -348,8 +350,6 @@ export const discardQuerySchema = z.object({ held: heldPolicySchema });
 export interface DiscardOptions extends DeadLetterStoreOptions {
   /** Default `release`. */
   held?: HeldPolicy;
-  /** Who discards it (an actor label), shown in the resolved list. */
-  by?: string;
 }
 
 /**

@@ -46,7 +46,7 @@ export const deadLettersRouter = createTRPCRouter({
   redrive: editorProcedure
     .input(deadLetterId.extend({ event: z.unknown().optional() }))
     .mutation(async ({ ctx, input }) => {
-      const result = await requestRedrive(ctx.db, input.id, { event: input.event });
+      const result = await requestRedrive(ctx.db, input.id, { event: input.event }, { by: ctx.actor.label });
       await recordAudit(ctx.db, ctx.actor, "deadLetter.redriven", { type: "deadLetter", id: input.id }, { edited: input.event !== undefined });
       return result;
     }),
@@ -59,7 +59,7 @@ export const deadLettersRouter = createTRPCRouter({
       ]),
     )
     .mutation(async ({ ctx, input }) => {
-      const result = await requestRedriveMany(ctx.db, input);
+      const result = await requestRedriveMany(ctx.db, input, { by: ctx.actor.label });
       await recordAudit(ctx.db, ctx.actor, "deadLetter.redriven", { type: "deadLetter", id: "ids" in input ? input.ids.join(",") : "*" }, { filter: "ids" in input ? null : input });
       return result;
     }),
@@ -103,7 +103,7 @@ export const deadLettersRouter = createTRPCRouter({
   previewBulkRedrive: editorProcedure.input(bulkRedriveInputSchema).mutation(({ ctx, input }) => previewBulkRedrive(ctx.db, input)),
 
   startBulkRedrive: editorProcedure.input(bulkRedriveInputSchema).mutation(async ({ ctx, input }) => {
-    const result = await startBulkRedrive(ctx.db, input);
+    const result = await startBulkRedrive(ctx.db, input, { by: ctx.actor.label });
     await recordAudit(ctx.db, ctx.actor, "deadLetter.redriven", { type: "deadLetter", id: "bulk" }, { bulk: true });
     return result;
   }),

@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
  */
 export const POST = apiRoute<{ id: string }>({ role: "editor", scope: "full" }, async (request, { params, caller }) => {
   const body = await readOptionalBody(request);
-  const result = await requestRedrive(db(), params.id, { event: body?.event });
+  const result = await requestRedrive(db(), params.id, { event: body?.event }, { by: caller.actor.label });
   await recordAudit(db(), caller.actor, "deadLetter.redriven", { type: "deadLetter", id: params.id }, { edited: body?.event !== undefined });
   return jsonResponse(result, 202);
 });
