@@ -183,9 +183,8 @@ test("error toasts can be dismissed, never pile up, and never cover the problems
   await expect(refused).toBeVisible();
   const panel = page.getByTestId("problems-panel");
   await expect(panel).toContainText("this channel does not exist");
-  // Measured once the toast has finished sliding in.
-  await expect.poll(async () => (await refused.boundingBox())?.y).toBe((await refused.boundingBox())?.y);
-  const toastBox = (await refused.boundingBox())!;
+  // Measured once the toast has finished sliding in: two reads in a row give the same box.
+  const toastBox = await settledBox(refused);
   const panelBox = (await panel.boundingBox())!;
   expect(intersects(toastBox, panelBox), `toast ${JSON.stringify(toastBox)} covers the problems panel ${JSON.stringify(panelBox)}`).toBe(false);
   await refused.hover();
@@ -229,3 +228,17 @@ test("pasted steps and a second trigger land in free space, and click-adding kee
   await expect(steps).toHaveCount(12);
   await expect.poll(() => overlappingSteps(page)).toEqual([]);
 });
+
+/** The locator's box once it has stopped moving (an animation has ended): two polls in a row agree. */
+async function settledBox(locator: Locator) {
+  let last = await locator.boundingBox();
+  await expect
+    .poll(async () => {
+      const now = await locator.boundingBox();
+      const still = now !== null && last !== null && now.x === last.x && now.y === last.y && now.width === last.width && now.height === last.height;
+      last = now;
+      return still;
+    })
+    .toBe(true);
+  return last!;
+}
