@@ -32,6 +32,7 @@ test("every page is accessible and titled", async ({ page, request }) => {
     ["/channels", "channels", "Channels · Syncline", /^Channels$/],
     ["/settings", "settings", "Settings · Syncline", /^Settings$/],
     ["/settings/audit", "audit-log", "Audit log · Syncline", /^Audit log$/],
+    ["/settings/sources", "sources", "Sources · Settings · Syncline", /^Sources$/],
     ["/keys/SKU-NEVER-SEEN", "key-timeline", "Key timeline · Syncline", /SKU-NEVER-SEEN/],
     ["/runs/no-such-run", "run-not-found", "Run · Syncline", /^Run not found$/],
     ["/flows/no-such-flow", "flow-not-found", "Flow not found · Syncline", /^Flow not found$/],

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { SourcesPage } from "./sources-page";
 
-export const metadata: Metadata = { title: "Sources · Settings · Syncline" };
+export const metadata: Metadata = { title: "Sources · Settings" };
 export const dynamic = "force-dynamic";
 
 export default function Page() {
