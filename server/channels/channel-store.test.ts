@@ -15,7 +15,7 @@ import {
   listChannels,
   updateChannel,
 } from "./channel-store";
-import { recordOutsideFailure, recordOutsideSuccess } from "@/server/outside-systems/outside-system-health";
+import { recordOutsideFailure, recordOutsideSuccess, SUCCESS_REFRESH_MS } from "@/server/outside-systems/outside-system-health";
 
 const key = randomBytes(32);
 let database: TestDatabase;
@@ -133,6 +133,21 @@ describe("channel store", () => {
       lastSuccessAt: t5,
       lastError: "503",
     });
+  });
+
+  it("writes a success only when it changes what the pages show", async () => {
+    const { id } = await createChannel(database.prisma, { name: "Busy shop", type: "webhook", settings: { url: "https://busy.example.com" } });
+    const t0 = new Date("2030-02-01T10:00:00Z");
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    await recordOutsideSuccess(database.prisma, { kind: "channel", id }, t0);
+    await recordOutsideSuccess(database.prisma, { kind: "channel", id }, at(SUCCESS_REFRESH_MS - 1));
+    expect((await channelHealth(database.prisma))[id]).toMatchObject({ status: "healthy", lastSuccessAt: t0 });
+    await recordOutsideSuccess(database.prisma, { kind: "channel", id }, at(SUCCESS_REFRESH_MS + 1));
+    expect((await channelHealth(database.prisma))[id]).toMatchObject({ lastSuccessAt: at(SUCCESS_REFRESH_MS + 1) });
+    // A failure, then a success a moment later: the success is written at once, not after the refresh time.
+    await recordOutsideFailure(database.prisma, { kind: "channel", id }, "502", { down: false, at: at(SUCCESS_REFRESH_MS + 2) });
+    await recordOutsideSuccess(database.prisma, { kind: "channel", id }, at(SUCCESS_REFRESH_MS + 3));
+    expect((await channelHealth(database.prisma))[id]).toMatchObject({ status: "healthy", lastSuccessAt: at(SUCCESS_REFRESH_MS + 3) });
   });
 
   it("counts held events of flows whose published version uses the channel", async () => {

@@ -63,11 +63,22 @@ export interface NodeExecutor<Config = unknown, Output = unknown> {
   outsideSystem?(config: Config): OutsideSystemRef | null;
 }
 
+/**
+ * What a node's own `execute` gets: the step's context and `reach`, which every call to the step's
+ * outside system goes through. Only what happens inside `reach` says something about that system:
+ * a config the user must fix (no topic, a credential of the wrong type) fails the step without
+ * marking a healthy broker or channel "error".
+ */
+export interface StepContext<Config> extends ExecutionContext<Config> {
+  /** Makes a call to the outside system this step declared and records its outcome on the system's health. */
+  reach<T>(call: () => Promise<T>): Promise<T>;
+}
+
 export interface ExecutorOptions<Config> {
   /**
    * Opt in to outside system health (docs/decisions/0026-outside-system-health.md): which system
    * (a channel, or the system behind a credential) a step with this config reaches. Every live
-   * call's outcome is then recorded on it: an outage sign (TransientError with systemDown) marks
+   * call the step makes through `context.reach` then has its outcome recorded on it: an outage sign (TransientError with systemDown) marks
    * it down and the monitoring page shows it holding the key's events; the next success clears it.
    * One line per node type, e.g. `{ outsideSystem: (c) => ({ kind: "credential", id: c.credentialId }) }`.
    */
@@ -76,7 +87,7 @@ export interface ExecutorOptions<Config> {
 
 export function defineExecutor<C extends z.ZodObject, O extends z.ZodType>(
   definition: NodeDefinition<C, O>,
-  execute: (context: ExecutionContext<z.output<C>>) => Promise<ExecutionResult<z.output<O>>>,
+  execute: (context: StepContext<z.output<C>>) => Promise<ExecutionResult<z.output<O>>>,
   options: ExecutorOptions<z.output<C>> = {},
 ): NodeExecutor<z.output<C>, z.output<O>> {
   const { outsideSystem } = options;
@@ -85,12 +96,20 @@ export function defineExecutor<C extends z.ZodObject, O extends z.ZodType>(
     definition: definition as unknown as AnyNodeDefinition,
     ...(outsideSystem ? { outsideSystem } : {}),
     execute: async (context) => {
-      try {
-        const result = await execute(context);
+      const reach = async <T>(call: () => Promise<T>): Promise<T> => {
+        let result: T;
+        try {
+          result = await call();
+        } catch (error) {
+          await recordHealth(context, outsideSystem, error);
+          throw error;
+        }
         await recordHealth(context, outsideSystem, null);
         return result;
+      };
+      try {
+        return await execute({ ...context, reach });
       } catch (error) {
-        await recordHealth(context, outsideSystem, error);
         return asExecutionFailure(error);
       }
     },

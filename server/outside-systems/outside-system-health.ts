@@ -22,9 +22,20 @@ const TABLES: Record<OutsideSystemRef["kind"], Prisma.Sql> = {
 };
 
 // Raw updates: health is not an edit, so it must not move the row's updatedAt (shown as "updated").
-/** A call to the system succeeded: it is up. */
+/** How stale "last success" may get on a system that keeps answering: successes within it write nothing. */
+export const SUCCESS_REFRESH_MS = 10_000;
+
+/**
+ * A call to the system succeeded: it is up. Written only when it changes what the pages show — the
+ * system was down or its last call failed, it never answered before, or the last recorded success
+ * is older than SUCCESS_REFRESH_MS — so a busy flow does not write the row once per event.
+ */
 export async function recordOutsideSuccess(db: Db, system: OutsideSystemRef, at = new Date()): Promise<void> {
-  await db.$executeRaw`UPDATE ${TABLES[system.kind]} SET "lastSuccessAt" = ${at}, "downSince" = NULL WHERE id = ${system.id}`;
+  const staleBefore = new Date(at.getTime() - SUCCESS_REFRESH_MS);
+  await db.$executeRaw`UPDATE ${TABLES[system.kind]} SET "lastSuccessAt" = ${at}, "downSince" = NULL
+    WHERE id = ${system.id}
+      AND ("downSince" IS NOT NULL OR "lastSuccessAt" IS NULL OR "lastSuccessAt" < ${staleBefore}
+           OR ("lastErrorAt" IS NOT NULL AND "lastErrorAt" >= "lastSuccessAt"))`;
 }
 
 /**

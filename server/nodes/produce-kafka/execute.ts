@@ -12,7 +12,7 @@ import { produceKafkaNode } from "./definition";
 // Produces with an idempotent producer: a send kafkajs repeats after a lost answer is stored once.
 // A retry of the step is a new send; the header syncline-idempotency-key (the same on every retry)
 // lets consumers drop such a repeat (docs/decisions/0025-kafka-source-and-target.md).
-export const produceKafkaExecutor = defineExecutor(produceKafkaNode, async ({ config, event, steps, idempotencyKey, traceparent, services }) => {
+export const produceKafkaExecutor = defineExecutor(produceKafkaNode, async ({ config, event, steps, idempotencyKey, traceparent, services, reach }) => {
   let brokers: string[];
   try {
     brokers = parseBrokers(config.brokers);
@@ -43,11 +43,11 @@ export const produceKafkaExecutor = defineExecutor(produceKafkaNode, async ({ co
     headers: { traceparent, "syncline-idempotency-key": idempotencyKey, "idempotency-key": idempotencyKey, "content-type": "application/json" },
     body: JSON.stringify(value ?? null),
   });
-  const produced = await produceIdempotent(`${brokers.join(",")}|${config.credentialId}`, client, {
+  const produced = await reach(() => produceIdempotent(`${brokers.join(",")}|${config.credentialId}`, client, {
     topic: config.topic,
     key,
     value: Buffer.from(JSON.stringify(value ?? null)),
     headers: { traceparent, "syncline-idempotency-key": idempotencyKey, "content-type": "application/json" },
-  });
+  }));
   return { output: { topic: config.topic, key, partition: produced.partition, offset: produced.offset } };
 }, { outsideSystem: (config) => (config.credentialId ? { kind: "credential", id: config.credentialId } : null) });

@@ -10,7 +10,7 @@ import { publishEventGridNode } from "./definition";
 
 // The event id is the step's idempotency key, the same on every retry, so subscribers that
 // deduplicate by id see a retried publish once.
-export const publishEventGridExecutor = defineExecutor(publishEventGridNode, async ({ config, event, steps, idempotencyKey, signal, services }) => {
+export const publishEventGridExecutor = defineExecutor(publishEventGridNode, async ({ config, event, steps, idempotencyKey, signal, services, reach }) => {
   if (!services.db) throw new PermanentError("Publishing to Event Grid needs the database to read the credential.");
   const credential = await readCredentialSecret(services.db, config.credentialId);
   if (credential.type !== "eventgrid") throw new PermanentError(`The credential "${credential.name}" is a ${credential.type} credential; choose an Azure Event Grid topic.`);
@@ -33,6 +33,6 @@ export const publishEventGridExecutor = defineExecutor(publishEventGridNode, asy
     headers: { "content-type": config.schema === "CloudEvent" ? "application/cloudevents-batch+json" : "application/json", "idempotency-key": idempotencyKey },
     body: JSON.stringify([{ id: idempotencyKey, type, subject, source: "syncline", data: data ?? null }]),
   });
-  await publishToEventGrid({ endpoint, authentication: config.authentication, secret: credential.secret.accessKey! }, config.schema, { id: idempotencyKey, type, subject, source: "syncline", data: data ?? null }, signal);
+  await reach(() => publishToEventGrid({ endpoint, authentication: config.authentication, secret: credential.secret.accessKey! }, config.schema, { id: idempotencyKey, type, subject, source: "syncline", data: data ?? null }, signal));
   return { output: { id: idempotencyKey } };
 }, { outsideSystem: (config) => ({ kind: "credential", id: config.credentialId }) });

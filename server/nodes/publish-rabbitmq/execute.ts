@@ -10,7 +10,7 @@ import { publishRabbitmqNode } from "./definition";
 
 // Publishes with publisher confirms; message_id is the step's idempotency key, the same on every
 // retry, so a consumer that deduplicates by it sees a retried publish once.
-export const publishRabbitmqExecutor = defineExecutor(publishRabbitmqNode, async ({ config, event, steps, idempotencyKey, traceparent, services }) => {
+export const publishRabbitmqExecutor = defineExecutor(publishRabbitmqNode, async ({ config, event, steps, idempotencyKey, traceparent, services, reach }) => {
   if (!services.db) throw new PermanentError("Publishing to RabbitMQ needs the database to read the credential.");
   const credential = await readCredentialSecret(services.db, config.credentialId);
   if (credential.type !== "rabbitmq") throw new PermanentError(`The credential "${credential.name}" is a ${credential.type} credential; choose a RabbitMQ (AMQP) one.`);
@@ -27,12 +27,12 @@ export const publishRabbitmqExecutor = defineExecutor(publishRabbitmqNode, async
     headers: { "message-id": idempotencyKey, "idempotency-key": idempotencyKey, traceparent },
     body: JSON.stringify(body ?? null),
   });
-  await publishConfirmed(url, {
+  await reach(() => publishConfirmed(url, {
     exchange: config.exchange,
     routingKey,
     body: Buffer.from(JSON.stringify(body ?? null)),
     messageId: idempotencyKey,
     headers: { traceparent },
-  });
+  }));
   return { output: { exchange: config.exchange, routingKey, messageId: idempotencyKey } };
 }, { outsideSystem: (config) => ({ kind: "credential", id: config.credentialId }) });

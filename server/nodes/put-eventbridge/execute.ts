@@ -11,7 +11,7 @@ import { putEventBridgeNode } from "./definition";
 // One PutEvents entry per run of the step. EventBridge has no idempotency key for PutEvents: a
 // retry after a lost answer can put the event twice, so rules' targets should deduplicate on
 // detail.syncline.idempotencyKey, which every entry carries.
-export const putEventBridgeExecutor = defineExecutor(putEventBridgeNode, async ({ config, event, steps, idempotencyKey, signal, services }) => {
+export const putEventBridgeExecutor = defineExecutor(putEventBridgeNode, async ({ config, event, steps, idempotencyKey, signal, services, reach }) => {
   if (!services.db) throw new PermanentError("Putting events on EventBridge needs the database to read the credential.");
   const credential = await readCredentialSecret(services.db, config.credentialId);
   if (credential.type !== "aws") throw new PermanentError(`The credential "${credential.name}" is a ${credential.type} credential; choose an AWS access key.`);
@@ -30,10 +30,10 @@ export const putEventBridgeExecutor = defineExecutor(putEventBridgeNode, async (
     headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSEvents.PutEvents", "idempotency-key": idempotencyKey },
     body: JSON.stringify({ Entries: entries }),
   });
-  const { eventIds } = await putEvents(
+  const { eventIds } = await reach(() => putEvents(
     { accessKeyId: credential.secret.accessKeyId!, secretAccessKey: credential.secret.secretAccessKey!, region, endpoint },
     entries,
     signal,
-  );
+  ));
   return { output: { eventId: eventIds[0] ?? "" } };
 }, { outsideSystem: (config) => ({ kind: "credential", id: config.credentialId }) });

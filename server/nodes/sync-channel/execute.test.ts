@@ -103,10 +103,13 @@ describe("action:sync-channel", () => {
   });
 
   it("fails permanently with the platform's message and records it without marking the channel down", async () => {
+    const healthBefore = await channelRow(wooChannelId);
     const error = await executor.execute(context({ channelId: wooChannelId, operation: "update-stock", mapping: { quantity: "2.5" } }, stockChanged)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
-    // 2.5 is refused before it is sent: quantities are whole numbers.
+    // 2.5 is refused before it is sent: quantities are whole numbers. The flow's mapping is at
+    // fault, not the shop, so the channel's health is left as it was.
     expect((error as Error).message).toBe('Field mapping "quantity": a quantity is a whole number');
+    expect(await channelRow(wooChannelId)).toMatchObject({ lastErrorAt: healthBefore.lastErrorAt, lastError: healthBefore.lastError, downSince: null });
     const refused = await executor.execute(context({ channelId: hookChannelId, operation: "update-price", mapping: { price: "0" } }, priceChanged)).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(PermanentError);
     expect((refused as Error).message).toContain("price of SKU-1001 must be positive");

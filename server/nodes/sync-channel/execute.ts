@@ -93,10 +93,10 @@ export function createSyncChannelExecutor(options: { directory?: ChannelDirector
     const product = await channelProductFor(context, { currency: typeof settings.currency === "string" ? settings.currency : undefined });
     const operation: SyncOperation = config.operation;
 
-    const outcome = await connector.sync(
+    const outcome = await context.reach(() => connector.sync(
       { operation, product, idempotencyKey: context.idempotencyKey, ...(context.traceparent ? { traceparent: context.traceparent } : {}) },
       { allowlist: context.services.httpAllowlist, signal: context.signal, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) },
-    );
+    ));
     return { output: { channelId: channel.id, operation, status: outcome.status, ...(outcome.externalId ? { externalId: outcome.externalId } : {}) } };
   }, { outsideSystem: (config) => ({ kind: "channel", id: config.channelId }) });
 }
