@@ -162,20 +162,27 @@ export async function deleteSource(db: Db, id: string): Promise<void> {
 
 const clip = (message: string) => (message.length > 2000 ? `${message.slice(0, 1997)}...` : message);
 
+// Health is not an edit: raw updates, so the source's updatedAt (shown as "updated") stays put.
+
 /** The consumer connected (or lost its connection); `lag`: messages waiting in the broker, where it says. */
 export async function recordSourceConnection(db: Db, id: string, connected: boolean, lag?: number | null): Promise<void> {
-  await db.source.updateMany({ where: { id }, data: { connected, ...(lag !== undefined ? { lag } : {}) } });
+  if (lag === undefined) await db.$executeRaw`UPDATE "Source" SET connected = ${connected} WHERE id = ${id}`;
+  else await db.$executeRaw`UPDATE "Source" SET connected = ${connected}, lag = ${lag} WHERE id = ${id}`;
 }
 
-/** A message was taken in (published to JetStream, or dead-lettered). */
+/** How stale "last message" may get on a busy source: messages within it write nothing. */
+export const LAST_MESSAGE_REFRESH_MS = 10_000;
+
+/** A message was taken in (published to JetStream, or dead-lettered). At most one write per LAST_MESSAGE_REFRESH_MS. */
 export async function recordSourceMessage(db: Db, id: string, at = new Date()): Promise<void> {
-  await db.source.updateMany({ where: { id }, data: { lastMessageAt: at } });
+  const staleBefore = new Date(at.getTime() - LAST_MESSAGE_REFRESH_MS);
+  await db.$executeRaw`UPDATE "Source" SET "lastMessageAt" = ${at} WHERE id = ${id} AND ("lastMessageAt" IS NULL OR "lastMessageAt" < ${staleBefore})`;
 }
 
 export async function recordSourceError(db: Db, id: string, message: string, at = new Date()): Promise<void> {
-  await db.source.updateMany({ where: { id }, data: { lastErrorAt: at, lastError: clip(message) } });
+  await db.$executeRaw`UPDATE "Source" SET "lastErrorAt" = ${at}, "lastError" = ${clip(message)} WHERE id = ${id}`;
 }
 
 export async function recordSourceLag(db: Db, id: string, lag: number): Promise<void> {
-  await db.source.updateMany({ where: { id }, data: { lag } });
+  await db.$executeRaw`UPDATE "Source" SET lag = ${lag} WHERE id = ${id}`;
 }
