@@ -185,7 +185,7 @@ function Body({ data }: { data: Dashboard }) {
         <section className="card" aria-label="Target health">
           <div className="card-body">
             <h2 style={{ fontSize: 14 }}>Targets</h2>
-            <p className="muted small" style={{ margin: "4px 0 0" }}>RabbitMQ, EventBridge and Event Grid connections that flows publish to, by credential.</p>
+            <p className="muted small" style={{ margin: "4px 0 0" }}>Kafka, RabbitMQ, EventBridge and Event Grid connections that flows publish to, by credential.</p>
           </div>
           {runtime.targets.length === 0 ? <p className="card-body muted" style={{ margin: 0 }}>No flow has published to a target yet.</p> : (
             <table className="table">

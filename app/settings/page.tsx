@@ -19,7 +19,7 @@ export default async function SettingsPage() {
         <div className="page-header">
           <div>
             <h1>Settings</h1>
-            <p className="muted" style={{ margin: "4px 0 0" }}>Users and their roles, API keys for the automation API (<code>/api/openapi.json</code> describes it), and the credentials that flows and channels use.</p>
+            <p className="muted" style={{ margin: "4px 0 0" }}>Users and their roles, API keys for the automation API (<code>/api/openapi.json</code> describes it), the credentials that flows and channels use, and where alerts are sent.</p>
           </div>
           <span className="spacer" />
           <Link className="btn" href="/settings/sources">Sources</Link>
