@@ -82,8 +82,11 @@ test("an address runs will refuse is a warning in the channel dialog and on the 
   await expect(warning).toContainText("Runs will refuse this URL: 10.20.30.40 is a private address");
   await expect(url).toHaveAccessibleDescription(/Runs will refuse this URL/);
   await expectAxeClean(page, "channel dialog with an address warning");
-  // 127.0.0.1 is in this server's SYNCLINE_HTTP_ALLOWLIST: no warning.
+  // 127.0.0.1 is in this server's SYNCLINE_HTTP_ALLOWLIST: no warning, once the server has
+  // checked that address (hidden before its answer would prove nothing).
+  const checked = page.waitForResponse((r) => r.url().includes("channels.addressWarnings") && decodeURIComponent(r.url()).includes("127.0.0.1:9/hooks"));
   await url.fill("http://127.0.0.1:9/hooks/syncline");
+  await checked;
   await expect(warning).toBeHidden();
   // A warning does not stop saving: the operator may allow the host later.
   await url.fill("http://10.20.30.40/hooks/syncline");
