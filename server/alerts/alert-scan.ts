@@ -38,6 +38,8 @@ const more = (n: number) => (n > 0 ? ` (and ${n} more since the last alert)` : "
 export async function scanForAlerts(db: PrismaClient, options: { now?: Date; publicUrl?: string } = {}): Promise<number | null> {
   const now = options.now ?? new Date();
   const base = options.publicUrl?.replace(/\/$/, "") ?? "";
+  // Alerts off (no URL saved): one plain read every round, no transaction or lock.
+  if (!(await db.alertSetting.findUnique({ where: { id: ALERT_SETTINGS_ID }, select: { id: true } }))) return 0;
   return db.$transaction(async (tx) => {
     const lock = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${ALERT_SCAN_LOCK}) AS locked`;
     if (!lock[0]?.locked) return null;
