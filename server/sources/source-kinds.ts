@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BROKER_LIST_MESSAGE, BROKER_LIST_PATTERN } from "@/server/connectors/kafka/broker-list";
 import type { CredentialType } from "@/server/credentials/credential-types";
 
 // The kinds of source (a broker or bus events come in from), shared by the Settings → Sources form
@@ -55,7 +56,7 @@ export const sourceKinds = {
         .trim()
         .min(1, "Enter at least one broker as host:port")
         .max(2_000, "The broker list has at most 2,000 characters")
-        .regex(/^\s*[A-Za-z0-9.\-_[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-_[\]:]+:\d{1,5}\s*)*$/, "Enter brokers as host:port, separated by commas, e.g. kafka-1.example.com:9092"),
+        .regex(BROKER_LIST_PATTERN, BROKER_LIST_MESSAGE),
       topic: z
         .string({ error: "Topic is required" })
         .trim()

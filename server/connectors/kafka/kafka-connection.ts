@@ -1,5 +1,6 @@
 import "server-only";
 import { logLevel, type KafkaConfig, type SASLOptions } from "kafkajs";
+import { BROKER_PATTERN } from "./broker-list";
 
 // How Syncline reaches a Kafka cluster (docs/decisions/0025-kafka-source-and-target.md): bootstrap
 // brokers as "host:port" separated by commas, and an optional Kafka credential. Without one the
@@ -19,7 +20,7 @@ export function parseBrokers(text: string): string[] {
   const brokers = text.split(",").map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new Error("Enter at least one broker as host:port, e.g. kafka-1.example.com:9092");
   for (const broker of brokers) {
-    if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker)) throw new Error(`"${broker}" is not host:port, e.g. kafka-1.example.com:9092`);
+    if (!BROKER_PATTERN.test(broker)) throw new Error(`"${broker}" is not host:port, e.g. kafka-1.example.com:9092`);
   }
   return brokers;
 }

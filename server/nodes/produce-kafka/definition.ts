@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BROKER_LIST_MESSAGE, BROKER_LIST_PATTERN } from "../../connectors/kafka/broker-list";
 import { expressionField, referenceField } from "../config-fields";
 import { defineNode } from "../define-node";
 import { retryPolicyField } from "../retry-policy";
@@ -15,7 +16,8 @@ export const produceKafkaNode = defineNode({
       .string()
       .trim()
       .max(2_000, "The broker list has at most 2,000 characters")
-      .regex(/^(\s*[A-Za-z0-9.\-_[\]:]+:\d{1,5}\s*(,\s*[A-Za-z0-9.\-_[\]:]+:\d{1,5}\s*)*)?$/, "Enter brokers as host:port, separated by commas, e.g. kafka-1.example.com:9092")
+      // Empty is allowed here: the form asks for it as a required field (requiredMessage).
+      .refine((brokers) => brokers === "" || BROKER_LIST_PATTERN.test(brokers), BROKER_LIST_MESSAGE)
       .default("")
       .meta({
         title: "Brokers",
