@@ -53,8 +53,7 @@ export class SourceRunner {
     if (this.stopped) return;
     const { db } = this.options;
     const wanted = (await listSources(db)).filter((s) => s.enabled && sourceKinds[s.kind]?.mode === "pull");
-    // What the consumer is built from, not updatedAt: the health the consumer writes bumps that,
-    // and restarting on it would restart every consumer each refresh.
+    // What the consumer is built from: a change to any of it restarts the consumer.
     const versions = new Map(wanted.map((s) => [s.id, JSON.stringify([s.kind, s.credentialId, s.settings, s.mapping])]));
     for (const [id, running] of this.running) {
       if (versions.get(id) !== running.version) {
@@ -86,28 +85,21 @@ export class SourceRunner {
       return undefined;
     }
     const settings = sourceKinds.rabbitmq.settings.parse(source.settings);
-    const note = (what: Promise<void>) => void what.catch(() => undefined);
+    const intake = this.intake(source);
     return new QueueConsumer({
       url,
       queue: settings.queue,
       prefetch: settings.prefetch,
       lagIntervalMs: this.options.lagIntervalMs,
-      handle: async (message) => {
-        const outcome = await takeInMessage(source, {
-          body: message.body,
-          headers: message.headers,
-          messageId: message.messageId,
-          fields: { routingKey: message.routingKey, exchange: message.exchange, redelivered: message.redelivered },
-        }, { db, nats: this.options.nats, layout: this.options.layout });
-        note(recordSourceMessage(db, source.id));
-        if (outcome.status === "dead-lettered") note(recordSourceError(db, source.id, outcome.error));
-      },
-      onConnected: (connected) => note(recordSourceConnection(db, source.id, connected)),
-      onError: (message) => {
-        this.options.log?.(`source ${source.name}: ${message}`);
-        note(recordSourceError(db, source.id, message));
-      },
-      onLag: (ready) => note(recordSourceLag(db, source.id, ready)),
+      handle: (message) => intake.take({
+        body: message.body,
+        headers: message.headers,
+        messageId: message.messageId,
+        fields: { routingKey: message.routingKey, exchange: message.exchange, redelivered: message.redelivered },
+      }),
+      onConnected: intake.onConnected,
+      onError: intake.onError,
+      onLag: intake.onLag,
     });
   }
 

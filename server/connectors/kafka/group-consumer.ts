@@ -1,5 +1,6 @@
 import "server-only";
 import { Kafka, type Admin, type Consumer, type KafkaConfig, type KafkaMessage } from "kafkajs";
+import { errorMessageOf, handOver } from "../hand-over";
 
 // Consumes one Kafka topic as a member of a consumer group, with manual commits: each message is
 // handed to `handle`, and its offset is committed only when `handle` resolves (for a source: after
@@ -40,7 +41,6 @@ export interface GroupConsumerOptions {
   partitionsConcurrently?: number;
 }
 
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function headerValues(headers: KafkaMessage["headers"]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -87,7 +87,7 @@ export class GroupConsumer {
     consumer.on(consumer.events.GROUP_JOIN, () => this.options.onConnected?.(true));
     consumer.on(consumer.events.CRASH, (event) => {
       this.options.onConnected?.(false);
-      if (!this.stopped) this.options.onError?.(`Connection to Kafka lost: ${describe(event.payload.error)}`);
+      if (!this.stopped) this.options.onError?.(`Connection to Kafka lost: ${errorMessageOf(event.payload.error)}`);
       // A crash kafkajs does not restart from (not retriable): start again ourselves, later.
       if (!event.payload.restart && !this.stopped) this.restartLater(consumer);
     });
@@ -115,7 +115,7 @@ export class GroupConsumer {
       });
     } catch (error) {
       this.options.onConnected?.(false);
-      this.options.onError?.(`Cannot consume the Kafka topic "${topic}": ${describe(error)}`);
+      this.options.onError?.(`Cannot consume the Kafka topic "${topic}": ${errorMessageOf(error)}`);
       this.restartLater(consumer);
     }
   }
@@ -130,19 +130,13 @@ export class GroupConsumer {
 
   /** Hands the message to `handle` until it succeeds; false when stopped first. */
   private async take(message: TopicMessage, heartbeat: () => Promise<void>): Promise<boolean> {
-    let delay = this.options.retryInitialMs ?? 200;
-    for (;;) {
-      if (this.stopped) return false;
-      try {
-        await this.options.handle(message);
-        return true;
-      } catch (error) {
-        this.options.onError?.(describe(error));
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, this.options.retryMaxMs ?? 5_000);
-        await heartbeat().catch(() => undefined);
-      }
-    }
+    return handOver(() => this.options.handle(message), {
+      givenUp: () => this.stopped,
+      onError: this.options.onError,
+      betweenTries: heartbeat,
+      initialMs: this.options.retryInitialMs,
+      maxMs: this.options.retryMaxMs,
+    });
   }
 
   private async checkLag() {

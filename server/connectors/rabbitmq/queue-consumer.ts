@@ -1,5 +1,6 @@
 import "server-only";
 import amqplib, { type Channel, type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from "amqplib";
+import { errorMessageOf, handOver } from "../hand-over";
 
 // Consumes one RabbitMQ queue with manual acks: each delivery is handed to `handle` one at a time,
 // in the queue's order, and acknowledged only when `handle` resolves (for a source: after the
@@ -36,7 +37,6 @@ export interface QueueConsumerOptions {
   retryMaxMs?: number;
 }
 
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export class QueueConsumer {
   private connection?: RecoveringChannelModel;
@@ -66,10 +66,10 @@ export class QueueConsumer {
     this.connection.on("disconnect", (error: Error) => {
       this.channel = undefined;
       this.options.onConnected?.(false);
-      if (!this.stopped) this.options.onError?.(`Connection to RabbitMQ lost: ${describe(error)}`);
+      if (!this.stopped) this.options.onError?.(`Connection to RabbitMQ lost: ${errorMessageOf(error)}`);
     });
-    this.connection.on("connect-failed", (error: Error) => this.options.onError?.(`Cannot connect to RabbitMQ: ${describe(error)}`));
-    this.connection.on("error", (error: Error) => this.options.onError?.(describe(error)));
+    this.connection.on("connect-failed", (error: Error) => this.options.onError?.(`Cannot connect to RabbitMQ: ${errorMessageOf(error)}`));
+    this.connection.on("error", (error: Error) => this.options.onError?.(errorMessageOf(error)));
     const interval = this.options.lagIntervalMs ?? 5_000;
     this.lagTimer = setInterval(() => void this.checkLag(), interval);
     this.lagTimer.unref();
@@ -90,9 +90,9 @@ export class QueueConsumer {
       }, { noAck: false, exclusive: true });
     } catch (error) {
       // The broker closes the channel on a missing queue or a queue another worker consumes.
-      this.options.onError?.(describe(error).includes("ACCESS_REFUSED")
+      this.options.onError?.(errorMessageOf(error).includes("ACCESS_REFUSED")
         ? `Another worker consumes the queue "${this.options.queue}"; this one waits.`
-        : `Cannot consume the queue "${this.options.queue}": ${describe(error)}`);
+        : `Cannot consume the queue "${this.options.queue}": ${errorMessageOf(error)}`);
       this.exclusiveRetry = setTimeout(() => void this.consume(model).catch(() => undefined), 5_000);
       this.exclusiveRetry.unref();
       return;
@@ -116,19 +116,14 @@ export class QueueConsumer {
       redelivered: fields.redelivered,
       contentType: properties.contentType as string | undefined,
     };
-    let delay = this.options.retryInitialMs ?? 200;
-    for (;;) {
+    const taken = await handOver(() => this.options.handle(queued), {
       // A delivery of a channel that closed is redelivered on the next one: leave it to that.
-      if (this.stopped || this.channel !== channel) return;
-      try {
-        await this.options.handle(queued);
-        break;
-      } catch (error) {
-        this.options.onError?.(describe(error));
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, this.options.retryMaxMs ?? 5_000);
-      }
-    }
+      givenUp: () => this.stopped || this.channel !== channel,
+      onError: this.options.onError,
+      initialMs: this.options.retryInitialMs,
+      maxMs: this.options.retryMaxMs,
+    });
+    if (!taken) return;
     try {
       channel.ack(message);
     } catch {
