@@ -26,7 +26,7 @@ export interface ScaleFigures {
   events: number;
   keys: number;
   /**
-   * Raw JetStream publish + consume at once on the same server, measured just before and just after this
+   * Raw JetStream publish + consume at once on the same server (half the events each time), measured just before and just after this
    * configuration (the mean of the two is the baseline: the machine's load drifts while a configuration runs).
    */
   rawPipelinePerSec: number;
@@ -46,13 +46,17 @@ export interface ScaleFigures {
   loadAverage: [number, number];
 }
 
-/** 1 worker × 16 partitions first: it is the reference every other row is compared with. */
+/**
+ * 1 worker × 16 partitions first and again last: the mean of the two is the reference every other row is
+ * compared with, and their difference shows how much the machine's load moved during the phase.
+ */
 export const defaultScaleConfigs: ScaleConfig[] = [
   { workers: 1, partitions: 16 },
   { workers: 2, partitions: 16 },
   { workers: 3, partitions: 16 },
   { workers: 1, partitions: 8 },
   { workers: 1, partitions: 64 },
+  { workers: 1, partitions: 16 },
 ];
 
 async function admin(adminUrl: string, sql: string) {
@@ -164,7 +168,7 @@ async function measureConfig(opts: {
   const workers: ChildProcess[] = [];
   try {
     const loadBefore = loadavg()[0]!;
-    const rawBefore = await rawPipeline(js, jsm, `${prefix}a`, opts.events);
+    const rawBefore = await rawPipeline(js, jsm, `${prefix}a`, Math.ceil(opts.events / 2));
 
     const spawnedAt = performance.now();
     const starting = Array.from({ length: workerCount }, () => startWorker(url, opts.natsUrl, prefix, partitions));
@@ -230,7 +234,7 @@ async function measureConfig(opts: {
       if (sharesAfter.join("/") !== partitionsPerWorker.join("/")) {
         console.warn(`[bench/scale-out] the shares moved during the run: ${partitionsPerWorker.join("/")} → ${sharesAfter.join("/")}`);
       }
-      const rawAfter = await rawPipeline(js, jsm, `${prefix}b`, opts.events);
+      const rawAfter = await rawPipeline(js, jsm, `${prefix}b`, Math.ceil(opts.events / 2));
       const rawPipelinePerSec = Math.round((rawBefore + rawAfter) / 2);
       return {
         workers: workerCount,
