@@ -2,7 +2,7 @@
 // bench/results/latest.json. Needs a production build (`npm run build`), Postgres and NATS.
 // `--soak <seconds>` (or BENCH_SOAK_SECONDS; default 30) sets the sustained-load phase of the worker memory
 // figure: `npm run bench -- --soak 600` is the 10-minute soak. BENCH_WORKER_NODE_ARGS adds node flags to
-// the bench's worker and BENCH_APP_NODE_OPTIONS is NODE_OPTIONS for every process of the app's `npm start` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--heapsnapshot-signal=SIGUSR2`).
+// the bench's workers (runtime and scale phases) and BENCH_APP_NODE_OPTIONS is NODE_OPTIONS for every process of the app's `npm start` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--heapsnapshot-signal=SIGUSR2`).
 // BENCH_ONLY=runtime,scale,expressions,history,app (comma-separated, default all) runs only those phases;
 // `scale` is the scale-out table (bench/scale-out.ts): 1/2/3 workers on 16 partitions and 8/16/64 partitions
 // on one worker; BENCH_SCALE_CONFIGS=1x16,2x16 (workers x partitions), BENCH_SCALE_EVENTS (20,000) and

@@ -97,7 +97,9 @@ async function rawPipeline(js: JetStreamClient, jsm: JetStreamManager, prefix: s
 }
 
 function startWorker(url: string, natsUrl: string, prefix: string, partitions: number): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, ["--conditions=react-server", "scripts/run-worker.mjs"], {
+  // BENCH_WORKER_NODE_ARGS: node flags for profiling the workers, as in bench/runtime.ts (bench/run.ts).
+  const profiling = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const worker = spawn(process.execPath, [...profiling, "--conditions=react-server", "scripts/run-worker.mjs"], {
     env: { ...process.env, DATABASE_URL: url, NATS_URL: natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: String(partitions) },
     stdio: ["ignore", "pipe", "inherit"],
   });
