@@ -2,8 +2,11 @@
 // bench/results/latest.json. Needs a production build (`npm run build`), Postgres and NATS.
 // `--soak <seconds>` (or BENCH_SOAK_SECONDS; default 30) sets the sustained-load phase of the worker memory
 // figure: `npm run bench -- --soak 600` is the 10-minute soak. BENCH_WORKER_NODE_ARGS adds node flags to
-// the bench's worker and BENCH_APP_NODE_OPTIONS is NODE_OPTIONS for every process of the app's `npm start` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--heapsnapshot-signal=SIGUSR2`).
-// BENCH_ONLY=runtime,expressions,history,app (comma-separated, default all) runs only those phases;
+// the bench's workers (runtime and scale phases) and BENCH_APP_NODE_OPTIONS is NODE_OPTIONS for every process of the app's `npm start` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--heapsnapshot-signal=SIGUSR2`).
+// BENCH_ONLY=runtime,scale,expressions,history,app (comma-separated, default all) runs only those phases;
+// `scale` is the scale-out table (bench/scale-out.ts): 1/2/3 workers on 16 partitions and 8/16/64 partitions
+// on one worker; BENCH_SCALE_CONFIGS=1x16,2x16 (workers x partitions), BENCH_SCALE_EVENTS (20,000) and
+// BENCH_SCALE_LATENCY_EVENTS (3,000) change what it runs;
 // BENCH_SKIP_EDITOR=1 leaves out the editor figures (they need Chromium).
 // Every figure is printed beside a baseline measured in the same run (raw JetStream for the
 // runtime, the bare node:http endpoint for HTTP ingest), as a ratio: the machine is shared, so
@@ -21,6 +24,7 @@ import { cpuMsOf, processTree, sampleTree } from "./process-memory";
 import { measureRunHistory } from "./run-history";
 import { connectNats } from "../server/nats/connection";
 import { measureExpressions } from "./expressions";
+import { defaultScaleConfigs, measureScaleOut, type ScaleConfig, type ScaleFigures } from "./scale-out";
 import { jetstreamManager } from "@nats-io/jetstream";
 
 const port = Number(process.env.BENCH_PORT ?? 3300);
@@ -99,7 +103,7 @@ function printRows(rows: Row[]) {
 }
 
 const ratio = (value: number, baseline: number) => Math.round((value / baseline) * 100) / 100;
-const phases = new Set((process.env.BENCH_ONLY ?? "runtime,expressions,history,app").split(",").map((s) => s.trim()));
+const phases = new Set((process.env.BENCH_ONLY ?? "runtime,scale,expressions,history,app").split(",").map((s) => s.trim()));
 
 async function main() {
   if (phases.has("app") && !existsSync(".next/BUILD_ID")) throw new Error("No production build: run `npm run build` first.");
@@ -134,6 +138,55 @@ async function main() {
     // The soak's RSS timeline, one sample a second, printed as one figure per 10 s.
     const timeline = runtime.workerRssMb.timeline.filter((_, i) => i % 10 === 0);
     console.log(`worker RSS every 10 s (MB): ${timeline.join(" ")}`);
+  }
+  }
+
+  if (phases.has("scale")) {
+  const configs: ScaleConfig[] = process.env.BENCH_SCALE_CONFIGS
+    ? process.env.BENCH_SCALE_CONFIGS.split(",").map((c) => {
+        const [workers, partitions] = c.trim().split("x").map(Number);
+        if (!Number.isInteger(workers) || !Number.isInteger(partitions) || workers! < 1 || partitions! < 1) throw new Error(`BENCH_SCALE_CONFIGS takes workers x partitions, e.g. 1x16,2x16, not "${c}"`);
+        return { workers: workers!, partitions: partitions! };
+      })
+    : defaultScaleConfigs;
+  console.log(`scale: ${configs.map((c) => `${c.workers}×${c.partitions}`).join(", ")} (workers × partitions), each beside raw JetStream…`);
+  const scale = await withDatabase(`syncline_bench_sc_${stamp}`, (url) =>
+    measureScaleOut({
+      adminUrl, templateUrl: url, natsUrl, configs,
+      events: process.env.BENCH_SCALE_EVENTS ? Number(process.env.BENCH_SCALE_EVENTS) : undefined,
+      latencyEvents: process.env.BENCH_SCALE_LATENCY_EVENTS ? Number(process.env.BENCH_SCALE_LATENCY_EVENTS) : undefined,
+      onConfig: (f) => console.log(`  ${f.workers}×${f.partitions}: ${f.eventsPerSec} events/s (raw ${f.rawPipelinePerSec}), p50 ${f.latency.p50Ms} ms, p99 ${f.latency.p99Ms} ms, partitions per worker ${f.partitionsPerWorker.join("/")} (shared out in ${f.shareOutMs} ms; ${Math.round(f.tookMs / 100) / 10} s in all; raw before/after ${f.rawPipelineBeforeAfter.join("/")}; load average ${f.loadAverage.map((l) => l.toFixed(1)).join(" → ")})`),
+    }),
+  );
+  // The reference is 1 worker × 16 partitions: the mean of its runs (first and last by default), else the first row.
+  const references = scale.filter((f) => f.workers === 1 && f.partitions === 16);
+  const refs = references.length > 0 ? references : [scale[0]!];
+  const mean = (pick: (f: ScaleFigures) => number) => refs.reduce((sum, f) => sum + pick(f), 0) / refs.length;
+  const reference = {
+    name: `${refs[0]!.workers} worker × ${refs[0]!.partitions} partitions${refs.length > 1 ? ` (mean of ${refs.length} runs)` : ""}`,
+    eventsPerSec: mean((f) => f.eventsPerSec), workerCpuMsPerEvent: mean((f) => f.workerCpuMsPerEvent),
+    p50Ms: mean((f) => f.latency.p50Ms), p99Ms: mean((f) => f.latency.p99Ms), ratioToRawPipeline: mean((f) => f.ratioToRawPipeline),
+  };
+  const name = (f: ScaleFigures) => `${f.workers} worker${f.workers > 1 ? "s" : ""} × ${f.partitions} partitions`;
+  const isReference = (f: ScaleFigures) => refs.includes(f);
+  results.scaleReference = reference;
+  results.scale = scale.map((f) => ({
+    ...f,
+    ratioToReference: ratio(f.eventsPerSec, reference.eventsPerSec),
+    cpuPerEventRatioToReference: ratio(f.workerCpuMsPerEvent, reference.workerCpuMsPerEvent),
+    // The same ratio with each side first divided by its own raw baseline: what is left of the
+    // machine's load changing between configurations.
+    rawNormalisedRatioToReference: ratio(f.ratioToRawPipeline, reference.ratioToRawPipeline),
+  }));
+  for (const f of scale) {
+    // Throughput and CPU per event against the reference. The CPU figure moves less with the machine's
+    // load; on 2 cores more workers cannot add throughput, so what the rows show is what sharing costs.
+    const vs = `${ratio(f.eventsPerSec, reference.eventsPerSec)} × throughput, ${ratio(f.workerCpuMsPerEvent, reference.workerCpuMsPerEvent)} × CPU/event of ${reference.name}`;
+    const label = `scale: ${name(f)}${isReference(f) ? ` (reference run ${refs.indexOf(f) + 1} of ${refs.length})` : ""}`;
+    rows.push(
+      [`${label}, partitions per worker ${f.partitionsPerWorker.join("/")}`, `${f.eventsPerSec} events/s, worker CPU ${f.workerCpuMsPerEvent} ms/event (all workers)`, `${f.ratioToRawPipeline} × raw publish+consume (${f.rawPipelinePerSec} msg/s); ${vs}`, isReference(f) ? "—" : "≥ 0.9 × throughput, ≤ 1.5 × CPU/event"],
+      [`${label}, latency publish → first action @ ${f.latency.offeredPerSec}/s`, `p50 ${f.latency.p50Ms} ms, p99 ${f.latency.p99Ms} ms`, `p50 ${ratio(f.latency.p50Ms, reference.p50Ms)} ×, p99 ${ratio(f.latency.p99Ms, reference.p99Ms)} × ${reference.name}`, "p50 ≤ 5 ms, p99 ≤ 25 ms"],
+    );
   }
   }
 

@@ -31,14 +31,14 @@ export interface RuntimeFigures {
 }
 
 /** CPU time (user + system) a process has used, in ms. */
-function cpuMs(pid: number): number {
+export function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-async function publishAll(js: JetStreamClient, items: { subject: string; body: string; id: string; traceparent?: string }[]) {
+export async function publishAll(js: JetStreamClient, items: { subject: string; body: string; id: string; traceparent?: string }[]) {
   for (let i = 0; i < items.length; i += ACK_BATCH) {
     await Promise.all(
       items.slice(i, i + ACK_BATCH).map((item) => {
@@ -95,7 +95,7 @@ async function measureRawJetStream(nc: NatsConnection, prefix: string, messages 
  * the README's "Performance" section's throughput workload is a 1-node flow (the trigger); the latency figure needs an action
  * after it, so that flow listens to its own event type and adds a transform.
  */
-function benchFlows(): FlowDocument[] {
+export function benchFlows(): FlowDocument[] {
   return [
     {
       schemaVersion: 1,
@@ -123,7 +123,7 @@ function rssMb(pid: number): number {
   return Math.round(kb / 102.4) / 10;
 }
 
-async function waitForRuns(db: PrismaClient, count: number, timeoutMs: number) {
+export async function waitForRuns(db: PrismaClient, count: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [row] = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "Run"`;
@@ -148,7 +148,7 @@ function slopePerMinute(samples: number[]): number {
   return Math.round((num / den) * 60 * 10) / 10;
 }
 
-function percentile(sorted: number[], p: number) {
+export function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
