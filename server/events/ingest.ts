@@ -80,6 +80,11 @@ export interface IngestOptions {
   publishTimeoutMs?: number;
   /** Prefix issue paths with the event's index (`0.data.sku`): batches. Default true. */
   indexIssues?: boolean;
+  /**
+   * The caller has already refused NUL, unpaired surrogates and over-deep nesting in these events
+   * (POST /api/events scans the whole body in readJsonBody): skip the second scan per event.
+   */
+  inputChecked?: boolean;
   now?: () => Date;
 }
 
@@ -116,14 +121,17 @@ export function newTraceparent(): string {
 // Header values cannot hold line breaks and nats.js trims them, so an id or subject with either
 // would be stored under a different Nats-Msg-Id or ordering key than the body says. NUL and
 // unpaired surrogates anywhere are refused first: the worker could not store such an event.
-const envelopeSchema = safeInputSchema.pipe(cloudEventSchema).superRefine((event, ctx) => {
+const checkHeaderValues = (event: CloudEvent, ctx: z.RefinementCtx) => {
   for (const key of ["id", "subject"] as const) {
     const value = event[key];
     if (value !== value.trim() || /[\r\n]/.test(value)) {
       ctx.addIssue({ code: "custom", path: [key], message: `${key} cannot start or end with whitespace or contain line breaks` });
     }
   }
-});
+};
+const envelopeSchema = safeInputSchema.pipe(cloudEventSchema).superRefine(checkHeaderValues);
+/** The same, for events whose unsafe input the caller has already refused (IngestOptions.inputChecked). */
+const checkedEnvelopeSchema = cloudEventSchema.superRefine(checkHeaderValues);
 
 const friendlyErrors: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === "invalid_type" && issue.input === undefined) {
@@ -169,7 +177,7 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   let invalidEvents = 0;
   for (const [index, raw] of events.entries()) {
     const prefix = indexed ? String(index) : "";
-    const found = await validateEvent(raw, registry, prefix);
+    const found = await validateEvent(raw, registry, prefix, options.inputChecked ? checkedEnvelopeSchema : envelopeSchema);
     if (found.issues.length > 0) {
       invalidEvents++;
       issues.push(...found.issues);
@@ -203,9 +211,10 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   const timeout = options.publishTimeoutMs ?? 5_000;
   const publish = (p: Prepared) => {
     const h = natsHeaders();
-    h.set(TRACEPARENT_HEADER, p.traceparent);
     // With tracing on, the W3C propagator writes the ingest span's traceparent and tracestate.
+    // Without tracing (the usual case) the header is set once, not set and then overwritten.
     p.span?.inject(h);
+    if (!p.span || !h.has(TRACEPARENT_HEADER)) h.set(TRACEPARENT_HEADER, p.traceparent);
     h.set(ORDERING_KEY_HEADER, p.event.subject);
     h.set(RECEIVED_AT_HEADER, receivedAt);
     h.set("Content-Type", "application/cloudevents+json");
@@ -217,6 +226,7 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   const acks: (PubAck | undefined)[] = new Array(prepared.length);
   let pending = prepared.map((_, index) => index);
   for (let attempt = 0; ; attempt++) {
+    await nextTurn();
     const settled = await Promise.allSettled(pending.map(async (index) => publish(prepared[index]!)));
     const failed: number[] = [];
     let firstError: unknown;
@@ -247,8 +257,31 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   return prepared.map((p, index) => ({ id: p.event.id, status: acks[index]?.duplicate ? "duplicate" : "accepted" }));
 }
 
-async function validateEvent(raw: unknown, registry: EventSchemaRegistry, prefix: string): Promise<{ event?: CloudEvent; issues: IngestIssue[] }> {
-  const envelope = envelopeSchema.safeParse(raw, { error: friendlyErrors });
+// The publishes of every request validated in one turn of the event loop are handed to nats.js
+// together at the start of the next one (setImmediate). nats.js writes what it has queued once per
+// microtask checkpoint, so concurrent single-event requests — each read in its own I/O callback —
+// would otherwise cost a socket write to NATS each; this way they share one (docs/decisions/0032).
+// The order of publishes is kept: requests in the order they got here, a batch's events in theirs.
+let waiting: (() => void)[] = [];
+function releaseWaiting() {
+  const released = waiting;
+  waiting = [];
+  for (const resume of released) resume();
+}
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    if (waiting.length === 0) setImmediate(releaseWaiting);
+    waiting.push(resolve);
+  });
+}
+
+async function validateEvent(
+  raw: unknown,
+  registry: EventSchemaRegistry,
+  prefix: string,
+  schema: typeof checkedEnvelopeSchema | typeof envelopeSchema,
+): Promise<{ event?: CloudEvent; issues: IngestIssue[] }> {
+  const envelope = schema.safeParse(raw, { error: friendlyErrors });
   if (!envelope.success) {
     return { issues: envelope.error.issues.map((issue) => ({ path: joinPath(prefix, issue.path.map(String).join(".")), message: issue.message })) };
   }
