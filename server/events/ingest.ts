@@ -1,11 +1,12 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from "@nats-io/jetstream";
+import { jetstreamManager, type PubAck } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { env } from "@/server/env";
 import { InvalidInputError } from "@/server/domain-errors";
 import { sharedNats } from "@/server/nats/connection";
+import { publishAcked } from "@/server/nats/acked-publish";
 import { isJetStreamUnavailable, isPayloadTooLarge } from "@/server/nats/nats-errors";
 import { ensureEventsStream, eventSubject, eventsStreamName, type StreamLayout } from "@/server/runtime/stream-layout";
 import {
@@ -32,6 +33,8 @@ export interface IngestResult {
 export const ORDERING_KEY_HEADER = "Syncline-Ordering-Key";
 export const RECEIVED_AT_HEADER = "Syncline-Received-At";
 export const TRACEPARENT_HEADER = "traceparent";
+/** JetStream's duplicate-window key: the event id. */
+const MSG_ID_HEADER = "Nats-Msg-Id";
 
 /** Where an event is wrong: `path` is dotted (`data.sku`, or `2.data.sku` in a batch). */
 export type IngestIssue = InvalidInputError["issues"][number];
@@ -207,7 +210,6 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   checkPayloadSizes(nc, prepared, indexed);
   await ensureStream(nc, layout);
 
-  const js = jetStreamOf(nc);
   const timeout = options.publishTimeoutMs ?? 5_000;
   const publish = (p: Prepared) => {
     const h = natsHeaders();
@@ -218,7 +220,8 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
     h.set(ORDERING_KEY_HEADER, p.event.subject);
     h.set(RECEIVED_AT_HEADER, receivedAt);
     h.set("Content-Type", "application/cloudevents+json");
-    return js.publish(p.subject, p.payload, { msgID: p.event.id, headers: h, timeout });
+    h.set(MSG_ID_HEADER, p.event.id);
+    return publishAcked(nc, p.subject, p.payload, h, timeout);
   };
 
   // All at once: one connection writes them in order, so events of one key in a batch keep
@@ -368,15 +371,6 @@ async function connection(options: IngestOptions): Promise<NatsConnection> {
   return nc;
 }
 
-const jetStreams = new WeakMap<NatsConnection, JetStreamClient>();
-function jetStreamOf(nc: NatsConnection): JetStreamClient {
-  let js = jetStreams.get(nc);
-  if (!js) {
-    js = jetstream(nc);
-    jetStreams.set(nc, js);
-  }
-  return js;
-}
 
 // Creating or checking the stream is a few JetStream API calls: once per connection and layout,
 // not per request. A failure is forgotten, so the next request tries again.
