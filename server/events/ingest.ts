@@ -1,11 +1,12 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from "@nats-io/jetstream";
+import { jetstreamManager, type PubAck } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { env } from "@/server/env";
 import { InvalidInputError } from "@/server/domain-errors";
 import { sharedNats } from "@/server/nats/connection";
+import { publishAcked } from "@/server/nats/acked-publish";
 import { isJetStreamUnavailable, isPayloadTooLarge } from "@/server/nats/nats-errors";
 import { ensureEventsStream, eventSubject, eventsStreamName, type StreamLayout } from "@/server/runtime/stream-layout";
 import {
@@ -32,6 +33,8 @@ export interface IngestResult {
 export const ORDERING_KEY_HEADER = "Syncline-Ordering-Key";
 export const RECEIVED_AT_HEADER = "Syncline-Received-At";
 export const TRACEPARENT_HEADER = "traceparent";
+/** JetStream's duplicate-window key: the event id. */
+const MSG_ID_HEADER = "Nats-Msg-Id";
 
 /** Where an event is wrong: `path` is dotted (`data.sku`, or `2.data.sku` in a batch). */
 export type IngestIssue = InvalidInputError["issues"][number];
@@ -80,6 +83,11 @@ export interface IngestOptions {
   publishTimeoutMs?: number;
   /** Prefix issue paths with the event's index (`0.data.sku`): batches. Default true. */
   indexIssues?: boolean;
+  /**
+   * The caller has already refused NUL, unpaired surrogates and over-deep nesting in these events
+   * (POST /api/events scans the whole body in readJsonBody): skip the second scan per event.
+   */
+  inputChecked?: boolean;
   now?: () => Date;
 }
 
@@ -116,14 +124,17 @@ export function newTraceparent(): string {
 // Header values cannot hold line breaks and nats.js trims them, so an id or subject with either
 // would be stored under a different Nats-Msg-Id or ordering key than the body says. NUL and
 // unpaired surrogates anywhere are refused first: the worker could not store such an event.
-const envelopeSchema = safeInputSchema.pipe(cloudEventSchema).superRefine((event, ctx) => {
+const checkHeaderValues = (event: CloudEvent, ctx: z.RefinementCtx) => {
   for (const key of ["id", "subject"] as const) {
     const value = event[key];
     if (value !== value.trim() || /[\r\n]/.test(value)) {
       ctx.addIssue({ code: "custom", path: [key], message: `${key} cannot start or end with whitespace or contain line breaks` });
     }
   }
-});
+};
+const envelopeSchema = safeInputSchema.pipe(cloudEventSchema).superRefine(checkHeaderValues);
+/** The same, for events whose unsafe input the caller has already refused (IngestOptions.inputChecked). */
+const checkedEnvelopeSchema = cloudEventSchema.superRefine(checkHeaderValues);
 
 const friendlyErrors: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === "invalid_type" && issue.input === undefined) {
@@ -169,7 +180,7 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   let invalidEvents = 0;
   for (const [index, raw] of events.entries()) {
     const prefix = indexed ? String(index) : "";
-    const found = await validateEvent(raw, registry, prefix);
+    const found = await validateEvent(raw, registry, prefix, options.inputChecked ? checkedEnvelopeSchema : envelopeSchema);
     if (found.issues.length > 0) {
       invalidEvents++;
       issues.push(...found.issues);
@@ -199,17 +210,18 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   checkPayloadSizes(nc, prepared, indexed);
   await ensureStream(nc, layout);
 
-  const js = jetStreamOf(nc);
   const timeout = options.publishTimeoutMs ?? 5_000;
   const publish = (p: Prepared) => {
     const h = natsHeaders();
-    h.set(TRACEPARENT_HEADER, p.traceparent);
     // With tracing on, the W3C propagator writes the ingest span's traceparent and tracestate.
+    // Without tracing (the usual case) the header is set once, not set and then overwritten.
     p.span?.inject(h);
+    if (!p.span || !h.has(TRACEPARENT_HEADER)) h.set(TRACEPARENT_HEADER, p.traceparent);
     h.set(ORDERING_KEY_HEADER, p.event.subject);
     h.set(RECEIVED_AT_HEADER, receivedAt);
     h.set("Content-Type", "application/cloudevents+json");
-    return js.publish(p.subject, p.payload, { msgID: p.event.id, headers: h, timeout });
+    h.set(MSG_ID_HEADER, p.event.id);
+    return publishAcked(nc, p.subject, p.payload, h, timeout);
   };
 
   // All at once: one connection writes them in order, so events of one key in a batch keep
@@ -217,6 +229,7 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   const acks: (PubAck | undefined)[] = new Array(prepared.length);
   let pending = prepared.map((_, index) => index);
   for (let attempt = 0; ; attempt++) {
+    await nextTurn();
     const settled = await Promise.allSettled(pending.map(async (index) => publish(prepared[index]!)));
     const failed: number[] = [];
     let firstError: unknown;
@@ -247,8 +260,31 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   return prepared.map((p, index) => ({ id: p.event.id, status: acks[index]?.duplicate ? "duplicate" : "accepted" }));
 }
 
-async function validateEvent(raw: unknown, registry: EventSchemaRegistry, prefix: string): Promise<{ event?: CloudEvent; issues: IngestIssue[] }> {
-  const envelope = envelopeSchema.safeParse(raw, { error: friendlyErrors });
+// The publishes of every request validated in one turn of the event loop are handed to nats.js
+// together at the start of the next one (setImmediate). nats.js writes what it has queued once per
+// microtask checkpoint, so concurrent single-event requests — each read in its own I/O callback —
+// would otherwise cost a socket write to NATS each; this way they share one (docs/decisions/0032).
+// The order of publishes is kept: requests in the order they got here, a batch's events in theirs.
+let waiting: (() => void)[] = [];
+function releaseWaiting() {
+  const released = waiting;
+  waiting = [];
+  for (const resume of released) resume();
+}
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    if (waiting.length === 0) setImmediate(releaseWaiting);
+    waiting.push(resolve);
+  });
+}
+
+async function validateEvent(
+  raw: unknown,
+  registry: EventSchemaRegistry,
+  prefix: string,
+  schema: typeof checkedEnvelopeSchema | typeof envelopeSchema,
+): Promise<{ event?: CloudEvent; issues: IngestIssue[] }> {
+  const envelope = schema.safeParse(raw, { error: friendlyErrors });
   if (!envelope.success) {
     return { issues: envelope.error.issues.map((issue) => ({ path: joinPath(prefix, issue.path.map(String).join(".")), message: issue.message })) };
   }
@@ -335,15 +371,6 @@ async function connection(options: IngestOptions): Promise<NatsConnection> {
   return nc;
 }
 
-const jetStreams = new WeakMap<NatsConnection, JetStreamClient>();
-function jetStreamOf(nc: NatsConnection): JetStreamClient {
-  let js = jetStreams.get(nc);
-  if (!js) {
-    js = jetstream(nc);
-    jetStreams.set(nc, js);
-  }
-  return js;
-}
 
 // Creating or checking the stream is a few JetStream API calls: once per connection and layout,
 // not per request. A failure is forgotten, so the next request tries again.

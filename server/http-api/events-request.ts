@@ -67,7 +67,14 @@ export async function ingestEventsRequest(request: HttpRequest, options: EventsR
   }
   try {
     const { onAccepted, ...ingestOptions } = options;
-    const results = await ingestEvents(events, { ...ingestOptions, traceparent: request.headers.get("traceparent"), tracestate: request.headers.get("tracestate"), indexIssues: batch });
+    const results = await ingestEvents(events, {
+      ...ingestOptions,
+      traceparent: request.headers.get("traceparent"),
+      tracestate: request.headers.get("tracestate"),
+      indexIssues: batch,
+      // readJsonBody has scanned the whole body for NUL, lone surrogates and deep nesting.
+      inputChecked: true,
+    });
     // Every event passed validation, so each has a string subject (its ordering key).
     onAccepted?.(events.map((event) => (event as { subject: string }).subject));
     return results;
