@@ -62,7 +62,7 @@ async function main() {
   const hostname = config.SYNCLINE_PUBLIC_URL ? "0.0.0.0" : "127.0.0.1";
   // Production: Next behind our own node:http server on the same port, for the ingest fast path
   // (scripts/web-server.mjs, docs/decisions/0018). Dev: Next's own server with hot reload.
-  const webArgs = dev ? [nextBin, "dev", "-p", String(config.PORT), "-H", hostname] : [...childNodeArgs(), path.resolve("scripts/web-server.mjs"), "--port", String(config.PORT), "--hostname", hostname];
+  const webArgs = dev ? [nextBin, "dev", "-p", String(config.PORT), "-H", hostname] : [...childNodeArgs("web"), path.resolve("scripts/web-server.mjs"), "--port", String(config.PORT), "--hostname", hostname];
   // Memory settings for both children: scripts/child-memory.ts (docs/decisions/0031).
   const web = spawn(process.execPath, webArgs, { stdio: "inherit", env: childMemoryEnv(childEnv) });
   children.push(web);
@@ -75,7 +75,7 @@ async function main() {
       : superviseProcess({
           name: "worker",
           command: process.execPath,
-          args: [...childNodeArgs(), "--conditions=react-server", path.resolve("scripts/run-worker.mjs")],
+          args: [...childNodeArgs("worker"), "--conditions=react-server", path.resolve("scripts/run-worker.mjs")],
           env: childMemoryEnv(childEnv),
         });
   if (!worker) console.log("[syncline] SYNCLINE_WORKER=off: no worker process; events move after ingest and on GET /api/cron/drain");
