@@ -12,6 +12,13 @@ const nextConfig = {
     "/api/**": ["./node_modules/@img/**/*"],
   },
   devIndicators: false,
+  experimental: {
+    // Next loads every page's and route's server code when the server starts, by default. Loaded
+    // on first request instead, a server that mostly ingests events (POST /api/events takes the
+    // fast path, scripts/web-server.mjs) never holds the code of pages nobody opened; the first
+    // visit of a page pays its load once (docs/decisions/0031-memory-of-npm-start.md).
+    preloadEntriesOnStart: false,
+  },
   poweredByHeader: false,
   // proxy.ts sets these (and the CSP with its nonce) on pages and routes; this covers the build
   // assets it does not run for. Keep the two lists alike (server/http/security-headers.ts).

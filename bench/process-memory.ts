@@ -33,7 +33,9 @@ function commandOf(pid: number): string {
   try {
     const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
     const short = args.map((a) => (a.includes("/") && !a.startsWith("--") ? a.split("/").slice(-2).join("/") : a));
-    return short.join(" ").slice(0, 80);
+    // Long enough for node flags before the script (npm start passes some, scripts/child-memory.ts):
+    // bench/run.ts finds the web app and the worker by their script's name in it.
+    return short.join(" ").slice(0, 160);
   } catch {
     return "?";
   }

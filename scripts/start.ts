@@ -11,6 +11,7 @@ import { checkNats, resolveNatsUrl } from "../server/nats/connection";
 import { applyMigrations } from "../server/db/migrations";
 import { localSecretKey } from "../server/credentials/secret-box";
 import { superviseProcess } from "./worker-supervisor";
+import { childMemoryEnv, childNodeArgs } from "./child-memory";
 import pg from "pg";
 
 const dev = process.argv.includes("--dev");
@@ -61,8 +62,9 @@ async function main() {
   const hostname = config.SYNCLINE_PUBLIC_URL ? "0.0.0.0" : "127.0.0.1";
   // Production: Next behind our own node:http server on the same port, for the ingest fast path
   // (scripts/web-server.mjs, docs/decisions/0018). Dev: Next's own server with hot reload.
-  const webArgs = dev ? [nextBin, "dev", "-p", String(config.PORT), "-H", hostname] : [path.resolve("scripts/web-server.mjs"), "--port", String(config.PORT), "--hostname", hostname];
-  const web = spawn(process.execPath, webArgs, { stdio: "inherit", env: childEnv });
+  const webArgs = dev ? [nextBin, "dev", "-p", String(config.PORT), "-H", hostname] : [...childNodeArgs("web"), path.resolve("scripts/web-server.mjs"), "--port", String(config.PORT), "--hostname", hostname];
+  // Memory settings for both children: scripts/child-memory.ts (docs/decisions/0031).
+  const web = spawn(process.execPath, webArgs, { stdio: "inherit", env: childMemoryEnv(childEnv) });
   children.push(web);
   // The runtime worker beside the web app; run more with `npm run worker` on other machines.
   // Supervised: a crashing worker is restarted with backoff while the web app keeps serving.
@@ -73,8 +75,8 @@ async function main() {
       : superviseProcess({
           name: "worker",
           command: process.execPath,
-          args: ["--conditions=react-server", path.resolve("scripts/run-worker.mjs")],
-          env: childEnv,
+          args: [...childNodeArgs("worker"), "--conditions=react-server", path.resolve("scripts/run-worker.mjs")],
+          env: childMemoryEnv(childEnv),
         });
   if (!worker) console.log("[syncline] SYNCLINE_WORKER=off: no worker process; events move after ingest and on GET /api/cron/drain");
   const openUrl = config.SYNCLINE_PUBLIC_URL ?? `http://localhost:${config.PORT}`;

@@ -1,5 +1,5 @@
 // No `import "server-only"`: loaded by the worker through the resize-image executor.
-import sharp, { type Sharp } from "sharp";
+import type { Sharp } from "sharp";
 import type { VariantFit, VariantFormat } from "./asset-store";
 
 // Turning one source image into web-sized copies with sharp. Decoding is the dangerous part
@@ -37,7 +37,11 @@ export interface SourceImageInfo {
   format: string;
 }
 
-function open(source: Buffer, maxInputPixels: number): Sharp {
+// sharp (and libvips) loaded on first use: most workers never resize an image (docs/decisions/0031).
+let sharpModule: Promise<typeof import("sharp")> | undefined;
+
+async function open(source: Buffer, maxInputPixels: number): Promise<Sharp> {
+  const { default: sharp } = await (sharpModule ??= import("sharp"));
   // failOn "error": a truncated or corrupt file is refused rather than half-decoded into grey.
   return sharp(source, { limitInputPixels: maxInputPixels, failOn: "error", animated: false });
 }
@@ -50,7 +54,7 @@ function reason(error: unknown): string {
 export async function inspectSource(source: Buffer, maxInputPixels = DEFAULT_MAX_INPUT_PIXELS): Promise<SourceImageInfo> {
   let metadata;
   try {
-    metadata = await open(source, maxInputPixels).metadata();
+    metadata = await (await open(source, maxInputPixels)).metadata();
   } catch (error) {
     throw new ImageDecodeError(`the file cannot be read as an image: ${reason(error)}`, { cause: error });
   }
@@ -61,7 +65,7 @@ export async function inspectSource(source: Buffer, maxInputPixels = DEFAULT_MAX
   }
   try {
     // A full decode: headers can be intact while the pixel data is truncated or corrupt.
-    await open(source, maxInputPixels).stats();
+    await (await open(source, maxInputPixels)).stats();
   } catch (error) {
     throw new ImageDecodeError(`the image data is corrupt or truncated: ${reason(error)}`, { cause: error });
   }
@@ -75,7 +79,7 @@ export async function inspectSource(source: Buffer, maxInputPixels = DEFAULT_MAX
  */
 export async function renderVariant(source: Buffer, spec: VariantSpec, maxInputPixels = DEFAULT_MAX_INPUT_PIXELS): Promise<RenderedVariant> {
   const opaque = spec.format === "jpeg";
-  let pipeline = open(source, maxInputPixels).rotate();
+  let pipeline = (await open(source, maxInputPixels)).rotate();
   if (spec.fit === "inside") {
     pipeline = pipeline.resize({ width: spec.width, fit: "inside", withoutEnlargement: true });
   } else {

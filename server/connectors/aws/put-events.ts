@@ -1,5 +1,5 @@
 import "server-only";
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
+import type { PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 
 // PutEvents on an EventBridge bus with the AWS SDK (SigV4 signing from the access key). The SDK
@@ -19,6 +19,8 @@ export interface AwsConnection {
 const RETRYABLE_ENTRY_ERRORS = new Set(["ThrottlingException", "InternalFailure", "InternalException", "ServiceUnavailable"]);
 
 export async function putEvents(connection: AwsConnection, entries: PutEventsRequestEntry[], signal?: AbortSignal): Promise<{ eventIds: string[] }> {
+  // Loaded on first use: most workers never run this node, and the SDK costs the process memory (docs/decisions/0031).
+  const { EventBridgeClient, PutEventsCommand } = await import("@aws-sdk/client-eventbridge");
   const client = new EventBridgeClient({
     region: connection.region,
     endpoint: connection.endpoint || undefined,

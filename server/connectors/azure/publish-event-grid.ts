@@ -1,5 +1,4 @@
 import "server-only";
-import { AzureKeyCredential, AzureSASCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 
 // Publishes to an Event Grid topic with @azure/eventgrid, authenticated by the topic's access key
@@ -31,6 +30,8 @@ function classify(error: unknown): Error {
 }
 
 export async function publishToEventGrid(topic: EventGridTopic, schema: "CloudEvent" | "EventGrid", event: OutgoingEvent, signal?: AbortSignal): Promise<void> {
+  // Loaded on first use: most workers never run this node, and the SDK costs the process memory (docs/decisions/0031).
+  const { AzureKeyCredential, AzureSASCredential, EventGridPublisherClient } = await import("@azure/eventgrid");
   const credential = topic.authentication === "sas" ? new AzureSASCredential(topic.secret) : new AzureKeyCredential(topic.secret);
   let url: URL;
   try {

@@ -1,5 +1,5 @@
 import "server-only";
-import { logLevel, type KafkaConfig, type SASLOptions } from "kafkajs";
+import type { KafkaConfig, SASLOptions } from "kafkajs";
 import { BROKER_PATTERN } from "./broker-list";
 
 // How Syncline reaches a Kafka cluster (docs/decisions/0025-kafka-source-and-target.md): bootstrap
@@ -26,7 +26,7 @@ export function parseBrokers(text: string): string[] {
 }
 
 export function kafkaClientConfig(brokers: string[], credential: KafkaCredential | undefined, clientId = "syncline"): KafkaConfig {
-  const base: KafkaConfig = { clientId, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 5_000, requestTimeout: 15_000 };
+  const base: KafkaConfig = { clientId, brokers, logLevel: 0 /* kafkajs logLevel.NOTHING; a type-only import keeps kafkajs unloaded until a producer opens (docs/decisions/0031) */, connectionTimeout: 5_000, requestTimeout: 15_000 };
   if (!credential) return base;
   const mechanism = String(credential.settings.mechanism ?? "plain").trim().toLowerCase() || "plain";
   if (!(mechanisms as readonly string[]).includes(mechanism)) {

@@ -1,5 +1,5 @@
 import "server-only";
-import { Kafka, type KafkaConfig, type Producer } from "kafkajs";
+import type { KafkaConfig, Producer } from "kafkajs";
 import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 
 // Produces to Kafka with an idempotent producer (acks from all in-sync replicas, one request in
@@ -65,8 +65,10 @@ export function classifyKafkaError(error: unknown, topic: string): Error {
 function producerFor(id: string, config: KafkaConfig): Promise<Producer> {
   let producer = producers.get(id);
   if (!producer) {
-    const kafka = new Kafka({ ...config, retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 } });
     const opening = (async () => {
+      // Loaded on first use: most workers never run this node, and the SDK costs the process memory (docs/decisions/0031).
+      const { Kafka } = await import("kafkajs");
+      const kafka = new Kafka({ ...config, retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 } });
       const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await p.connect();
       return p;

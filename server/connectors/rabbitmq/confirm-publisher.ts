@@ -1,5 +1,5 @@
 import "server-only";
-import amqplib, { type ChannelModel, type ConfirmChannel } from "amqplib";
+import type { ChannelModel, ConfirmChannel } from "amqplib";
 import { PermanentError, TransientError } from "@/server/outbound/execution-errors";
 
 // Publishes to RabbitMQ with publisher confirms: a publish resolves only when the broker took the
@@ -38,6 +38,8 @@ function classify(error: unknown): Error {
 }
 
 async function open(url: string, onClosed: () => void): Promise<Link> {
+  // Loaded on first use: most workers never run this node, and the SDK costs the process memory (docs/decisions/0031).
+  const { default: amqplib } = await import("amqplib");
   const connection = await amqplib.connect(url, { timeout: 5_000 });
   const channel = await connection.createConfirmChannel();
   const link: Link = { connection, channel, closed: false };
