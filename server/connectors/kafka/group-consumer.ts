@@ -1,5 +1,5 @@
 import "server-only";
-import { Kafka, type Admin, type Consumer, type KafkaConfig, type KafkaMessage } from "kafkajs";
+import type { Admin, Consumer, Kafka, KafkaConfig, KafkaMessage } from "kafkajs";
 import { errorMessageOf, handOver } from "../hand-over";
 
 // Consumes one Kafka topic as a member of a consumer group, with manual commits: each message is
@@ -52,21 +52,22 @@ function headerValues(headers: KafkaMessage["headers"]): Record<string, string |
 }
 
 export class GroupConsumer {
-  private readonly kafka: Kafka;
+  private kafka?: Kafka;
   private consumer?: Consumer;
   private admin?: Admin;
   private stopped = false;
   private lagTimer?: NodeJS.Timeout;
   private restartTimer?: NodeJS.Timeout;
 
-  constructor(private readonly options: GroupConsumerOptions) {
-    this.kafka = new Kafka({
-      ...options.client,
-      retry: { initialRetryTime: 200, maxRetryTime: 10_000, retries: 8 },
-    });
-  }
+  constructor(private readonly options: GroupConsumerOptions) {}
 
   async start(): Promise<void> {
+    // Loaded with the first Kafka source, not by every worker (docs/decisions/0031).
+    const { Kafka } = await import("kafkajs");
+    this.kafka = new Kafka({
+      ...this.options.client,
+      retry: { initialRetryTime: 200, maxRetryTime: 10_000, retries: 8 },
+    });
     const interval = this.options.lagIntervalMs ?? 5_000;
     this.lagTimer = setInterval(() => void this.checkLag(), interval);
     this.lagTimer.unref();
@@ -77,7 +78,7 @@ export class GroupConsumer {
   private async run(): Promise<void> {
     if (this.stopped) return;
     const { topic, groupId } = this.options;
-    const consumer = this.kafka.consumer({
+    const consumer = this.kafka!.consumer({
       groupId,
       maxWaitTimeInMs: 1_000,
       // kafkajs restarts the consumer after a retriable crash (a lost connection, a lost commit).
@@ -142,7 +143,7 @@ export class GroupConsumer {
   private async checkLag() {
     if (!this.options.onLag || this.stopped) return;
     try {
-      this.admin ??= this.kafka.admin();
+      this.admin ??= this.kafka!.admin();
       await this.admin.connect();
       const [high, [committed]] = await Promise.all([
         this.admin.fetchTopicOffsets(this.options.topic),

@@ -1,5 +1,5 @@
 import "server-only";
-import amqplib, { type Channel, type ChannelModel, type ConsumeMessage, type RecoveringChannelModel } from "amqplib";
+import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from "amqplib";
 import { errorMessageOf, handOver } from "../hand-over";
 
 // Consumes one RabbitMQ queue with manual acks: each delivery is handed to `handle` one at a time,
@@ -50,6 +50,8 @@ export class QueueConsumer {
 
   async start(): Promise<void> {
     const { url } = this.options;
+    // Loaded with the first RabbitMQ source, not by every worker (docs/decisions/0031).
+    const { default: amqplib } = await import("amqplib");
     this.connection = await amqplib.connect(url, {
       recovery: {
         initialDelay: 200,
