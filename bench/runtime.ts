@@ -11,6 +11,7 @@ import type { PrismaClient } from "../server/db/generated/client";
 import { createFlow, publishFlow, setFlowEnabled } from "../server/flows/flow-store";
 import type { FlowDocument } from "../server/flows/flow-document";
 import { eventSubject, eventsStreamName, type StreamLayout } from "../server/runtime/stream-layout";
+import { childMemoryEnv, childNodeArgs } from "../scripts/child-memory";
 
 const ACK_BATCH = 2_000;
 
@@ -180,8 +181,8 @@ export async function measureRuntime(opts: {
 
     // BENCH_WORKER_NODE_ARGS: node flags for profiling the worker (bench/run.ts).
     const profiling = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-    worker = spawn(process.execPath, [...profiling, "--conditions=react-server", "scripts/run-worker.mjs"], {
-      env: { ...process.env, DATABASE_URL: opts.databaseUrl, NATS_URL: opts.natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: "16" },
+    worker = spawn(process.execPath, [...childNodeArgs("worker"), ...profiling, "--conditions=react-server", "scripts/run-worker.mjs"], {
+      env: { ...childMemoryEnv(process.env), DATABASE_URL: opts.databaseUrl, NATS_URL: opts.natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: "16" },
       stdio: ["ignore", "pipe", "inherit"],
     });
     await new Promise<void>((resolve, reject) => {

@@ -17,6 +17,7 @@ import { createPrismaClient } from "../server/db/create-client";
 import { createFlow, publishFlow, setFlowEnabled } from "../server/flows/flow-store";
 import { eventSubject, eventsStreamName, type StreamLayout } from "../server/runtime/stream-layout";
 import { benchFlows, cpuMs, percentile, publishAll, waitForRuns } from "./runtime";
+import { childMemoryEnv, childNodeArgs } from "../scripts/child-memory";
 
 export interface ScaleConfig { workers: number; partitions: number }
 
@@ -99,8 +100,8 @@ async function rawPipeline(js: JetStreamClient, jsm: JetStreamManager, prefix: s
 function startWorker(url: string, natsUrl: string, prefix: string, partitions: number): Promise<ChildProcess> {
   // BENCH_WORKER_NODE_ARGS: node flags for profiling the workers, as in bench/runtime.ts (bench/run.ts).
   const profiling = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const worker = spawn(process.execPath, [...profiling, "--conditions=react-server", "scripts/run-worker.mjs"], {
-    env: { ...process.env, DATABASE_URL: url, NATS_URL: natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: String(partitions) },
+  const worker = spawn(process.execPath, [...childNodeArgs("worker"), ...profiling, "--conditions=react-server", "scripts/run-worker.mjs"], {
+    env: { ...childMemoryEnv(process.env), DATABASE_URL: url, NATS_URL: natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: String(partitions) },
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {
