@@ -33,7 +33,7 @@ export interface EditorFigures {
   editorJsFiles: number;
 }
 
-export async function measureEditor(baseUrl: string, apiKey: string, nodeCount = 500): Promise<EditorFigures> {
+export async function measureEditor(baseUrl: string, apiKey: string, owner: { email: string; password: string }, nodeCount = 500): Promise<EditorFigures> {
   const imported = await fetch(`${baseUrl}/api/flows/import`, {
     method: "POST",
     headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
@@ -48,6 +48,9 @@ export async function measureEditor(baseUrl: string, apiKey: string, nodeCount =
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Signed in like a user (the session cookie lands in the page's context).
+    const signIn = await page.context().request.post(`${baseUrl}/api/auth/sign-in/email`, { data: owner, headers: { origin: baseUrl } });
+    if (!signIn.ok()) throw new Error(`sign-in failed: ${signIn.status()} ${await signIn.text()}`);
     const scripts = new Map<string, Buffer>();
     page.on("response", async (response) => {
       const type = response.request().resourceType();

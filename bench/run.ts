@@ -32,6 +32,8 @@ const baseUrl = `http://127.0.0.1:${port}`;
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const apiKey = "syn_bench_bootstrap_key_0123456789";
+/** The owner the app is started with: the editor figures are taken signed in, as a user sees the editor. */
+const owner = { email: "bench@syncline.test", password: "bench-owner-password-0123" };
 const stamp = Date.now().toString(36);
 
 async function admin(sql: string) {
@@ -66,7 +68,7 @@ async function waitForHealth(timeoutMs: number) {
 async function withApp<T>(databaseUrl: string, fn: (pid: number) => Promise<T>): Promise<T> {
   const app = spawn(process.execPath, ["--conditions=react-server", "scripts/run-bundled.mjs", "start"], {
     stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, ...(process.env.BENCH_APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS } : {}), DATABASE_URL: databaseUrl, NATS_URL: natsUrl, PORT: String(port), BOOTSTRAP_API_KEY: apiKey, SYNCLINE_PREFIX: `bench_app_${stamp}` },
+    env: { ...process.env, ...(process.env.BENCH_APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS } : {}), DATABASE_URL: databaseUrl, NATS_URL: natsUrl, PORT: String(port), BOOTSTRAP_API_KEY: apiKey, SYNCLINE_ADMIN_EMAIL: owner.email, SYNCLINE_ADMIN_PASSWORD: owner.password, SYNCLINE_PREFIX: `bench_app_${stamp}` },
   });
   try {
     await waitForHealth(120_000);
@@ -216,7 +218,7 @@ async function main() {
   await withDatabase(`syncline_bench_app_${stamp}`, (url) =>
     withApp(url, async (appPid) => {
       if (process.env.BENCH_SKIP_EDITOR !== "1") {
-        const editor = await measureEditor(baseUrl, apiKey, 500);
+        const editor = await measureEditor(baseUrl, apiKey, owner, 500);
         results.editor = editor;
         rows.push(
           ["editor: pan FPS, 500-node flow", String(editor.panFps), "—", "smooth (≥ 30 fps)"],
