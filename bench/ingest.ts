@@ -6,7 +6,7 @@
 // ms of client CPU per single-event request against 0.1–0.2 ms for node:http, and the app got
 // 30–40% fewer single-event requests/s through (batches: no clear difference).
 import http from "node:http";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { cpuMsOf } from "./process-memory";
@@ -210,23 +210,27 @@ export async function measureIngest(baseUrl: string, apiKey: string, opts: Inges
   }
 }
 
+/** The port a server child prints as "listening on <port>"; rejects if it exits first. */
+export function listeningPort(child: ChildProcess, name: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const match = /listening on (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`${name} exited ${code}`)));
+  });
+}
+
 /**
  * The same load against the bare baseline (bench/bare-ingest-server.mjs: node:http, JSON.parse,
- * publish with Nats-Msg-Id, await the PubAck, 202), started here in its own process with plain
- * node, so the app's figures can be printed as a ratio of what this machine allows right now.
+ * publish with Nats-Msg-Id, await the PubAck, 202), started here in its own process, so the app's figures can be printed as a ratio of what this machine allows right now.
  */
 export async function measureBareIngest(natsUrl: string, port: number, prefix: string, opts: IngestOptions = {}): Promise<IngestFigures> {
-  const server = spawn(process.execPath, ["bench/bare-ingest-server.mjs", String(port), natsUrl, prefix], { stdio: ["ignore", "pipe", "inherit"] });
+  const server = spawn(process.execPath, ["--import", "tsx", "bench/bare-ingest-server.mjs", String(port), natsUrl, prefix], { stdio: ["ignore", "pipe", "inherit"] });
   try {
-    const listening = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      server.stdout!.on("data", (c: Buffer) => {
-        out += c.toString();
-        const match = /listening on (\d+)/.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-      server.once("exit", (code) => reject(new Error(`the bare ingest server exited ${code}`)));
-    });
+    const listening = await listeningPort(server, "the bare ingest server");
     const cpuAt: Record<string, number> = {};
     const figures = await measureIngest(`http://127.0.0.1:${listening}`, "bare", {
       ...opts,

@@ -229,7 +229,6 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   const acks: (PubAck | undefined)[] = new Array(prepared.length);
   let pending = prepared.map((_, index) => index);
   for (let attempt = 0; ; attempt++) {
-    await nextTurn();
     const settled = await Promise.allSettled(pending.map(async (index) => publish(prepared[index]!)));
     const failed: number[] = [];
     let firstError: unknown;
@@ -258,24 +257,6 @@ async function publishEvents(events: unknown[], options: IngestOptions, spans?: 
   }
   countIngested(prepared.map((p, index) => ({ type: p.event.type, duplicate: acks[index]?.duplicate === true })));
   return prepared.map((p, index) => ({ id: p.event.id, status: acks[index]?.duplicate ? "duplicate" : "accepted" }));
-}
-
-// The publishes of every request validated in one turn of the event loop are handed to nats.js
-// together at the start of the next one (setImmediate). nats.js writes what it has queued once per
-// microtask checkpoint, so concurrent single-event requests — each read in its own I/O callback —
-// would otherwise cost a socket write to NATS each; this way they share one (docs/decisions/0032).
-// The order of publishes is kept: requests in the order they got here, a batch's events in theirs.
-let waiting: (() => void)[] = [];
-function releaseWaiting() {
-  const released = waiting;
-  waiting = [];
-  for (const resume of released) resume();
-}
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => {
-    if (waiting.length === 0) setImmediate(releaseWaiting);
-    waiting.push(resolve);
-  });
 }
 
 async function validateEvent(
