@@ -14,7 +14,7 @@ import { writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createTestDatabase } from "../server/db/test-database";
 import { createApiKey } from "../server/auth/api-keys";
-import { measureBareIngest, measureIngest } from "./ingest";
+import { listeningPort, measureBareIngest, measureIngest } from "./ingest";
 import { cpuMsOf } from "./process-memory";
 
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -60,15 +60,7 @@ async function main() {
   const args = ["--conditions=react-server", "--import", "tsx", "bench/profile-fast-path.ts", "--serve", ...(process.argv.includes("--cpu-prof") ? ["--cpu-prof"] : [])];
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "inherit"] });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      child.stdout!.on("data", (c: Buffer) => {
-        out += c.toString();
-        const match = /listening on (\d+)/.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-      child.once("exit", (code) => reject(new Error(`the fast path server exited ${code}`)));
-    });
+    const port = await listeningPort(child, "the fast path server");
     const opts = { singleRequests, batches: Number(process.env.PROFILE_BATCHED ?? 50_000), maxSeconds: 20 };
     const bare = await measureBareIngest(natsUrl, 0, `${prefix}_bare`, opts);
     const cpu: Record<string, number> = {};

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../server/nats/connection";
 import type { PrismaClient } from "../server/db/generated/client";
@@ -51,45 +51,93 @@ export async function publishAll(js: JetStreamClient, items: { subject: string; 
   }
 }
 
+const RAW_PAYLOAD = JSON.stringify({ specversion: "1.0", source: "bench", type: "stock.changed", subject: "SKU-1", data: { sku: "SKU-1", quantity: 1 } });
+const rawItems = (prefix: string, tag: string, messages: number) =>
+  Array.from({ length: messages }, (_, i) => ({ subject: `${prefix}.raw.${i % 16}`, body: RAW_PAYLOAD, id: `${tag}-${i}` }));
+
+/** The raw stream (`<prefix>_raw`, subjects `<prefix>.raw.>`) for the duration of `fn`. */
+async function withRawStream<T>(jsm: JetStreamManager, prefix: string, fn: (stream: string) => Promise<T>): Promise<T> {
+  const stream = `${prefix}_raw`;
+  await jsm.streams.add({ name: stream, subjects: [`${prefix}.raw.>`], duplicate_window: 120_000_000_000 });
+  try {
+    return await fn(stream);
+  } finally {
+    await jsm.streams.delete(stream).catch(() => undefined);
+  }
+}
+
+/** A durable pull consumer on `stream` that acks `count` messages. */
+async function consumeAll(js: JetStreamClient, jsm: JetStreamManager, stream: string, durable: string, count: number) {
+  await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 20_000 });
+  const consumer = await js.consumers.get(stream, durable);
+  const messagesIter = await consumer.consume({ max_messages: 2_000 });
+  let seen = 0;
+  for await (const m of messagesIter) {
+    m.ack();
+    if (++seen >= count) break;
+  }
+  await messagesIter.close();
+}
+
+/** Raw JetStream publish (msgID) and a durable pull consumer + ack at the same time, in msg/s: the runtime's baseline. */
+export function rawPipeline(js: JetStreamClient, jsm: JetStreamManager, prefix: string, messages: number): Promise<number> {
+  return withRawStream(jsm, prefix, async (stream) => {
+    const started = performance.now();
+    await Promise.all([publishAll(js, rawItems(prefix, "p", messages)), consumeAll(js, jsm, stream, "pipeline", messages)]);
+    return Math.round(messages / ((performance.now() - started) / 1000));
+  });
+}
+
 /** Raw JetStream on the same server: publish with msgID, durable pull consume + ack, and both at once. */
 async function measureRawJetStream(nc: NatsConnection, prefix: string, messages = 50_000): Promise<RawFigures> {
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
-  const stream = `${prefix}_raw`;
-  const payload = JSON.stringify({ specversion: "1.0", source: "bench", type: "stock.changed", subject: "SKU-1", data: { sku: "SKU-1", quantity: 1 } });
-  const items = (tag: string) => Array.from({ length: messages }, (_, i) => ({ subject: `${prefix}.raw.${i % 16}`, body: payload, id: `${tag}-${i}` }));
-  const consumeAll = async (durable: string, count: number) => {
-    await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 20_000 });
-    const consumer = await js.consumers.get(stream, durable);
-    const messagesIter = await consumer.consume({ max_messages: 2_000 });
-    let seen = 0;
-    for await (const m of messagesIter) {
-      m.ack();
-      if (++seen >= count) break;
-    }
-    await messagesIter.close();
-  };
-  try {
-    await jsm.streams.add({ name: stream, subjects: [`${prefix}.raw.>`], duplicate_window: 120_000_000_000 });
+  const { publishSec, consumeSec } = await withRawStream(jsm, prefix, async (stream) => {
     let t = performance.now();
-    await publishAll(js, items("a"));
+    await publishAll(js, rawItems(prefix, "a", messages));
     const publishSec = (performance.now() - t) / 1000;
     t = performance.now();
-    await consumeAll("c1", messages);
-    const consumeSec = (performance.now() - t) / 1000;
-    await jsm.streams.purge(stream);
-    t = performance.now();
-    await Promise.all([publishAll(js, items("b")), consumeAll("c2", messages)]);
-    const pipelineSec = (performance.now() - t) / 1000;
-    return {
-      messages,
-      publishPerSec: Math.round(messages / publishSec),
-      consumePerSec: Math.round(messages / consumeSec),
-      pipelinePerSec: Math.round(messages / pipelineSec),
+    await consumeAll(js, jsm, stream, "c1", messages);
+    return { publishSec, consumeSec: (performance.now() - t) / 1000 };
+  });
+  return {
+    messages,
+    publishPerSec: Math.round(messages / publishSec),
+    consumePerSec: Math.round(messages / consumeSec),
+    pipelinePerSec: await rawPipeline(js, jsm, prefix, messages),
+  };
+}
+
+/** A worker as `npm start` runs it (its memory settings: scripts/child-memory.ts), once it has started. */
+export function startWorker(url: string, natsUrl: string, prefix: string, partitions: number): Promise<ChildProcess> {
+  // BENCH_WORKER_NODE_ARGS: node flags for profiling the workers (bench/run.ts).
+  const profiling = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const worker = spawn(process.execPath, [...childNodeArgs("worker"), ...profiling, "--conditions=react-server", "scripts/run-worker.mjs"], {
+    env: { ...childMemoryEnv(process.env), DATABASE_URL: url, NATS_URL: natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: String(partitions) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      if (out.includes(" started; partitions")) {
+        worker.stdout!.off("data", onData);
+        worker.stdout!.resume();
+        worker.off("exit", onExit);
+        resolve(worker);
+      }
     };
-  } finally {
-    await jsm.streams.delete(stream).catch(() => undefined);
-  }
+    const onExit = (code: number | null) => reject(new Error(`a bench worker exited (${code}) before it started: ${out}`));
+    worker.stdout!.on("data", onData);
+    worker.once("exit", onExit);
+  });
+}
+
+export async function stopWorker(worker: ChildProcess) {
+  if (worker.exitCode !== null || worker.signalCode !== null) return;
+  const exited = new Promise((r) => worker.once("exit", r));
+  worker.kill("SIGTERM");
+  await exited;
 }
 
 /**
@@ -179,19 +227,9 @@ export async function measureRuntime(opts: {
       await setFlowEnabled(opts.db, id, true);
     }
 
-    // BENCH_WORKER_NODE_ARGS: node flags for profiling the worker (bench/run.ts).
-    const profiling = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-    worker = spawn(process.execPath, [...childNodeArgs("worker"), ...profiling, "--conditions=react-server", "scripts/run-worker.mjs"], {
-      env: { ...childMemoryEnv(process.env), DATABASE_URL: opts.databaseUrl, NATS_URL: opts.natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: "16" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      worker!.stdout!.on("data", (c: Buffer) => { out += c.toString(); if (out.includes(" started; partitions")) resolve(); });
-      worker!.once("exit", (code) => reject(new Error(`worker exited ${code}: ${out}`)));
-    });
+    worker = await startWorker(opts.databaseUrl, opts.natsUrl, prefix, 16);
     const pid = worker.pid!;
-    if (profiling.length > 0) console.log(`bench worker pid ${pid} (${profiling.join(" ")})`);
+    if (process.env.BENCH_WORKER_NODE_ARGS) console.log(`bench worker pid ${pid} (${process.env.BENCH_WORKER_NODE_ARGS})`);
     const rss: number[] = [rssMb(pid)];
     const sampler = setInterval(() => {
       // A worker that exited is reported by the phase waiting on it, not by this timer.
@@ -290,11 +328,7 @@ export async function measureRuntime(opts: {
       },
     };
   } finally {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((r) => worker!.once("exit", r));
-      worker.kill("SIGTERM");
-      await exited;
-    }
+    if (worker) await stopWorker(worker);
     // The events stream and whatever else the worker made under the prefix (its test-runs stream).
     for await (const stream of jsm.streams.list()) {
       if (stream.config.name === eventsStreamName(layout) || stream.config.name.startsWith(`${prefix}_`)) {

@@ -7,17 +7,16 @@
 // nothing is published until the partitions are shared out: every partition leased, every worker holding at
 // most its fair share (server/runtime/worker.ts) and reporting in its heartbeat exactly what it leases (which
 // it does only once those partitions' consumers have started).
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
 import pg from "pg";
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../server/nats/connection";
 import { createPrismaClient } from "../server/db/create-client";
 import { createFlow, publishFlow, setFlowEnabled } from "../server/flows/flow-store";
 import { eventSubject, eventsStreamName, type StreamLayout } from "../server/runtime/stream-layout";
-import { benchFlows, cpuMs, percentile, publishAll, waitForRuns } from "./runtime";
-import { childMemoryEnv, childNodeArgs } from "../scripts/child-memory";
+import { benchFlows, cpuMs, percentile, publishAll, rawPipeline, startWorker, stopWorker, waitForRuns } from "./runtime";
 
 export interface ScaleConfig { workers: number; partitions: number }
 
@@ -70,62 +69,6 @@ function databaseUrl(adminUrl: string, name: string) {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
-}
-
-/** Raw JetStream publish (msgID) and a durable pull consumer + ack at the same time. */
-async function rawPipeline(js: JetStreamClient, jsm: JetStreamManager, prefix: string, messages: number): Promise<number> {
-  const stream = `${prefix}_raw`;
-  const payload = JSON.stringify({ specversion: "1.0", source: "bench", type: "stock.changed", subject: "SKU-1", data: { sku: "SKU-1", quantity: 1 } });
-  await jsm.streams.add({ name: stream, subjects: [`${prefix}.raw.>`], duplicate_window: 120_000_000_000 });
-  try {
-    await jsm.consumers.add(stream, { durable_name: "c", ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 20_000 });
-    const consumer = await js.consumers.get(stream, "c");
-    const started = performance.now();
-    const consume = (async () => {
-      const iter = await consumer.consume({ max_messages: 2_000 });
-      let seen = 0;
-      for await (const m of iter) {
-        m.ack();
-        if (++seen >= messages) break;
-      }
-      await iter.close();
-    })();
-    await Promise.all([publishAll(js, Array.from({ length: messages }, (_, i) => ({ subject: `${prefix}.raw.${i % 16}`, body: payload, id: `r-${i}` }))), consume]);
-    return Math.round(messages / ((performance.now() - started) / 1000));
-  } finally {
-    await jsm.streams.delete(stream).catch(() => undefined);
-  }
-}
-
-function startWorker(url: string, natsUrl: string, prefix: string, partitions: number): Promise<ChildProcess> {
-  // BENCH_WORKER_NODE_ARGS: node flags for profiling the workers, as in bench/runtime.ts (bench/run.ts).
-  const profiling = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const worker = spawn(process.execPath, [...childNodeArgs("worker"), ...profiling, "--conditions=react-server", "scripts/run-worker.mjs"], {
-    env: { ...childMemoryEnv(process.env), DATABASE_URL: url, NATS_URL: natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: String(partitions) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      if (out.includes(" started; partitions")) {
-        worker.stdout!.off("data", onData);
-        worker.stdout!.resume();
-        worker.off("exit", onExit);
-        resolve(worker);
-      }
-    };
-    const onExit = (code: number | null) => reject(new Error(`a bench worker exited (${code}) before it started: ${out}`));
-    worker.stdout!.on("data", onData);
-    worker.once("exit", onExit);
-  });
-}
-
-async function stopWorker(worker: ChildProcess) {
-  if (worker.exitCode !== null || worker.signalCode !== null) return;
-  const exited = new Promise((r) => worker.once("exit", r));
-  worker.kill("SIGTERM");
-  await exited;
 }
 
 /**
