@@ -197,8 +197,47 @@ function slopePerMinute(samples: number[]): number {
   return Math.round((num / den) * 60 * 10) / 10;
 }
 
-export function percentile(sorted: number[], p: number) {
+function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+export type LatencyFigures = RuntimeFigures["latency"];
+
+/**
+ * Publish → first action latency at a fixed offered rate, 1,000 events/s in 10 ms ticks, on the
+ * latency flow of benchFlows() (price.changed → transform "act"): each event carries the time it
+ * was published, the run records when "act" started. Waits until `runsBefore + count` runs exist.
+ */
+export async function measureLatency(opts: { js: JetStreamClient; db: PrismaClient; layout: StreamLayout; prefix: string; count: number; keys: number; runsBefore: number }): Promise<LatencyFigures> {
+  const tickMs = 10;
+  const perTick = 10;
+  const t0 = performance.now();
+  for (let sent = 0; sent < opts.count; sent += perTick) {
+    const wait = t0 + (sent / perTick) * tickMs - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const batch = [];
+    for (let k = 0; k < perTick; k++) {
+      const i = sent + k;
+      const sku = `SKU-${i % opts.keys}`;
+      const event = { specversion: "1.0", id: `${opts.prefix}-${i}`, source: "bench", type: "price.changed", subject: sku, data: { sku, price: 10 + (i % 90), currency: "EUR" }, publishedAt: Date.now() };
+      batch.push(opts.js.publish(eventSubject(opts.layout, sku, "price.changed"), JSON.stringify(event), { msgID: event.id }));
+    }
+    await Promise.all(batch);
+  }
+  await waitForRuns(opts.db, opts.runsBefore + opts.count, 120_000);
+  // Runs of events without publishedAt (a warm-up) are not part of the figure.
+  const rows = await opts.db.$queryRaw<{ published: string; started: string }[]>`
+    SELECT (steps -> 0 -> 'output' ->> 'publishedAt') AS published,
+           (SELECT s ->> 'startedAt' FROM jsonb_array_elements(steps) s WHERE s ->> 'nodeId' = 'act') AS started
+    FROM "Run" WHERE "eventType" = 'price.changed' AND steps -> 0 -> 'output' ? 'publishedAt'`;
+  const latencies = rows.map((r) => Date.parse(r.started) - Number(r.published)).filter((n) => Number.isFinite(n)).sort((a, b) => a - b);
+  return {
+    offeredPerSec: 1000,
+    events: latencies.length,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies[latencies.length - 1] ?? 0,
+  };
 }
 
 export async function measureRuntime(opts: {
@@ -243,34 +282,9 @@ export async function measureRuntime(opts: {
       return { subject: eventSubject(layout, sku, "stock.changed"), body: JSON.stringify(event), id: event.id };
     };
 
-    // Latency at a fixed offered rate: 1,000 events/s in 10 ms ticks.
+    // Latency at a fixed offered rate, then throughput.
     const latencyEvents = opts.latencyEvents ?? 10_000;
-    const base = 0;
-    const tickMs = 10;
-    const perTick = 10;
-    const t0 = performance.now();
-    for (let sent = 0; sent < latencyEvents; sent += perTick) {
-      const due = t0 + (sent / perTick) * tickMs;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const batch = [];
-      for (let k = 0; k < perTick; k++) {
-        const i = base + sent + k;
-        const sku = `SKU-${i % keys}`;
-        const event = { specversion: "1.0", id: `${prefix}-${i}`, source: "bench", type: "price.changed", subject: sku, data: { sku, price: 10 + (i % 90), currency: "EUR" }, publishedAt: Date.now() };
-        batch.push(js.publish(eventSubject(layout, sku, "price.changed"), JSON.stringify(event), { msgID: event.id }));
-      }
-      await Promise.all(batch);
-    }
-    await waitForRuns(opts.db, latencyEvents, 120_000);
-    const rows = await opts.db.$queryRaw<{ published: string; started: string }[]>`
-      SELECT (steps -> 0 -> 'output' ->> 'publishedAt') AS published,
-             (SELECT s ->> 'startedAt' FROM jsonb_array_elements(steps) s WHERE s ->> 'nodeId' = 'act') AS started
-      FROM "Run" WHERE "eventType" = 'price.changed'`;
-    const latencies = rows
-      .map((r) => Date.parse(r.started) - Number(r.published))
-      .filter((n) => Number.isFinite(n))
-      .sort((a, b) => a - b);
+    const latency = await measureLatency({ js, db: opts.db, layout, prefix, count: latencyEvents, keys, runsBefore: 0 });
 
     // Throughput: publish everything while the worker runs; until every run is recorded.
     const cpuBefore = cpuMs(pid);
@@ -313,13 +327,7 @@ export async function measureRuntime(opts: {
         keys,
         eventsPerSec,
         ratioToRawPipeline: Math.round((eventsPerSec / raw.pipelinePerSec) * 100) / 100,
-        latency: {
-          offeredPerSec: 1000,
-          events: latencies.length,
-          p50Ms: percentile(latencies, 50),
-          p99Ms: percentile(latencies, 99),
-          maxMs: latencies[latencies.length - 1] ?? 0,
-        },
+        latency,
         workerRssMb: {
           start: rss[0]!, max: Math.max(...rss), end: rss[rss.length - 1]!, samples: rss.length, soakSeconds, timeline: rss,
           soakStart: soak[0] ?? rss[rss.length - 1]!, soakEnd: soak[soak.length - 1] ?? rss[rss.length - 1]!, slopeMbPerMin: slopePerMinute(soak),

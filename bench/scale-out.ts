@@ -16,7 +16,7 @@ import { connectNats } from "../server/nats/connection";
 import { createPrismaClient } from "../server/db/create-client";
 import { createFlow, publishFlow, setFlowEnabled } from "../server/flows/flow-store";
 import { eventSubject, eventsStreamName, type StreamLayout } from "../server/runtime/stream-layout";
-import { benchFlows, cpuMs, percentile, publishAll, rawPipeline, startWorker, stopWorker, waitForRuns } from "./runtime";
+import { benchFlows, cpuMs, measureLatency, publishAll, rawPipeline, startWorker, stopWorker, waitForRuns, type LatencyFigures } from "./runtime";
 
 export interface ScaleConfig { workers: number; partitions: number }
 
@@ -33,7 +33,7 @@ export interface ScaleFigures {
   rawPipelineBeforeAfter: [number, number];
   eventsPerSec: number;
   ratioToRawPipeline: number;
-  latency: { offeredPerSec: number; events: number; p50Ms: number; p99Ms: number; maxMs: number };
+  latency: LatencyFigures;
   /** Partitions each worker leased while the events ran, largest first. */
   partitionsPerWorker: number[];
   /** From starting the workers to every partition leased and the shares even. */
@@ -140,28 +140,8 @@ async function measureConfig(opts: {
       }));
       await waitForRuns(db, warmup, 120_000);
 
-      // Latency at a fixed offered rate, as bench/runtime.ts measures it: 1,000 events/s in 10 ms ticks.
-      const perTick = 10;
-      const tickMs = 10;
-      const t0 = performance.now();
-      for (let sent = 0; sent < opts.latencyEvents; sent += perTick) {
-        const wait = t0 + (sent / perTick) * tickMs - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const batch = [];
-        for (let k = 0; k < perTick; k++) {
-          const i = sent + k;
-          const sku = `SKU-${i % opts.keys}`;
-          const event = { specversion: "1.0", id: `${prefix}-${i}`, source: "bench", type: "price.changed", subject: sku, data: { sku, price: 10 + (i % 90), currency: "EUR" }, publishedAt: Date.now() };
-          batch.push(js.publish(eventSubject(layout, sku, "price.changed"), JSON.stringify(event), { msgID: event.id }));
-        }
-        await Promise.all(batch);
-      }
-      await waitForRuns(db, warmup + opts.latencyEvents, 120_000);
-      const rows = await db.$queryRaw<{ published: string; started: string }[]>`
-        SELECT (steps -> 0 -> 'output' ->> 'publishedAt') AS published,
-               (SELECT s ->> 'startedAt' FROM jsonb_array_elements(steps) s WHERE s ->> 'nodeId' = 'act') AS started
-        FROM "Run" WHERE "eventType" = 'price.changed' AND steps -> 0 -> 'output' ? 'publishedAt'`;
-      const latencies = rows.map((r) => Date.parse(r.started) - Number(r.published)).filter((n) => Number.isFinite(n)).sort((a, b) => a - b);
+      // Latency at a fixed offered rate, as bench/runtime.ts measures it.
+      const latency = await measureLatency({ js, db, layout, prefix, count: opts.latencyEvents, keys: opts.keys, runsBefore: warmup });
 
       // Throughput: publish everything at once; until every run is recorded.
       const pids = workers.map((w) => w.pid!);
@@ -191,13 +171,7 @@ async function measureConfig(opts: {
         rawPipelineBeforeAfter: [rawBefore, rawAfter],
         eventsPerSec,
         ratioToRawPipeline: Math.round((eventsPerSec / rawPipelinePerSec) * 100) / 100,
-        latency: {
-          offeredPerSec: 1000,
-          events: latencies.length,
-          p50Ms: percentile(latencies, 50),
-          p99Ms: percentile(latencies, 99),
-          maxMs: latencies[latencies.length - 1] ?? 0,
-        },
+        latency,
         partitionsPerWorker,
         shareOutMs,
         workerCpuMsPerEvent: Math.round(((cpuAfter - cpuBefore) / opts.events) * 1000) / 1000,
