@@ -5,7 +5,6 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/app/trpc-client";
 import { KeySearch } from "./key-search";
 import { useState } from "react";
-import { authClient } from "./auth-client";
 import { useCurrentUser } from "./current-user";
 
 const links = [
@@ -60,6 +59,9 @@ export function TopBar() {
               disabled={signingOut}
               onClick={async () => {
                 setSigningOut(true);
+                // Better Auth's client is loaded on this click, not with every page
+                // (docs/decisions/0033-editor-route-javascript.md).
+                const { authClient } = await import("./auth-client");
                 await authClient.signOut();
                 window.location.assign("/sign-in");
               }}

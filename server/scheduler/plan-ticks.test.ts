@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cronProblem, describeCron, nextRunTimes } from "@/server/nodes/trigger-schedule/cron-expression";
+import { describeCron } from "@/server/nodes/trigger-schedule/cron-description";
+import { cronProblem, nextRunTimes } from "@/server/nodes/trigger-schedule/cron-expression";
 import { planTicks } from "./plan-ticks";
 
 const at = (iso: string) => new Date(iso);

@@ -1,9 +1,9 @@
 import { Cron } from "croner";
-import cronstrue from "cronstrue";
 
 // Cron expressions of schedule triggers, read by croner: five fields (minute … day-of-week) or
 // six with seconds first, @hourly-style macros, in an IANA time zone. Browser-safe: the inspector
-// previews the next run times with the same code the scheduler fires by.
+// previews the next run times with the same code the scheduler fires by. The expression in words
+// is cron-description.ts: the schedule definition (in every editor load) needs only this file.
 
 function cronOf(expression: string, timezone: string): Cron {
   // No callback: croner only parses and computes times, it starts no timer.
@@ -39,13 +39,4 @@ export function runTimesBetween(expression: string, timezone: string, after: Dat
     times.push(cursor);
   }
   return times;
-}
-
-/** The expression in words, e.g. "At 02:00" or "Every second". */
-export function describeCron(expression: string): string {
-  try {
-    return cronstrue.toString(expression.trim(), { use24HourTimeFormat: true, verbose: false });
-  } catch {
-    return "";
-  }
 }

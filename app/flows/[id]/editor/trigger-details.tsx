@@ -1,7 +1,8 @@
 "use client";
 
 import { useEffect, useMemo, useState } from "react";
-import { cronProblem, describeCron, nextRunTimes } from "@/server/nodes/trigger-schedule/cron-expression";
+import { describeCron } from "@/server/nodes/trigger-schedule/cron-description";
+import { cronProblem, nextRunTimes } from "@/server/nodes/trigger-schedule/cron-expression";
 
 // What a trigger's settings mean in practice, under its form: the URL a webhook listens on (with
 // a copy button and a ready-to-run curl call) and the next runs of a schedule in its time zone.
