@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // Every environment variable the app reads, parsed once. Invalid values stop the process with a
 // message that names the variable, instead of failing later somewhere far away.

@@ -1,7 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
-import { z } from "zod";
+import * as z from "zod";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import { openSecret, sealSecret, secretKeyFromEnv } from "@/server/credentials/secret-box";

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { derivedKey } from "./derived-keys";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // Who may do what. Roles are ordered: each one can do everything the roles below it can.
 //   viewer — read everything except secrets

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHmac, randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { authFor } from "./auth";
 import { derivedKey } from "./derived-keys";

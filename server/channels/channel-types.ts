@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { CredentialType } from "@/server/credentials/credential-types";
 
 // Settings of each sales-channel type, shared by the Channels form and the router and store.

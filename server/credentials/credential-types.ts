@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // The secret fields of each credential type, shared by the Settings form (which fields to ask for)
 // and the router and store (what to accept). Imported by client components: keep it free of

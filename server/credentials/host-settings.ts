@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // Settings that say where a secret is sent. Changing one re-points the stored secret at another
 // host, so it requires entering the secret again (an attacker with a stolen session must not

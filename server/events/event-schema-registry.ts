@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import { db, type PrismaClient } from "@/server/db/client";
 import { getBuiltInEventType, systemEventTypes, type CloudEvent } from "./event-types";
 import { fieldPathsOf, type FieldPath } from "./field-paths";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { fieldPathsOf, type FieldPath } from "./field-paths";
 
 // The schema registry's built-in half (docs/architecture.md): the CloudEvents envelope and a zod schema per

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // Completion in the editor needs every path an expression can reach inside an event or a step's
 // output. Walking the JSON Schema that zod generates (instead of zod internals or a hand-written

@@ -2,7 +2,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { jetstreamManager, type PubAck } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
-import { z } from "zod";
+import * as z from "zod";
 import { env } from "@/server/env";
 import { InvalidInputError } from "@/server/domain-errors";
 import { sharedNats } from "@/server/nats/connection";

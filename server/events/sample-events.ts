@@ -1,7 +1,7 @@
 import "server-only";
 import { faker } from "@faker-js/faker";
 import { generate, type JsonSchema } from "json-schema-faker";
-import { z } from "zod";
+import * as z from "zod";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { NotFoundError } from "@/server/domain-errors";
 import { compileJsonSchema, schemaIssues } from "./event-schema-registry";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // The flow document (docs/architecture.md): what import/export exchange and what each flow version stores.
 // Browser-safe: the editor parses with the same schema the server does.

@@ -5,7 +5,7 @@ import { credentialAddressWarnings } from "@/server/credentials/host-address-war
 import { wholeStringLiterals } from "@/server/expressions/expression-literals";
 import type { HostResolver } from "@/server/outbound/address-policy";
 import { addressWarning } from "@/server/outbound/address-warnings";
-import { z } from "zod";
+import * as z from "zod";
 
 // Every address a run of these steps will call that the address policy refuses
 // (docs/decisions/0029): an HTTP request's URL, the image URLs a resize step is given as literals,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { defineNode } from "../nodes/define-node";
 import { createRegistry, nodeDefinitions } from "../nodes/registry";
 import type { FlowDocument, FlowEdge, FlowNode } from "./flow-document";

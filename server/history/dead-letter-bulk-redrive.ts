@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import fastJsonPatch, { type Operation } from "fast-json-patch";
 import type { Prisma, PrismaClient } from "@/server/db/generated/client";
 import { evaluateExpression, ExpressionError } from "@/server/expressions/evaluate-expression";

@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import type { Prisma, PrismaClient } from "@/server/db/generated/client";
 import { ConflictError, InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import { cloudEventSchema, getKnownEventType } from "@/server/events/event-types";

@@ -1,5 +1,6 @@
 import "server-only";
-import { z, type ZodType } from "zod";
+import * as z from "zod";
+import type { ZodType } from "zod";
 import type { Prisma, PrismaClient } from "@/server/db/generated/client";
 import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
 import { isSourceLetter, letterSourceName, letterSources } from "@/server/sources/source-dead-letters";

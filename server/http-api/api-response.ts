@@ -1,5 +1,6 @@
 import "server-only";
-import { z, type ZodType } from "zod";
+import * as z from "zod";
+import type { ZodType } from "zod";
 import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from "@/server/domain-errors";
 import { safeInputSchema, unsafeInputIssues } from "@/server/validation/unsafe-input";
 import { readBodyBounded } from "./bounded-body";

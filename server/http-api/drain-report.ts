@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // The answer of GET /api/cron/drain (server/runtime/partition-drain.ts builds it).
 export const drainReportSchema = z.object({

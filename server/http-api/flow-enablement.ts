@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError, zodIssues } from "./api-response";
 
 // Bodies of the automation API's flow lifecycle calls (publish, enable, disable).

@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import { db } from "@/server/db/client";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { sharedNatsStatus } from "@/server/nats/connection";

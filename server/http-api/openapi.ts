@@ -1,4 +1,5 @@
-import { z, type ZodType } from "zod";
+import * as z from "zod";
+import type { ZodType } from "zod";
 import { flowDocumentSchema } from "@/server/flows/flow-document";
 import { apiErrorSchema } from "./api-response";
 import { healthSchema } from "./health";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { configFieldMeta, expressionField, formatFieldPath, referenceField, templateField, visitConfigFields } from "./config-fields";
 import { retryPolicyField } from "./retry-policy";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // Builders for the kinds of config fields nodes share, and a walker that finds them again in a
 // saved config. The generated form reads the same metadata to choose an editor per field.

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { NodeIconName } from "./node-icons";
 
 // The browser-safe half of a node type (docs/architecture.md): what the editor shows and what the runtime

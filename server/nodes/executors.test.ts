@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { defineExecutor } from "./define-executor";
 import { defineNode } from "./define-node";
 import { createExecutorRegistry, executorRegistry, getExecutor } from "./executors";

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { FLOW_SCHEMA_VERSION } from "../flows/flow-document";
 import { nodeKindSchema } from "../flows/flow-document";
 import { getKnownEventType } from "../events/event-types";

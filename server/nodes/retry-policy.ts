@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // docs/guarantees.md §4: every node that talks to an outside system has its own retry policy. The runtime
 // decides *whether* an error is retried (transient vs permanent); this decides *when*.

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { builtInEventTypes, type CloudEvent } from "../events/event-types";
 import type { FlowDocument } from "../flows/flow-document";
 import { validateFlow } from "../flows/validate-flow";

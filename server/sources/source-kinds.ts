@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BROKER_LIST_MESSAGE, BROKER_LIST_PATTERN } from "@/server/connectors/kafka/broker-list";
 import type { CredentialType } from "@/server/credentials/credential-types";
 

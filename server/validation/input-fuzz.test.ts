@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import fc from "fast-check";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { createApiKey } from "@/server/auth/api-keys";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { apiErrorSchema } from "@/server/http-api/api-response";

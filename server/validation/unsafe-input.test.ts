@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_INPUT_DEPTH, safeInputSchema, unsafeInputIssues } from "./unsafe-input";
 
 function nested(depth: number): unknown {

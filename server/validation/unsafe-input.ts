@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // One check for every boundary (HTTP bodies, route params and queries, ingest, flow import, tRPC
 // inputs): text Postgres cannot store or that is not valid Unicode, and JSON nested deeper than

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { describe, expect, it } from "vitest";
 import { httpRequestNode } from "../nodes/http-request/definition";
 import { userIssues, userMessage } from "./user-words";

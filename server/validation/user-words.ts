@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod";
+import english from "zod/v4/locales/en.js";
 
 // One mapping from zod issues to messages a person reads: the field's label (its `.meta({ title })`,
 // else its key in words) followed by what is wrong, "Timeout (ms) must be at least 100" instead of
@@ -9,13 +10,17 @@ import { z } from "zod";
 
 type Issue = z.core.$ZodIssue;
 
-/** zod's own English wording for an issue, to tell it apart from a message the schema's author wrote. */
-const english = z.locales.en().localeError;
+/**
+ * zod's own English wording for an issue, to tell it apart from a message the schema's author wrote.
+ * Imported from its own file: the `locales` namespace of zod would bring all of zod's languages into the editor's bundle
+ * (docs/decisions/0033-editor-route-javascript.md).
+ */
+const englishMessage = english().localeError;
 
 function isZodsOwnMessage(issue: Issue): boolean {
   // The finalised issue no longer carries its input, so "received …" cannot be recomputed.
   if (issue.code === "invalid_type") return issue.message.startsWith("Invalid input: expected ");
-  const own = english(issue as never);
+  const own = englishMessage(issue as never);
   const text = typeof own === "string" ? own : own?.message;
   return text === issue.message;
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { z } from "zod";
+import * as z from "zod";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { env } from "@/server/env";
 import { readCredentialSecret } from "@/server/credentials/credential-store";

@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import { adminProcedure, createTRPCRouter } from "@/server/api/trpc";
 import { recordAudit } from "@/server/audit/audit-log";
 import { apiKeyScopeSchema, createApiKey, listApiKeys, revokeApiKey } from "@/server/auth/api-keys";

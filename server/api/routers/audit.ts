@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import { adminProcedure, createTRPCRouter } from "@/server/api/trpc";
 import { AUDIT_ACTIONS, listAudit, type AuditAction } from "@/server/audit/audit-log";
 

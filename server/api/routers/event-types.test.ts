@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
-import { z } from "zod";
+import * as z from "zod";
 import { callerFor, type TestCaller } from "@/server/testing/trpc-caller";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { TRPCError } from "@trpc/server";
-import { z } from "zod";
+import * as z from "zod";
 import { createTRPCRouter, viewerProcedure, editorProcedure } from "@/server/api/trpc";
 import { Prisma, type EventType, type PrismaClient } from "@/server/db/generated/client";
 import {

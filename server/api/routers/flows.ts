@@ -3,7 +3,7 @@ import { env } from "@/server/env";
 import { configuredAllowlist } from "@/server/outbound/address-warnings";
 import { stepAddressInputSchema, stepAddressWarnings } from "@/server/flows/step-address-warnings";
 import { templateReferences } from "@/server/flows/template-references";
-import { z } from "zod";
+import * as z from "zod";
 import { createTRPCRouter, editorProcedure, viewerProcedure } from "@/server/api/trpc";
 import { recordAudit } from "@/server/audit/audit-log";
 import { flowDocumentSchema } from "@/server/flows/flow-document";

@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import { createTRPCRouter, editorProcedure, viewerProcedure } from "@/server/api/trpc";
 
 import { getRun, keyTimeline, listRuns, runListFilterSchema, subjectParam, limitParam } from "@/server/history/run-history";

@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import { adminProcedure, createTRPCRouter, viewerProcedure } from "@/server/api/trpc";
 import { recordAudit } from "@/server/audit/audit-log";
 import { sourceKindSchema } from "@/server/sources/source-kinds";

@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import { TRPCError } from "@trpc/server";
 import { adminProcedure, anonymousProcedure, createTRPCRouter, viewerProcedure } from "@/server/api/trpc";
 import { recordAudit } from "@/server/audit/audit-log";

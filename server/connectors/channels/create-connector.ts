@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import { PermanentError } from "@/server/outbound/execution-errors";
 import { createAmazonConnector } from "./amazon";
 import { createBolComConnector } from "./bolcom";

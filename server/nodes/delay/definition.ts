@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineNode } from "../define-node";
 import { MAX_DELAY_MS, parseDuration } from "./duration";
 

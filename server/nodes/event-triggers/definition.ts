@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { builtInEventTypes, cloudEventSchemaFor, type BuiltInEventTypeName } from "../../events/event-types";
 import { defineNode } from "../define-node";
 import type { NodeIconName } from "../node-icons";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BROKER_LIST_MESSAGE, BROKER_LIST_PATTERN } from "../../connectors/kafka/broker-list";
 import { expressionField, referenceField } from "../config-fields";
 import { defineNode } from "../define-node";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { expressionField, referenceField } from "../config-fields";
 import { defineNode } from "../define-node";
 import { retryPolicyField } from "../retry-policy";

@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import * as z from "zod";
 import { getChannel } from "@/server/channels/channel-store";
 import { createChannelConnector, type ChannelRecord, type CredentialRecord } from "@/server/connectors/channels/create-connector";
 import type { TokenCache } from "@/server/connectors/channels/token-cache";

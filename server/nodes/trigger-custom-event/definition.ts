@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { cloudEventSchema, eventTypeNameSchema, isBuiltInEventType } from "../../events/event-types";
 import { referenceField } from "../config-fields";
 import { defineNode } from "../define-node";

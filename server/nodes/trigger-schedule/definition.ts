@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { cloudEventSchemaFor, scheduleTickDataSchema } from "../../events/event-types";
 import { templateField } from "../config-fields";
 import { defineNode } from "../define-node";

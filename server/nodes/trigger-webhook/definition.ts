@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { cloudEventSchemaFor, webhookReceivedDataSchema } from "../../events/event-types";
 import { expressionField, referenceField } from "../config-fields";
 import { defineNode } from "../define-node";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { formatFieldPath } from "@/server/nodes/config-fields";
 import type { AnyNodeDefinition } from "@/server/nodes/define-node";
 import { userMessage } from "@/server/validation/user-words";
