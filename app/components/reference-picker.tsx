@@ -5,8 +5,8 @@ import { useState } from "react";
 import { createPortal } from "react-dom";
 import { useHasRole } from "@/app/components/current-user";
 import { useTRPC } from "@/app/trpc-client";
-import { ChannelDialog, newChannelDraft } from "@/app/channels/channel-dialog";
-import { CredentialDialog, newCredentialDraft } from "@/app/settings/credential-dialog";
+import dynamic from "next/dynamic";
+import { LoadingRows } from "@/app/components/states";
 
 // A channel or credential field is always a picker, never free text: while the list loads it
 // says so, when there is none it says that, and an admin can make one in place (the dialog of
@@ -14,6 +14,33 @@ import { CredentialDialog, newCredentialDraft } from "@/app/settings/credential-
 // new-flow dialog (a template's sync steps).
 
 export type PickableReference = "channel" | "credential";
+
+interface NewRecordDialogProps {
+  onSaved: (record: { id: string; name: string }) => void;
+  onCancel: () => void;
+}
+
+/** Shown while a dialog's code loads, where the dialog will open. */
+function DialogLoading() {
+  return (
+    <div className="dialog-backdrop">
+      <div className="dialog">
+        <LoadingRows rows={3} label="Opening the dialog" />
+      </div>
+    </div>
+  );
+}
+
+// The dialogs load when New is first clicked: the editor's step inspector does not carry the
+// channel and credential forms (docs/decisions/0033-editor-route-javascript.md).
+const NewChannelDialog = dynamic(
+  () => import("@/app/channels/channel-dialog").then((m) => ({ default: (props: NewRecordDialogProps) => <m.ChannelDialog initial={m.newChannelDraft()} {...props} /> })),
+  { ssr: false, loading: DialogLoading },
+);
+const NewCredentialDialog = dynamic(
+  () => import("@/app/settings/credential-dialog").then((m) => ({ default: (props: NewRecordDialogProps) => <m.CredentialDialog initial={m.newCredentialDraft()} {...props} /> })),
+  { ssr: false, loading: DialogLoading },
+);
 
 export function isPickableReference(reference: string | undefined): reference is PickableReference {
   return reference === "channel" || reference === "credential";
@@ -101,9 +128,9 @@ export function ReferencePicker({
       {creating &&
         createPortal(
           reference === "channel" ? (
-            <ChannelDialog initial={newChannelDraft()} onSaved={(c) => void onCreated(c)} onCancel={() => setCreating(false)} />
+            <NewChannelDialog onSaved={(c) => void onCreated(c)} onCancel={() => setCreating(false)} />
           ) : (
-            <CredentialDialog initial={newCredentialDraft()} onSaved={(c) => void onCreated(c)} onCancel={() => setCreating(false)} />
+            <NewCredentialDialog onSaved={(c) => void onCreated(c)} onCancel={() => setCreating(false)} />
           ),
           document.body,
         )}

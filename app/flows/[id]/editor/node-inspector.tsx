@@ -12,11 +12,20 @@ import type { AnyNodeDefinition } from "@/server/nodes/define-node";
 import { useEditorCommands } from "./editor-commands";
 import { useEditorStore, useEditorStoreApi } from "./editor-store";
 import { upstreamNodeIds, type AppNode } from "./flow-graph";
-import { TriggerDetails } from "./trigger-details";
+import dynamic from "next/dynamic";
+import { LoadingRows } from "@/app/components/states";
 
 // The inspector of one selected step: its config form (with the expression fields, the channel and
 // credential pickers and their dialogs) and a schedule's next run times. inspector.tsx loads it when
 // a step is first selected, so opening the editor does not load it (docs/decisions/0033-editor-route-javascript.md).
+
+// A trigger's details (a webhook's URL, a schedule's next runs in words) load when the first such
+// trigger is selected; the kinds are those trigger-details.tsx has details for.
+const kindsWithDetails = new Set(["trigger:webhook", "trigger:schedule"]);
+const TriggerDetails = dynamic(() => import("./trigger-details").then((m) => m.TriggerDetails), {
+  ssr: false,
+  loading: () => <LoadingRows rows={2} label="Loading the trigger's details" />,
+});
 
 /** "HTTP request "x": url: enter a URL" → "enter a URL": next to the field the prefix is noise. */
 function fieldMessage(problem: FlowProblem): string {
@@ -168,7 +177,7 @@ export function NodeInspector({ node }: { node: Pick<AppNode, "id" | "type" | "d
           flow in the Syncline that made it.
         </p>
       )}
-      <TriggerDetails kind={node.data.kind} config={node.data.config} />
+      {kindsWithDetails.has(node.data.kind) && <TriggerDetails kind={node.data.kind} config={node.data.config} />}
     </div>
   );
 }
