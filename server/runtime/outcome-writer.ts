@@ -7,8 +7,8 @@ import type { DeadLetterInsert, HeldInsert, HeldState, RunInsert } from "./outco
 // head, a redrive's result. Each commit is ONE statement (one round trip, one implicit
 // transaction) made of data-modifying CTEs that only touch rows when the fencing update of the
 // partition row matched (partition, owner, epoch): a worker that lost its lease writes nothing at
-// all and gets LostLeaseError. Plain SQL with unnest() arrays keeps the parameter count fixed per
-// table however many rows a batch has; at thousands of events per second the ORM's row-by-row
+// all and gets LostLeaseError. Plain SQL with one jsonb array of rows per table keeps the parameter count fixed
+// however many rows a batch has; at thousands of events per second the ORM's row-by-row
 // statements and BEGIN/COMMIT round trips are where the time would go.
 
 /** Columns of a run to change; absent ones keep their value. */
@@ -72,7 +72,7 @@ interface Column<T> {
   name: string;
   key: keyof T & string;
   type: SqlType;
-  /** How the unnested value becomes the column's value, when it is not stored as it comes. */
+  /** How the row's value (a jsonb expression) becomes the column's value, when it is not stored as it comes. */
   select?: (value: string) => string;
 }
 
@@ -85,20 +85,41 @@ class Statement {
     return `$${this.params.length}`;
   }
 
-  array<T>(rows: T[], column: Column<T>): string {
-    return `${this.param(rows.map((r) => toSql(r[column.key], column.type)))}::${column.type}[]`;
+  /**
+   * The rows as ONE jsonb parameter, an array of objects keyed by column (absent: the row leaves
+   * that column alone). One JSON document costs the writer one JSON.stringify and no array-literal
+   * escaping, and nested JSON (events, steps) travels unescaped (decision 0035).
+   */
+  rows<T>(rows: T[], columns: Column<T>[]): string {
+    return `${this.param(JSON.stringify(rows.map((row) => {
+      const o: Record<string, unknown> = {};
+      for (const c of columns) {
+        const value = row[c.key];
+        if (value !== undefined) o[c.key] = toJson(value, c.type);
+      }
+      return o;
+    })))}::jsonb`;
+  }
+}
+
+function toJson(value: unknown, type: SqlType): unknown {
+  switch (type) {
+    case "bigint": return value === null ? null : String(value);
+    // Prisma stores DateTime as `timestamp(3)` in UTC; ISO strings without the zone keep pg from applying the session zone.
+    case "timestamp": return value instanceof Date ? value.toISOString().replace("Z", "") : null;
+    default: return value;
   }
 }
 
 function toSql(value: unknown, type: SqlType): unknown {
-  if (value === undefined) return null;
-  switch (type) {
-    case "jsonb": return JSON.stringify(value ?? null);
-    case "bigint": return value === null ? null : String(value);
-    // Prisma stores DateTime as `timestamp(3)` in UTC; ISO strings keep pg from applying the session zone.
-    case "timestamp": return value instanceof Date ? value.toISOString().replace("Z", "") : null;
-    default: return value;
-  }
+  return value === undefined ? null : toJson(value, type);
+}
+
+/** The value of `column` in the jsonb row `r`: SQL NULL when the key is absent, as the column type. */
+function valueOf<T>(r: string, column: Column<T>): string {
+  if (column.type === "jsonb") return column.select?.(`${r}->'${column.key}'`) ?? `${r}->'${column.key}'`;
+  const text = `${r}->>'${column.key}'`;
+  return column.type === "text" ? text : `(${text})::${column.type}`;
 }
 
 const FENCED = "WHERE EXISTS (SELECT 1 FROM fence)";
@@ -106,29 +127,21 @@ const FENCED = "WHERE EXISTS (SELECT 1 FROM fence)";
 function insert<T>(s: Statement, cte: string, table: string, rows: T[], columns: Column<T>[], opts: { extra?: [string, string][]; tail?: string } = {}) {
   if (rows.length === 0) return;
   const names = columns.map((c) => `"${c.name}"`).concat((opts.extra ?? []).map(([n]) => `"${n}"`));
-  const aliases = columns.map((_, i) => `c${i}`);
-  const values = columns.map((c, i) => c.select?.(aliases[i]!) ?? aliases[i]!).concat((opts.extra ?? []).map(([, v]) => v));
+  const values = columns.map((c) => valueOf("t.r", c)).concat((opts.extra ?? []).map(([, v]) => v));
   // WITH ORDINALITY + ORDER BY keeps the rows in the order given (HeldEvent ids are queue order).
   s.ctes.push(`${cte} AS (INSERT INTO "${table}" (${names.join(", ")})
-    SELECT ${values.join(", ")} FROM unnest(${columns.map((c) => s.array(rows, c)).join(", ")}) WITH ORDINALITY AS t(${aliases.join(", ")}, ord)
+    SELECT ${values.join(", ")} FROM jsonb_array_elements(${s.rows(rows, columns)}) WITH ORDINALITY AS t(r, ord)
     ${FENCED} ORDER BY ord ${opts.tail ?? ""} RETURNING 1)`);
 }
 
-/** `UPDATE … FROM unnest(…)`: one boolean array per column says which rows set it; `always` columns are set on every row. */
+/** `UPDATE … FROM jsonb_array_elements(…)`: a row sets the columns it has a key for; `always` columns are set on every row. */
 function update<T>(s: Statement, cte: string, table: string, rows: T[], id: Column<T>, columns: Column<T>[], opts: { match?: string; always?: [string, string][] } = {}) {
   if (rows.length === 0) return;
-  const arrays = [s.array(rows, id)];
-  const aliases = ["id"];
-  const sets: string[] = [];
-  columns.forEach((c, i) => {
-    arrays.push(s.array(rows, c), `${s.param(rows.map((r) => r[c.key] !== undefined))}::bool[]`);
-    aliases.push(`v${i}`, `s${i}`);
-    sets.push(`"${c.name}" = CASE WHEN u.s${i} THEN u.v${i} ELSE t."${c.name}" END`);
-  });
+  const sets = columns.map((c) => `"${c.name}" = CASE WHEN u.r ? '${c.key}' THEN ${valueOf("u.r", c)} ELSE t."${c.name}" END`);
   for (const [name, value] of opts.always ?? []) sets.push(`"${name}" = ${value}`);
   s.ctes.push(`${cte} AS (UPDATE "${table}" AS t SET ${sets.join(", ")}
-    FROM unnest(${arrays.join(", ")}) AS u(${aliases.join(", ")})
-    WHERE ${opts.match ?? `t."${id.name}" = u.id`} AND EXISTS (SELECT 1 FROM fence) RETURNING t."${id.name}")`);
+    FROM jsonb_array_elements(${s.rows(rows, [id, ...columns])}) AS u(r)
+    WHERE ${opts.match ?? `t."${id.name}" = ${valueOf("u.r", id)}`} AND EXISTS (SELECT 1 FROM fence) RETURNING t."${id.name}")`);
 }
 
 const runColumns: Column<RunInsert>[] = [
@@ -140,7 +153,7 @@ const runColumns: Column<RunInsert>[] = [
   { name: "startedAt", key: "startedAt", type: "timestamp" }, { name: "publishedAt", key: "publishedAt", type: "timestamp" },
   { name: "finishedAt", key: "finishedAt", type: "timestamp" },
   { name: "error", key: "error", type: "text" }, { name: "steps", key: "steps", type: "jsonb" },
-  // unnest() flattens a text[][] into one list, so each run's keys travel as one JSON array.
+  // Each run's keys travel as a JSON array and are stored as text[].
   { name: "businessKeys", key: "businessKeys", type: "jsonb", select: (v) => `ARRAY(SELECT jsonb_array_elements_text(${v}))` },
   { name: "event", key: "event", type: "jsonb" }, { name: "headers", key: "headers", type: "jsonb" },
   { name: "stream", key: "stream", type: "text" }, { name: "partition", key: "partition", type: "int" },
