@@ -212,19 +212,29 @@ export class PartitionProcessor {
     msg.ack();
   }
 
-  /** The (event, flow) pairs of fresh messages that have not run yet, each recorded as processed. */
-  private async workItems(fresh: JsMsg[]): Promise<{ items: WorkItem[] }> {
-    const candidates: WorkItem[] = [];
+  /**
+   * The (event, flow) pairs of fresh messages that have not run yet, each recorded as processed.
+   * The flows are matched once `catalogChecked` resolved; the dedup lookup needs only the event
+   * ids, so it runs meanwhile: one round trip of the batch's fixed cycle instead of two in a row
+   * (decision 0035).
+   */
+  private async workItems(fresh: JsMsg[], catalogChecked: Promise<void> = Promise.resolve()): Promise<{ items: WorkItem[] }> {
+    const events: RuntimeEvent[] = [];
     for (const msg of fresh) {
       const event = this.read(msg);
-      if (!event) continue;
+      if (event) events.push(event);
+    }
+    // Taken as the lookup starts: a pair of the previous batch is either still in here or
+    // committed before the lookup began, so it is seen either way.
+    const pending = [...this.uncommitted];
+    const [seen] = await Promise.all([this.alreadyProcessed(events), catalogChecked]);
+    const candidates: WorkItem[] = [];
+    for (const event of events) {
       for (const flow of await this.flowsOf(event)) {
         if (!eventIsForFlow(event.event, flow.flowId)) continue; // a webhook call or tick is for its own flow only
         candidates.push({ event, flow, key: keyOf(flow.flowId, event.event.subject) });
       }
     }
-    const pending = [...this.uncommitted];
-    const seen = await this.alreadyProcessed(candidates);
     for (const pair of pending) seen.add(pair);
     const items: WorkItem[] = [];
     for (const item of candidates) {
@@ -240,14 +250,14 @@ export class PartitionProcessor {
     // Every message of the batch has arrived by now: a flow enabled before any of them was
     // published must be in the catalog before they are matched against it.
     const arrived = performance.now();
-    await withDbRetry(() => this.deps.catalog.coverChangesBefore(arrived), {
+    const catalogChecked = withDbRetry(() => this.deps.catalog.coverChangesBefore(arrived), {
       isStopping: () => this.stopping, log: (m) => this.deps.log(`partition ${this.partition}: ${m}`),
     });
     const fresh = msgs.filter((m) => BigInt(m.seq) > this.lease.cursor);
     const lastSeq = BigInt(msgs[msgs.length - 1]!.seq);
     const outcome: BatchOutcome = { rows: { runs: [], processed: [], held: [], deadLetters: [] }, newHeads: new Map(), detached: [], parts: [] };
 
-    const { items } = await this.workItems(fresh);
+    const { items } = await this.workItems(fresh, catalogChecked);
     const groups = new Map<string, WorkItem[]>();
     for (const item of items) {
       outcome.rows.processed.push({ eventId: item.event.event.id, flowId: item.flow.flowId });
@@ -292,9 +302,9 @@ export class PartitionProcessor {
     return pinned ? [pinned] : [];
   }
 
-  private async alreadyProcessed(items: WorkItem[]): Promise<Set<string>> {
-    if (items.length === 0) return new Set();
-    const ids = [...new Set(items.map((i) => i.event.event.id))];
+  private async alreadyProcessed(events: RuntimeEvent[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const ids = [...new Set(events.map((e) => e.event.id))];
     return withDbRetry(() => processedPairs(this.deps.pool, ids), { isStopping: () => this.stopping, log: (m) => this.deps.log(`partition ${this.partition}: ${m}`) });
   }
 
