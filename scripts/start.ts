@@ -1,54 +1,58 @@
 // `npm start` / `npm run dev`: the one command that runs Syncline on a laptop.
-// It fills in what is not configured — an embedded PGlite database when DATABASE_URL is unset, a
-// local nats-server when NATS_URL is unset and none answers on 127.0.0.1:4222 — then runs the web
-// app and one runtime worker with those settings (none with SYNCLINE_WORKER=off), and stops everything together.
+// Its start-up steps (scripts/start-setup.ts) fill in what is not configured — an embedded PGlite
+// database when DATABASE_URL is unset, a local nats-server when NATS_URL is unset and none answers
+// on 127.0.0.1:4222 — then it runs the web app and one runtime worker with those settings (none
+// with SYNCLINE_WORKER=off), and stops everything together.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { parseEnv } from "../server/env";
-import { startEmbeddedPostgres } from "../server/db/embedded-postgres";
-import { checkNats, resolveNatsUrl } from "../server/nats/connection";
-import { applyMigrations } from "../server/db/migrations";
-import { localSecretKey } from "../server/credentials/secret-box";
 import { superviseProcess } from "./worker-supervisor";
 import { childMemoryEnv, childNodeArgs } from "./child-memory";
-import pg from "pg";
+import type { StartSetupMessage } from "./start-setup";
 
+// The launcher stays resident for as long as the app runs, so it imports only what starting and
+// supervising processes needs: the start-up steps (configuration, embedded database, migrations,
+// NATS, first-start check) run in scripts/start-setup.ts, a child process
+// (docs/decisions/0034-memory-launcher-and-one-expression-thread.md).
 const dev = process.argv.includes("--dev");
 
 async function main() {
-  const config = parseEnv(process.env);
-  const dataDir = path.resolve(config.DATA_DIR);
-  const cleanups: (() => Promise<void>)[] = [];
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+  const setupProcess = spawn(process.execPath, ["--conditions=react-server", path.resolve("scripts/run-bundled.mjs"), "start-setup"], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  let stopping = false;
+  const stopSetup = async () => {
+    if (setupProcess.exitCode !== null || setupProcess.signalCode !== null) return;
+    const exited = new Promise((resolve) => setupProcess.once("exit", resolve));
+    if (setupProcess.connected) setupProcess.send("stop");
+    else setupProcess.kill("SIGTERM");
+    await exited;
+  };
+  const children: ChildProcess[] = [];
+  let workerStop: (() => Promise<void>) | undefined;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const workerStopped = workerStop?.();
+    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once("exit", r)) : undefined)));
+    await workerStopped;
+    // Last: it may serve the embedded database the others were still writing to.
+    await stopSetup();
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
 
-  if (!config.DATABASE_URL) {
-    const pg = await startEmbeddedPostgres({ dataDir });
-    cleanups.push(() => pg.stop());
-    childEnv.DATABASE_URL = pg.url;
-    console.log(`[syncline] DATABASE_URL not set: embedded PGlite database in ${path.join(dataDir, "pglite")}`);
-  }
-
-  if (!config.SYNCLINE_SECRET_KEY) {
-    // The web app and the worker must encrypt and decrypt credentials with the same key.
-    const local = localSecretKey(dataDir);
-    childEnv.SYNCLINE_SECRET_KEY = local.base64;
-    console.log(`[syncline] SYNCLINE_SECRET_KEY not set: ${local.created ? "created" : "using"} ${local.file} (set the variable in production)`);
-  }
-
-  // Once, before the web app and the worker start: they would otherwise race to apply them
-  // (the embedded database shares one session, so advisory locks cannot keep them apart).
-  await applyMigrations(childEnv.DATABASE_URL!);
-
-  const nats = await resolveNatsUrl({ natsUrl: config.NATS_URL, dataDir });
-  cleanups.push(() => nats.stop());
-  childEnv.NATS_URL = nats.url;
-  if (nats.source === "env") {
-    // A wrong password or CA would otherwise surface only as a failing worker and 503s from ingest.
-    const health = await checkNats(nats.url, 5_000);
-    if (!health.ok) throw new Error(`NATS is not usable: ${health.error}`);
-  }
-  if (nats.source !== "env") console.log(`[syncline] NATS_URL not set: using ${nats.url}${nats.source === "started" ? " (a nats-server started for you)" : ""}`);
+  const setup = await new Promise<StartSetupMessage>((resolve) => {
+    setupProcess.once("message", (message) => resolve(message as StartSetupMessage));
+    setupProcess.once("exit", (code, signal) => resolve({ kind: "failed", message: `the start-up steps ended (${signal ?? `exit code ${code}`}) before they were done` }));
+  });
+  if (setup.kind === "failed") throw new Error(setup.message);
+  if (stopping) return;
+  // A resident start-up process that ends takes the database or NATS with it: stop everything.
+  if (setup.resident) setupProcess.once("exit", (code) => void stop(code || 1));
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...setup.env };
 
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
   if (!dev && !existsSync(path.resolve(".next/BUILD_ID"))) {
@@ -56,13 +60,12 @@ async function main() {
     await run(process.execPath, [nextBin, "build"], childEnv);
   }
 
-  const children: ChildProcess[] = [];
   // Without a public URL this is a laptop install: listen on the loopback interface only, so
   // nobody else on the network reaches it. Behind a reverse proxy, set SYNCLINE_PUBLIC_URL.
-  const hostname = config.SYNCLINE_PUBLIC_URL ? "0.0.0.0" : "127.0.0.1";
+  const hostname = setup.publicUrl ? "0.0.0.0" : "127.0.0.1";
   // Production: Next behind our own node:http server on the same port, for the ingest fast path
   // (scripts/web-server.mjs, docs/decisions/0018). Dev: Next's own server with hot reload.
-  const webArgs = dev ? [nextBin, "dev", "-p", String(config.PORT), "-H", hostname] : [...childNodeArgs("web"), path.resolve("scripts/web-server.mjs"), "--port", String(config.PORT), "--hostname", hostname];
+  const webArgs = dev ? [nextBin, "dev", "-p", String(setup.port), "-H", hostname] : [...childNodeArgs("web"), path.resolve("scripts/web-server.mjs"), "--port", String(setup.port), "--hostname", hostname];
   // Memory settings for both children: scripts/child-memory.ts (docs/decisions/0031).
   const web = spawn(process.execPath, webArgs, { stdio: "inherit", env: childMemoryEnv(childEnv) });
   children.push(web);
@@ -70,7 +73,7 @@ async function main() {
   // Supervised: a crashing worker is restarted with backoff while the web app keeps serving.
   // Serverless mode runs none: the web app drains after ingest and on GET /api/cron/drain.
   const worker =
-    config.SYNCLINE_WORKER === "off"
+    setup.worker === "off"
       ? undefined
       : superviseProcess({
           name: "worker",
@@ -79,39 +82,15 @@ async function main() {
           env: childMemoryEnv(childEnv),
         });
   if (!worker) console.log("[syncline] SYNCLINE_WORKER=off: no worker process; events move after ingest and on GET /api/cron/drain");
-  const openUrl = config.SYNCLINE_PUBLIC_URL ?? `http://localhost:${config.PORT}`;
-  if (!config.SYNCLINE_PUBLIC_URL) {
+  workerStop = worker?.stop;
+  const openUrl = setup.publicUrl ?? `http://localhost:${setup.port}`;
+  if (!setup.publicUrl) {
     console.log(`[syncline] SYNCLINE_PUBLIC_URL not set: listening on 127.0.0.1 only (set it to serve other machines, e.g. behind a reverse proxy)`);
   }
-  const needsSetup = !(config.SYNCLINE_ADMIN_EMAIL && config.SYNCLINE_ADMIN_PASSWORD) && !(await anyUserExists(childEnv.DATABASE_URL!));
-  console.log(needsSetup ? `[syncline] First start: create the owner account at ${new URL("/setup", openUrl)}` : `[syncline] Open ${openUrl}`);
+  console.log(setup.needsSetup ? `[syncline] First start: create the owner account at ${new URL("/setup", openUrl)}` : `[syncline] Open ${openUrl}`);
 
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    const workerStopped = worker?.stop();
-    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once("exit", r)) : undefined)));
-    await workerStopped;
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error("[syncline] cleanup failed:", error));
-    process.exit(code);
-  };
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
   // The web app is the product: when it stops, everything stops.
   web.on("exit", (code) => void stop(code ?? 1));
-}
-
-async function anyUserExists(databaseUrl: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ exists: boolean }>(`SELECT EXISTS (SELECT 1 FROM "User") AS exists`);
-    return rows[0]?.exists ?? false;
-  } finally {
-    await client.end();
-  }
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv) {
