@@ -14,7 +14,8 @@
 import type { Worker as ThreadWorker } from "node:worker_threads";
 
 export interface SandboxLimits {
-  /** Threads kept warm. Default 2: expressions are short and the worker has other work. */
+  /** Threads kept warm. Default 1: expressions are short, and on two cores a second thread bought
+   *  no throughput but cost ~20 MB (docs/decisions/0034-memory-launcher-and-one-expression-thread.md). */
   threads: number;
   /** Old-generation heap of each thread, in MB. Default 64. */
   heapMb: number;
@@ -42,7 +43,7 @@ interface Slot {
   endedBy: "deadline" | "close" | null;
 }
 
-const DEFAULT_LIMITS: SandboxLimits = { threads: 2, heapMb: 64 };
+const DEFAULT_LIMITS: SandboxLimits = { threads: 1, heapMb: 64 };
 
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
