@@ -29,5 +29,8 @@ export function ingestMetrics(): IngestMetrics {
 /** Called by ingest once JetStream acknowledged the events. Types are registry-checked, so bounded. */
 export function countIngested(events: { type: string; duplicate: boolean }[]) {
   const { ingested } = ingestMetrics();
-  for (const event of events) if (!event.duplicate) ingested.inc({ type: event.type });
+  // One inc per type, not per event: prom-client hashes the labels on every call (docs/decisions/0036).
+  const perType = new Map<string, number>();
+  for (const event of events) if (!event.duplicate) perType.set(event.type, (perType.get(event.type) ?? 0) + 1);
+  for (const [type, count] of perType) ingested.inc({ type }, count);
 }

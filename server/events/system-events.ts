@@ -17,10 +17,13 @@ export function eventIsForFlow(event: { type: string } & Record<string, unknown>
 }
 
 /** The schema registry the webhook route and the scheduler publish with: system types only. */
+function systemTypeIssues(type: string, data: unknown) {
+  if (!Object.hasOwn(systemEventTypes, type)) return [{ path: "type", message: `"${type}" is not a system event type` }];
+  return schemaIssues(systemEventTypes[type as SystemEventTypeName].data, data, "data");
+}
+
 export const systemEventRegistry: EventSchemaRegistry = {
-  async validate(type, data) {
-    if (!Object.hasOwn(systemEventTypes, type)) return [{ path: "type", message: `"${type}" is not a system event type` }];
-    return schemaIssues(systemEventTypes[type as SystemEventTypeName].data, data, "data");
-  },
+  validate: async (type, data) => systemTypeIssues(type, data),
+  validateKnown: systemTypeIssues,
   invalidate() {},
 };

@@ -16,28 +16,41 @@ import { createInbox, errors, RequestError, type Msg, type MsgHdrs, type NatsCon
 // no stream listens on the subject, TimeoutError, JetStreamApiError, and nc.publish's own
 // InvalidArgumentError (e.g. max_payload).
 
-interface Pending {
+/** Who waits for a publish's answer: one publish, or one slot of a batch (publishAckedAll). */
+interface Waiter {
+  resolve(index: number, ack: PubAck): void;
+  reject(index: number, error: Error): void;
+}
+
+/** One publish, from publish() until its PubAck: queued for the next loop turn, then pending. */
+interface Entry {
   subject: string;
-  resolve: (ack: PubAck) => void;
-  reject: (error: Error) => void;
+  /** Let go once handed to nats.js: a message's bytes need not outlive the write while it waits. */
+  payload: Uint8Array;
+  headers: MsgHdrs | undefined;
+  timeoutMs: number;
+  waiter: Waiter;
+  index: number;
   deadline: number;
 }
 
-interface Queued extends Omit<Pending, "deadline"> {
+/** What publishAckedAll publishes per message. */
+export interface AckedMessage {
+  subject: string;
   payload: Uint8Array;
   headers: MsgHdrs;
-  timeoutMs: number;
 }
 
 const SWEEP_MS = 250;
+const SENT = new Uint8Array(0);
 const decoder = new TextDecoder();
 
 class AckedPublisher {
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<string, Entry>();
   private readonly inbox: string;
   private next = 0;
   private sweeper: ReturnType<typeof setInterval> | undefined;
-  private queued: Queued[] = [];
+  private queued: Entry[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -48,25 +61,27 @@ class AckedPublisher {
     nc.subscribe(`${this.inbox}*`, { callback: (error, msg) => (error ? this.failAll(error) : this.settle(msg)) });
   }
 
-  publish(subject: string, payload: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<PubAck> {
-    return new Promise<PubAck>((resolve, reject) => {
-      if (this.queued.length === 0) setImmediate(() => this.flush());
-      this.queued.push({ subject, payload, headers, timeoutMs, resolve, reject });
-    });
+  enqueue(subject: string, payload: Uint8Array, headers: MsgHdrs, timeoutMs: number, waiter: Waiter, index: number) {
+    if (this.queued.length === 0) setImmediate(() => this.flush());
+    this.queued.push({ subject, payload, headers, timeoutMs, waiter, index, deadline: 0 });
   }
 
   private flush() {
     const queued = this.queued;
     this.queued = [];
-    for (const { subject, payload, headers, timeoutMs, resolve, reject } of queued) {
+    const now = Date.now();
+    for (const entry of queued) {
       const token = (this.next++).toString(36);
       try {
-        this.nc.publish(subject, payload, { reply: this.inbox + token, headers });
+        this.nc.publish(entry.subject, entry.payload, { reply: this.inbox + token, headers: entry.headers });
       } catch (error) {
-        reject(error as Error);
+        entry.waiter.reject(entry.index, error as Error);
         continue;
       }
-      this.pending.set(token, { subject, resolve, reject, deadline: Date.now() + timeoutMs });
+      entry.payload = SENT;
+      entry.headers = undefined;
+      entry.deadline = now + entry.timeoutMs;
+      this.pending.set(token, entry);
     }
     if (this.pending.size > 0) this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
   }
@@ -76,22 +91,23 @@ class AckedPublisher {
     const entry = this.pending.get(token);
     if (!entry) return;
     this.pending.delete(token);
+    const { waiter, index } = entry;
     if (msg.data.length === 0 && msg.headers?.code === 503) {
-      entry.reject(new RequestError(`no responders: '${entry.subject}'`, { cause: new errors.NoRespondersError(entry.subject) }));
+      waiter.reject(index, new RequestError(`no responders: '${entry.subject}'`, { cause: new errors.NoRespondersError(entry.subject) }));
       return;
     }
     try {
       const answer = JSON.parse(decoder.decode(msg.data)) as PubAck & { error?: ConstructorParameters<typeof JetStreamApiError>[0] };
       if (answer.error) {
-        entry.reject(new JetStreamApiError(answer.error));
+        waiter.reject(index, new JetStreamApiError(answer.error));
       } else if (!answer.stream) {
-        entry.reject(new Error("invalid ack response"));
+        waiter.reject(index, new Error("invalid ack response"));
       } else {
         answer.duplicate = answer.duplicate === true;
-        entry.resolve(answer);
+        waiter.resolve(index, answer);
       }
     } catch (error) {
-      entry.reject(error as Error);
+      waiter.reject(index, error as Error);
     }
   }
 
@@ -100,7 +116,7 @@ class AckedPublisher {
     for (const [token, entry] of this.pending) {
       if (entry.deadline <= now) {
         this.pending.delete(token);
-        entry.reject(new errors.TimeoutError());
+        entry.waiter.reject(entry.index, new errors.TimeoutError());
       }
     }
     if (this.pending.size === 0 && this.sweeper) {
@@ -112,7 +128,7 @@ class AckedPublisher {
   /** The inbox subscription ended: what waits fails, and the next publish gets a new publisher. */
   private failAll(error: Error) {
     this.onBroken();
-    for (const entry of this.pending.values()) entry.reject(error);
+    for (const entry of this.pending.values()) entry.waiter.reject(entry.index, error);
     this.pending.clear();
     clearInterval(this.sweeper);
     this.sweeper = undefined;
@@ -121,15 +137,44 @@ class AckedPublisher {
 
 const publishers = new WeakMap<NatsConnection, AckedPublisher>();
 
-/**
- * Publishes `payload` to a JetStream stream's subject and resolves with its PubAck (rejects with
- * nats.js's typed errors). Set Nats-Msg-Id in `headers` for JetStream's duplicate window.
- */
-export function publishAcked(nc: NatsConnection, subject: string, payload: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<PubAck> {
+function publisherOf(nc: NatsConnection): AckedPublisher {
   let publisher = publishers.get(nc);
   if (!publisher) {
     publisher = new AckedPublisher(nc, () => publishers.delete(nc));
     publishers.set(nc, publisher);
   }
-  return publisher.publish(subject, payload, headers, timeoutMs);
+  return publisher;
+}
+
+/**
+ * Publishes `payload` to a JetStream stream's subject and resolves with its PubAck (rejects with
+ * nats.js's typed errors). Set Nats-Msg-Id in `headers` for JetStream's duplicate window.
+ */
+export function publishAcked(nc: NatsConnection, subject: string, payload: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<PubAck> {
+  return new Promise<PubAck>((resolve, reject) => {
+    publisherOf(nc).enqueue(subject, payload, headers, timeoutMs, { resolve: (_, ack) => resolve(ack), reject: (_, error) => reject(error) }, 0);
+  });
+}
+
+/**
+ * Publishes every message, in order, like publishAcked each, and resolves once all are answered:
+ * with each one's PubAck, or the error it was refused with (the same typed errors). One promise
+ * for a whole batch instead of one per message (docs/decisions/0036).
+ */
+export function publishAckedAll(nc: NatsConnection, messages: readonly AckedMessage[], timeoutMs: number): Promise<(PubAck | Error)[]> {
+  return new Promise((resolve) => {
+    const outcomes: (PubAck | Error)[] = new Array(messages.length);
+    let left = messages.length;
+    if (left === 0) return resolve(outcomes);
+    const answered = (index: number, outcome: PubAck | Error) => {
+      outcomes[index] = outcome;
+      if (--left === 0) resolve(outcomes);
+    };
+    const waiter: Waiter = { resolve: answered, reject: answered };
+    const publisher = publisherOf(nc);
+    for (let index = 0; index < messages.length; index++) {
+      const message = messages[index]!;
+      publisher.enqueue(message.subject, message.payload, message.headers, timeoutMs, waiter, index);
+    }
+  });
 }
