@@ -5,7 +5,9 @@
 //   node --conditions=react-server --import tsx bench/profile-fast-path.ts [--cpu-prof]
 // The fast path runs in a child process of its own, like the bare server, so the CPU time per event
 // of both servers is read the same way (/proc/<pid>/stat) and the client's share is in neither.
-// --cpu-prof writes the fast path's profile (both phases) to /tmp/fast-path.cpuprofile.
+// --cpu-prof writes the fast path's profile (both phases) to /tmp/fast-path.cpuprofile; --heap-prof a
+// sampling allocation profile (what the garbage collector has to collect) to /tmp/fast-path.heapprofile.
+// PROFILE_OUT names another file.
 import http from "node:http";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -22,10 +24,17 @@ const singleRequests = Number(process.env.PROFILE_SINGLE ?? 10_000);
 
 /** The child: the fast path on a free port; prints it, serves until SIGTERM. */
 async function serve() {
-  const session = process.argv.includes("--cpu-prof") ? new Session() : undefined;
+  const mode = process.argv.includes("--cpu-prof") ? "cpu" : process.argv.includes("--heap-prof") ? "heap" : undefined;
+  const session = mode ? new Session() : undefined;
   session?.connect();
-  session?.post("Profiler.enable");
-  session?.post("Profiler.start");
+  if (mode === "cpu") {
+    session?.post("Profiler.enable");
+    session?.post("Profiler.start");
+  } else if (mode === "heap") {
+    session?.post("HeapProfiler.enable");
+    // Collected objects too: what the profile is for is what the garbage collector has to collect.
+    session?.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
   const route = await import("../app/api/events/route");
   const { createIngestFastPath } = await import("../server/http-api/ingest-fast-path");
   const server = http.createServer(createIngestFastPath({ routes: { GET: route.GET, POST: route.POST, PUT: route.PUT, PATCH: route.PATCH, DELETE: route.DELETE } }));
@@ -44,8 +53,8 @@ async function serve() {
     };
     if (!session) void done();
     else
-      session.post("Profiler.stop", (error, result) => {
-        if (!error) writeFileSync("/tmp/fast-path.cpuprofile", JSON.stringify(result.profile));
+      session.post(mode === "cpu" ? "Profiler.stop" : "HeapProfiler.stopSampling", (error: Error | null, result?: { profile: unknown }) => {
+        if (!error && result) writeFileSync(process.env.PROFILE_OUT ?? `/tmp/fast-path.${mode}profile`, JSON.stringify(result.profile));
         void done();
       });
   });
@@ -57,7 +66,7 @@ async function main() {
   const env = { ...process.env, DATABASE_URL: database.url, NATS_URL: natsUrl, SYNCLINE_PREFIX: prefix, SYNCLINE_PARTITIONS: "16" };
   Object.assign(process.env, env);
   const { key } = await createApiKey(database.prisma, "profile", "events:write");
-  const args = ["--conditions=react-server", "--import", "tsx", "bench/profile-fast-path.ts", "--serve", ...(process.argv.includes("--cpu-prof") ? ["--cpu-prof"] : [])];
+  const args = ["--conditions=react-server", "--import", "tsx", "bench/profile-fast-path.ts", "--serve", ...process.argv.filter((arg) => arg === "--cpu-prof" || arg === "--heap-prof")];
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "inherit"] });
   try {
     const port = await listeningPort(child, "the fast path server");
