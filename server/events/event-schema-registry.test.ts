@@ -186,6 +186,21 @@ describe("event schema registry", () => {
     ]);
   });
 
+  it("answers without waiting (validateKnown) what needs no database read: built-in types, and custom ones while cached", async () => {
+    let clock = 2_000_000;
+    const registry = createEventSchemaRegistry({ db: () => database.prisma, ttlMs: 5_000, now: () => clock });
+    expect(registry.validateKnown("stock.changed", { quantity: 1 })).toEqual([{ path: "data.sku", message: "required" }]);
+    expect(registry.validateKnown("schedule.tick", {})).toEqual([{ path: "type", message: expect.stringMatching(/made by Syncline itself/) }]);
+    await register("com.acme.known.test", { type: "object", required: ["n"] });
+    // Not read yet: only validate() can answer.
+    expect(registry.validateKnown("com.acme.known.test", {})).toBeUndefined();
+    expect(await registry.validate("com.acme.known.test", {})).toEqual([{ path: "data.n", message: "required" }]);
+    expect(registry.validateKnown("com.acme.known.test", {})).toEqual([{ path: "data.n", message: "required" }]);
+    expect(registry.validateKnown("com.acme.unheard.of", {})).toEqual([expect.objectContaining({ path: "type" })]);
+    clock += 5_001;
+    expect(registry.validateKnown("com.acme.known.test", { n: 1 })).toBeUndefined();
+  });
+
   it("reads the database once per TTL, and again after invalidate()", async () => {
     let clock = 1_000_000;
     let queries = 0;
