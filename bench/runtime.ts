@@ -2,7 +2,7 @@
 // history on, against raw JetStream measured in the same run on the same server; publish → first
 // action latency at a fixed offered rate; worker memory under load.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
@@ -21,7 +21,11 @@ export interface RuntimeFigures {
   keys: number;
   eventsPerSec: number;
   ratioToRawPipeline: number;
-  latency: { offeredPerSec: number; events: number; p50Ms: number; p99Ms: number; maxMs: number };
+  latency: {
+    offeredPerSec: number; events: number; p50Ms: number; p99Ms: number; maxMs: number;
+    /** Worker CPU per event while it runs at the offered rate: a batch's fixed cost, as batches are small at this rate. */
+    workerCpuMsPerEvent?: number;
+  };
   workerRssMb: {
     start: number; max: number; end: number; samples: number; soakSeconds: number; timeline: number[];
     /** RSS at the start and end of the sustained-load phase, and its least-squares slope over that phase. */
@@ -204,6 +208,20 @@ function percentile(sorted: number[], p: number) {
 export type LatencyFigures = RuntimeFigures["latency"];
 
 /**
+ * Warm-up, not measured: a just-started worker compiles its hot path and starts its expression
+ * threads on the first events. Its events carry no publishedAt, so their runs drop out of
+ * measureLatency's figure. Waits until `count` runs exist.
+ */
+export async function warmUp(opts: { js: JetStreamClient; db: PrismaClient; layout: StreamLayout; prefix: string; keys: number; count: number }) {
+  await publishAll(opts.js, Array.from({ length: opts.count }, (_, i) => {
+    const sku = `SKU-${i % opts.keys}`;
+    const event = { specversion: "1.0", id: `${opts.prefix}-w${i}`, source: "bench", type: "price.changed", subject: sku, data: { sku, price: 10, currency: "EUR" } };
+    return { subject: eventSubject(opts.layout, sku, "price.changed"), body: JSON.stringify(event), id: event.id };
+  }));
+  await waitForRuns(opts.db, opts.count, 120_000);
+}
+
+/**
  * Publish → first action latency at a fixed offered rate, 1,000 events/s in 10 ms ticks, on the
  * latency flow of benchFlows() (price.changed → transform "act"): each event carries the time it
  * was published, the run records when "act" started. Waits until `runsBefore + count` runs exist.
@@ -230,7 +248,15 @@ export async function measureLatency(opts: { js: JetStreamClient; db: PrismaClie
     SELECT (steps -> 0 -> 'output' ->> 'publishedAt') AS published,
            (SELECT s ->> 'startedAt' FROM jsonb_array_elements(steps) s WHERE s ->> 'nodeId' = 'act') AS started
     FROM "Run" WHERE "eventType" = 'price.changed' AND steps -> 0 -> 'output' ? 'publishedAt'`;
-  const latencies = rows.map((r) => Date.parse(r.started) - Number(r.published)).filter((n) => Number.isFinite(n)).sort((a, b) => a - b);
+  const series = rows.map((r) => ({ published: Number(r.published), ms: Date.parse(r.started) - Number(r.published) })).filter((p) => Number.isFinite(p.ms));
+  // BENCH_LATENCY_OUT=file: each event's (ms since the first publish, latency ms), in publish order,
+  // to see whether the tail is the start, a periodic stall or spread out.
+  if (process.env.BENCH_LATENCY_OUT) {
+    const first = Math.min(...series.map((p) => p.published));
+    const lines = series.sort((a, b) => a.published - b.published).map((p) => `${p.published - first} ${p.ms}`);
+    writeFileSync(process.env.BENCH_LATENCY_OUT, `${lines.join("\n")}\n`);
+  }
+  const latencies = series.map((p) => p.ms).sort((a, b) => a - b);
   return {
     offeredPerSec: 1000,
     events: latencies.length,
@@ -282,15 +308,19 @@ export async function measureRuntime(opts: {
       return { subject: eventSubject(layout, sku, "stock.changed"), body: JSON.stringify(event), id: event.id };
     };
 
-    // Latency at a fixed offered rate, then throughput.
+    // Warm-up, then latency at a fixed offered rate, then throughput.
+    const warmup = 1_000;
+    await warmUp({ js, db: opts.db, layout, prefix, keys, count: warmup });
     const latencyEvents = opts.latencyEvents ?? 10_000;
-    const latency = await measureLatency({ js, db: opts.db, layout, prefix, count: latencyEvents, keys, runsBefore: 0 });
+    const latencyCpuBefore = cpuMs(pid);
+    const latency = await measureLatency({ js, db: opts.db, layout, prefix, count: latencyEvents, keys, runsBefore: warmup });
+    latency.workerCpuMsPerEvent = Math.round(((cpuMs(pid) - latencyCpuBefore) / latencyEvents) * 1000) / 1000;
 
     // Throughput: publish everything while the worker runs; until every run is recorded.
     const cpuBefore = cpuMs(pid);
     const started = performance.now();
     await publishAll(js, Array.from({ length: events }, (_, i) => makeEvent(i)));
-    await waitForRuns(opts.db, latencyEvents + events, 300_000);
+    await waitForRuns(opts.db, warmup + latencyEvents + events, 300_000);
     const eventsPerSec = Math.round(events / ((performance.now() - started) / 1000));
     const workerCpuMs = (cpuMs(pid) - cpuBefore) / events;
     const [sizes] = await opts.db.$queryRaw<{ run: bigint; runs: bigint; processed: bigint; processedRows: bigint }[]>`
@@ -315,7 +345,7 @@ export async function measureRuntime(opts: {
       const wait = 1000 - (performance.now() - tickStart);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
-    await waitForRuns(opts.db, latencyEvents + i, 300_000);
+    await waitForRuns(opts.db, warmup + latencyEvents + i, 300_000);
     clearInterval(sampler);
     rss.push(rssMb(pid));
     const soak = rss.slice(soakFrom);

@@ -16,7 +16,7 @@ import { connectNats } from "../server/nats/connection";
 import { createPrismaClient } from "../server/db/create-client";
 import { createFlow, publishFlow, setFlowEnabled } from "../server/flows/flow-store";
 import { eventSubject, eventsStreamName, type StreamLayout } from "../server/runtime/stream-layout";
-import { benchFlows, cpuMs, measureLatency, publishAll, rawPipeline, startWorker, stopWorker, waitForRuns, type LatencyFigures } from "./runtime";
+import { benchFlows, cpuMs, measureLatency, warmUp, publishAll, rawPipeline, startWorker, stopWorker, waitForRuns, type LatencyFigures } from "./runtime";
 
 export interface ScaleConfig { workers: number; partitions: number }
 
@@ -130,15 +130,8 @@ async function measureConfig(opts: {
 
     const db = createPrismaClient(url);
     try {
-      // Warm-up, not measured: a just-started worker compiles its hot path and starts its expression threads on
-      // the first events. Without publishedAt, these runs drop out of the latency figure below.
       const warmup = 1_000;
-      await publishAll(js, Array.from({ length: warmup }, (_, i) => {
-        const sku = `SKU-${i % opts.keys}`;
-        const event = { specversion: "1.0", id: `${prefix}-w${i}`, source: "bench", type: "price.changed", subject: sku, data: { sku, price: 10, currency: "EUR" } };
-        return { subject: eventSubject(layout, sku, "price.changed"), body: JSON.stringify(event), id: event.id };
-      }));
-      await waitForRuns(db, warmup, 120_000);
+      await warmUp({ js, db, layout, prefix, keys: opts.keys, count: warmup });
 
       // Latency at a fixed offered rate, as bench/runtime.ts measures it.
       const latency = await measureLatency({ js, db, layout, prefix, count: opts.latencyEvents, keys: opts.keys, runsBefore: warmup });
