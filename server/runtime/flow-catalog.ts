@@ -6,11 +6,16 @@ import { isTrigger } from "@/server/nodes/define-node";
 
 // The published, enabled flows a worker runs, indexed by the event type their trigger listens to.
 // Reloaded when something changes (control message or the periodic check), and checked before each
-// batch: `coverChangesBefore(t)` makes sure a check of the database started after `t`, the moment
-// the batch had arrived. A flow enabled before an event was published is therefore always seen
-// by that event — the event was stored after the change committed, and the check started after the
-// event arrived. Concurrent callers (every partition of a worker) share one check in flight, so a
-// busy worker runs one cheap aggregate query per round of batches, not one per event.
+// batch: a check of the database that started after the batch had arrived must have been seen. A
+// flow enabled before an event was published is therefore always seen by that event — the event
+// was stored after the change committed, and the check started after the event arrived. The check
+// is the catalog's fingerprint (FINGERPRINT_SQL): a partition reads it in the same statement as its
+// batch's dedup lookup (batch-lookup.ts, decision 0037) and hands it to `coverWith`; only when it
+// differs from the loaded one does the catalog reload.
+
+/** One row, one column `fingerprint`: enabled published flows, as count and newest change, as text (the same whichever client reads it). */
+export const FINGERPRINT_SQL = `SELECT count(*)::text || ':' || coalesce((extract(epoch FROM max("updatedAt")) * 1000)::bigint::text, '0') AS fingerprint
+  FROM "Flow" WHERE enabled AND "publishedVersion" IS NOT NULL`;
 
 export interface CatalogFlow {
   flowId: string;
@@ -46,9 +51,7 @@ export class FlowCatalog {
   /** Older versions still needed by held events and dead letters, loaded on demand. */
   private versions = new Map<string, CatalogFlow>();
   private fingerprint = "";
-  /** When (performance.now()) the newest completed check of the database started. */
-  private checkedAsOf = -Infinity;
-  private inFlight?: { startedAt: number; done: Promise<boolean> };
+  private inFlight?: { done: Promise<boolean> };
   private queued?: Promise<boolean>;
 
   constructor(private readonly db: PrismaClient) {}
@@ -69,23 +72,18 @@ export class FlowCatalog {
     return queued;
   }
 
-  /** Resolves once the catalog includes every flow change committed before `time` (a performance.now() value). */
-  async coverChangesBefore(time: number): Promise<void> {
-    if (this.checkedAsOf >= time) return;
-    if (this.inFlight && this.inFlight.startedAt >= time) {
-      await this.inFlight.done;
-      return;
-    }
-    await this.refresh();
+  /**
+   * Resolves once the catalog includes every flow change committed before a read of the database
+   * returned `fingerprint`: at once when it is the loaded one, else after a reload that starts now
+   * (after that read).
+   */
+  async coverWith(fingerprint: string): Promise<void> {
+    if (fingerprint !== this.fingerprint) await this.refresh();
   }
 
   private startCheck(): Promise<boolean> {
-    const startedAt = performance.now();
-    const done = this.load().then((changed) => {
-      this.checkedAsOf = Math.max(this.checkedAsOf, startedAt);
-      return changed;
-    });
-    const entry = { startedAt, done };
+    const done = this.load();
+    const entry = { done };
     this.inFlight = entry;
     void done.catch(() => undefined).finally(() => {
       if (this.inFlight === entry) this.inFlight = undefined;
@@ -94,9 +92,8 @@ export class FlowCatalog {
   }
 
   private async load(): Promise<boolean> {
-    const [stats] = await this.db.$queryRaw<{ n: bigint; latest: Date | null }[]>`
-      SELECT count(*) AS n, max("updatedAt") AS latest FROM "Flow" WHERE enabled AND "publishedVersion" IS NOT NULL`;
-    const fingerprint = `${stats?.n ?? 0}:${stats?.latest?.getTime() ?? 0}`;
+    const [stats] = await this.db.$queryRawUnsafe<{ fingerprint: string }[]>(FINGERPRINT_SQL);
+    const fingerprint = stats?.fingerprint ?? "";
     if (fingerprint === this.fingerprint) return false;
     const rows = await this.db.flow.findMany({
       where: { enabled: true, publishedVersion: { not: null } },

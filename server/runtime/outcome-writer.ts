@@ -237,12 +237,3 @@ export async function commitOutcome(pool: Pool, owner: string, lease: Lease, row
   const result = await pool.query<{ fenced: number }>(`WITH ${s.ctes.join(",\n")} SELECT (SELECT count(*) FROM fence)::int AS fenced`, s.params);
   if (result.rows[0]?.fenced !== 1) throw new LostLeaseError(lease.partition);
 }
-
-/** Which (event, flow) pairs already ran: the guard against re-sent ids beyond JetStream's duplicate window. */
-export async function processedPairs(pool: Pool, eventIds: string[]): Promise<Set<string>> {
-  const result = await pool.query<{ eventId: string; flowId: string }>(
-    `SELECT "eventId", "flowId" FROM "ProcessedEvent" WHERE "eventId" = ANY($1::text[])`,
-    [eventIds],
-  );
-  return new Set(result.rows.map((r) => `${r.eventId}\u0000${r.flowId}`));
-}

@@ -13,7 +13,8 @@ import type { CatalogFlow, FlowCatalog } from "./flow-catalog";
 import { KeyLanes, keyOf, MAX_WORKER_DEATHS } from "./key-lanes";
 import type { Lease } from "./partition-leases";
 import { storable, type RuntimeEvent, type RunTarget } from "./outcome-rows";
-import { commitOutcome, processedPairs, type OutcomeRows } from "./outcome-writer";
+import { commitOutcome, type OutcomeRows } from "./outcome-writer";
+import { lookUpBatch } from "./batch-lookup";
 import type { FlowRunner } from "./redrive";
 import { runFlow, type FlowRunResult } from "./run-flow";
 import { crashLoopInlineRows, inlineRows, queuedRows, refusedInlineRows, type InlineRows } from "./run-outcomes";
@@ -160,11 +161,13 @@ export class PartitionProcessor {
 
   /** Every write of this partition: fenced by the lease, retried while the database is away. */
   private async commit(rows: OutcomeRows) {
-    await withDbRetry(() => commitOutcome(this.deps.pool, this.deps.workerId, this.lease, rows), {
-      isStopping: () => this.stopping,
-      log: (message) => this.deps.log(`partition ${this.partition}: ${message}`),
-    });
+    await this.retried(() => commitOutcome(this.deps.pool, this.deps.workerId, this.lease, rows));
     if (rows.cursor !== undefined && rows.cursor > this.lease.cursor) this.lease.cursor = rows.cursor;
+  }
+
+  /** A read or write of this partition, retried while the database is away (db-retry.ts). */
+  private retried<T>(fn: () => Promise<T>): Promise<T> {
+    return withDbRetry(fn, { isStopping: () => this.stopping, log: (message) => this.deps.log(`partition ${this.partition}: ${message}`) });
   }
 
   private read(msg: JsMsg): RuntimeEvent | undefined {
@@ -214,20 +217,25 @@ export class PartitionProcessor {
 
   /**
    * The (event, flow) pairs of fresh messages that have not run yet, each recorded as processed.
-   * The flows are matched once `catalogChecked` resolved; the dedup lookup needs only the event
-   * ids, so it runs meanwhile: one round trip of the batch's fixed cycle instead of two in a row
-   * (decision 0035).
+   * One read (batch-lookup.ts) answers both what must be known first: the pairs that already ran,
+   * and the flow catalog's fingerprint — read after every message of the batch arrived, so a flow
+   * enabled before any of them was published is in the catalog before they are matched against it
+   * (decisions 0021, 0037).
    */
-  private async workItems(fresh: JsMsg[], catalogChecked: Promise<void> = Promise.resolve()): Promise<{ items: WorkItem[] }> {
+  private async workItems(fresh: JsMsg[]): Promise<{ items: WorkItem[] }> {
     const events: RuntimeEvent[] = [];
     for (const msg of fresh) {
       const event = this.read(msg);
       if (event) events.push(event);
     }
+    if (events.length === 0) return { items: [] };
     // Taken as the lookup starts: a pair of the previous batch is either still in here or
     // committed before the lookup began, so it is seen either way.
     const pending = [...this.uncommitted];
-    const [seen] = await Promise.all([this.alreadyProcessed(events), catalogChecked]);
+    const ids = [...new Set(events.map((e) => e.event.id))];
+    const lookup = await this.retried(() => lookUpBatch(this.deps.pool, ids));
+    await this.retried(() => this.deps.catalog.coverWith(lookup.catalogFingerprint));
+    const seen = lookup.processed;
     const candidates: WorkItem[] = [];
     for (const event of events) {
       for (const flow of await this.flowsOf(event)) {
@@ -247,17 +255,11 @@ export class PartitionProcessor {
   }
 
   private async processMessages(msgs: JsMsg[]) {
-    // Every message of the batch has arrived by now: a flow enabled before any of them was
-    // published must be in the catalog before they are matched against it.
-    const arrived = performance.now();
-    const catalogChecked = withDbRetry(() => this.deps.catalog.coverChangesBefore(arrived), {
-      isStopping: () => this.stopping, log: (m) => this.deps.log(`partition ${this.partition}: ${m}`),
-    });
     const fresh = msgs.filter((m) => BigInt(m.seq) > this.lease.cursor);
     const lastSeq = BigInt(msgs[msgs.length - 1]!.seq);
     const outcome: BatchOutcome = { rows: { runs: [], processed: [], held: [], deadLetters: [] }, newHeads: new Map(), detached: [], parts: [] };
 
-    const { items } = await this.workItems(fresh, catalogChecked);
+    const { items } = await this.workItems(fresh);
     const groups = new Map<string, WorkItem[]>();
     for (const item of items) {
       outcome.rows.processed.push({ eventId: item.event.event.id, flowId: item.flow.flowId });
@@ -296,16 +298,8 @@ export class PartitionProcessor {
   private async flowsOf(e: RuntimeEvent): Promise<readonly CatalogFlow[]> {
     const rerun = rerunTargetOf(e.event);
     if (!rerun) return this.deps.catalog.flowsFor(e.event.type);
-    const pinned = await withDbRetry(() => this.deps.catalog.version(rerun.flowId, rerun.version), {
-      isStopping: () => this.stopping, log: (m) => this.deps.log(`partition ${this.partition}: ${m}`),
-    });
+    const pinned = await this.retried(() => this.deps.catalog.version(rerun.flowId, rerun.version));
     return pinned ? [pinned] : [];
-  }
-
-  private async alreadyProcessed(events: RuntimeEvent[]): Promise<Set<string>> {
-    if (events.length === 0) return new Set();
-    const ids = [...new Set(events.map((e) => e.event.id))];
-    return withDbRetry(() => processedPairs(this.deps.pool, ids), { isStopping: () => this.stopping, log: (m) => this.deps.log(`partition ${this.partition}: ${m}`) });
   }
 
   /** A key's events of one batch, in order: each runs inline unless the key has something waiting. */
