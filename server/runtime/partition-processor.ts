@@ -232,10 +232,9 @@ export class PartitionProcessor {
     // Taken as the lookup starts: a pair of the previous batch is either still in here or
     // committed before the lookup began, so it is seen either way.
     const pending = [...this.uncommitted];
-    const ids = [...new Set(events.map((e) => e.event.id))];
-    const lookup = await this.retried(() => lookUpBatch(this.deps.pool, ids));
+    const lookup = await this.retried(() => lookUpBatch(this.deps.pool, events.map((e) => e.event.id)));
     await this.retried(() => this.deps.catalog.coverWith(lookup.catalogFingerprint));
-    const seen = lookup.processed;
+    const seen = new Set(lookup.processed);
     const candidates: WorkItem[] = [];
     for (const event of events) {
       for (const flow of await this.flowsOf(event)) {
