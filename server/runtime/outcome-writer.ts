@@ -124,14 +124,21 @@ function valueOf<T>(r: string, column: Column<T>): string {
 
 const FENCED = "WHERE EXISTS (SELECT 1 FROM fence)";
 
-function insert<T>(s: Statement, cte: string, table: string, rows: T[], columns: Column<T>[], opts: { extra?: [string, string][]; tail?: string } = {}) {
+/**
+ * `fence`: the row is written only if this holds (default: the commit's one fence matched). A
+ * grouped commit (commitOutcomes) fences each row by its partition, which travels in the row's
+ * JSON under `fencedBy` (the key of a column that is carried, not stored).
+ */
+function insert<T>(s: Statement, cte: string, table: string, rows: T[], columns: Column<T>[], opts: { extra?: [string, string][]; tail?: string; fencedBy?: Column<T> } = {}) {
   if (rows.length === 0) return;
   const names = columns.map((c) => `"${c.name}"`).concat((opts.extra ?? []).map(([n]) => `"${n}"`));
   const values = columns.map((c) => valueOf("t.r", c)).concat((opts.extra ?? []).map(([, v]) => v));
+  const carried = opts.fencedBy ? [...columns, opts.fencedBy] : columns;
+  const fence = opts.fencedBy ? `WHERE ${valueOf("t.r", opts.fencedBy)} IN (SELECT "partition" FROM fence)` : FENCED;
   // WITH ORDINALITY + ORDER BY keeps the rows in the order given (HeldEvent ids are queue order).
   s.ctes.push(`${cte} AS (INSERT INTO "${table}" (${names.join(", ")})
-    SELECT ${values.join(", ")} FROM jsonb_array_elements(${s.rows(rows, columns)}) WITH ORDINALITY AS t(r, ord)
-    ${FENCED} ORDER BY ord ${opts.tail ?? ""} RETURNING 1)`);
+    SELECT ${values.join(", ")} FROM jsonb_array_elements(${s.rows(rows, carried)}) WITH ORDINALITY AS t(r, ord)
+    ${fence} ORDER BY ord ${opts.tail ?? ""} RETURNING 1)`);
 }
 
 /** `UPDATE … FROM jsonb_array_elements(…)`: a row sets the columns it has a key for; `always` columns are set on every row. */
@@ -191,6 +198,7 @@ const heldUpdateColumns: Column<HeldUpdate>[] = [
   { name: "errors", key: "errors", type: "jsonb" }, { name: "nextAttemptAt", key: "nextAttemptAt", type: "timestamp" },
   { name: "firstFailedAt", key: "firstFailedAt", type: "timestamp" }, { name: "steps", key: "steps", type: "jsonb" },
 ];
+const processedColumns: Column<{ eventId: string; flowId: string }>[] = [{ name: "eventId", key: "eventId", type: "text" }, { name: "flowId", key: "flowId", type: "text" }];
 const NOW_UTC = "now() AT TIME ZONE 'UTC'";
 
 /** Commits `rows` for the owner of `lease`; throws LostLeaseError (having written nothing) if it is not the owner any more. */
@@ -207,7 +215,7 @@ export async function commitOutcome(pool: Pool, owner: string, lease: Lease, row
   // Every run written or changed records the worker that did it: the owner this commit is fenced with.
   const worker: [string, string][] = [["worker", `${who}::text`]];
   insert(s, "runs", "Run", rows.runs ?? [], runColumns, { extra: worker });
-  insert(s, "processed", "ProcessedEvent", rows.processed ?? [], [{ name: "eventId", key: "eventId", type: "text" }, { name: "flowId", key: "flowId", type: "text" }], {
+  insert(s, "processed", "ProcessedEvent", rows.processed ?? [], processedColumns, {
     extra: [["processedAt", NOW_UTC]], tail: "ON CONFLICT DO NOTHING",
   });
   insert(s, "held", "HeldEvent", rows.held ?? [], heldColumns);
@@ -236,4 +244,35 @@ export async function commitOutcome(pool: Pool, owner: string, lease: Lease, row
   }
   const result = await pool.query<{ fenced: number }>(`WITH ${s.ctes.join(",\n")} SELECT (SELECT count(*) FROM fence)::int AS fenced`, s.params);
   if (result.rows[0]?.fenced !== 1) throw new LostLeaseError(lease.partition);
+}
+
+/** What a partition's batch commits: its outcome rows and the cursor past its last message. */
+export type BatchRows = Required<Pick<OutcomeRows, "runs" | "processed" | "held" | "deadLetters">> & { cursor: bigint };
+
+/**
+ * Several partitions' batches of one owner in ONE statement (group-commit.ts, decision 0037): each
+ * partition is fenced on its own — the fence updates every partition row that still matches
+ * (partition, owner, epoch), and a row is written only if its partition's fence did. Returns the
+ * partitions that were fenced; the others lost their lease and wrote nothing.
+ */
+export async function commitOutcomes(pool: Pool, owner: string, batches: { lease: Lease; rows: BatchRows }[]): Promise<Set<number>> {
+  const s = new Statement();
+  const who = s.param(owner);
+  const leases = s.param(JSON.stringify(batches.map(({ lease, rows }) => ({ partition: lease.partition, epoch: lease.epoch, cursor: String(rows.cursor) }))));
+  s.ctes.push(`fence AS (UPDATE "Partition" AS p SET cursor = GREATEST(p.cursor, f.cursor),
+      "runningSequence" = CASE WHEN p."runningSequence" <= GREATEST(p.cursor, f.cursor) THEN NULL ELSE p."runningSequence" END,
+      "cursorMovedAt" = CASE WHEN f.cursor > p.cursor THEN now() ELSE p."cursorMovedAt" END, "updatedAt" = now()
+    FROM jsonb_to_recordset(${leases}::jsonb) AS f("partition" int, epoch int, cursor bigint)
+    WHERE p."partition" = f."partition" AND p.owner = ${who} AND p.epoch = f.epoch RETURNING p."partition")`);
+  type Fenced<T> = T & { fencedBy: number };
+  const fenced = <T>(pick: (rows: BatchRows) => T[]): Fenced<T>[] => batches.flatMap(({ lease, rows }) => pick(rows).map((row) => ({ ...row, fencedBy: lease.partition })));
+  const fencedBy = <T>(): Column<Fenced<T>> => ({ name: "", key: "fencedBy", type: "int" });
+  insert<Fenced<RunInsert>>(s, "runs", "Run", fenced((r) => r.runs), runColumns, { extra: [["worker", `${who}::text`]], fencedBy: fencedBy() });
+  insert<Fenced<{ eventId: string; flowId: string }>>(s, "processed", "ProcessedEvent", fenced((r) => r.processed), processedColumns, {
+    extra: [["processedAt", NOW_UTC]], tail: "ON CONFLICT DO NOTHING", fencedBy: fencedBy(),
+  });
+  insert<Fenced<HeldInsert>>(s, "held", "HeldEvent", fenced((r) => r.held), heldColumns, { fencedBy: fencedBy() });
+  insert<Fenced<DeadLetterInsert>>(s, "dead", "DeadLetter", fenced((r) => r.deadLetters), deadLetterColumns, { extra: [["updatedAt", NOW_UTC]], fencedBy: fencedBy() });
+  const result = await pool.query<{ fenced: number[] }>(`WITH ${s.ctes.join(",\n")} SELECT ARRAY(SELECT "partition" FROM fence) AS fenced`, s.params);
+  return new Set(result.rows[0]?.fenced ?? []);
 }

@@ -15,6 +15,7 @@ import type { Lease } from "./partition-leases";
 import { storable, type RuntimeEvent, type RunTarget } from "./outcome-rows";
 import { commitOutcome, type OutcomeRows } from "./outcome-writer";
 import { lookUpBatch } from "./batch-lookup";
+import { commitInGroup } from "./group-commit";
 import type { FlowRunner } from "./redrive";
 import { runFlow, type FlowRunResult } from "./run-flow";
 import { crashLoopInlineRows, inlineRows, queuedRows, refusedInlineRows, type InlineRows } from "./run-outcomes";
@@ -28,7 +29,8 @@ import { eventsStreamName, partitionSubjectFilter, type StreamLayout } from "./s
 //     appended to the key's durable queue (HeldEvent) and acked; its key lane (key-lanes.ts)
 //     drains that queue in order when it is due.
 // A batch's outcomes (runs, processed-event records, held events, dead letters) and the cursor
-// are committed in one fenced statement (outcome-writer.ts); only then is the batch acked.
+// are committed in one fenced statement (outcome-writer.ts), shared with the other partitions'
+// batches of the same turn (group-commit.ts); only then is the batch acked.
 // Commits are pipelined one deep: batch N+1 is read and run while batch N's commit is in flight,
 // and N+1's commit starts only after N's ended, so commits, acks and cursors stay in stream
 // order. A key's order is kept in memory as before (a key with a queued or detached event in an
@@ -283,7 +285,9 @@ export class PartitionProcessor {
 
   private async commitBatch(msgs: JsMsg[], outcome: BatchOutcome, lastSeq: bigint) {
     try {
-      await this.commit({ ...outcome.rows, cursor: lastSeq });
+      // Together with the other partitions' batches of this turn (group-commit.ts).
+      await this.retried(() => commitInGroup(this.deps.pool, this.deps.workerId, this.lease, { ...outcome.rows, cursor: lastSeq }));
+      if (lastSeq > this.lease.cursor) this.lease.cursor = lastSeq;
     } catch (error) {
       if (!isDataError(error)) throw error;
       await this.commitEventByEvent(outcome, lastSeq);

@@ -1,0 +1,60 @@
+import type { Pool } from "pg";
+import { isDataError } from "./db-retry";
+import { commitOutcome, commitOutcomes, type BatchRows } from "./outcome-writer";
+import { LostLeaseError, type Lease } from "./partition-leases";
+
+// Group commit (decision 0037): the batch commits that a worker's partitions start in the same
+// turn of the event loop go to Postgres as one statement (commitOutcomes), each partition still
+// fenced on its own. At low load every batch is one event, and a round trip costs the worker's
+// main thread (encoding, socket write, parsing the reply) far more than the rows cost Postgres; at
+// high load fewer, larger statements. A partition still has one commit in flight at a time, so
+// its commits, acks and cursor stay in stream order; a partition that lost its lease gets
+// LostLeaseError and wrote nothing, as with its own statement. If the database refuses the group's
+// rows as data, each batch is committed on its own, so only the partition whose rows are wrong
+// sees the refusal (and dead-letters event by event, partition-processor.ts).
+
+interface Member {
+  lease: Lease;
+  rows: BatchRows;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** The group being gathered per pool and owner: sent once the current turn of the event loop ends. */
+const gathering = new WeakMap<Pool, Map<string, Member[]>>();
+
+/** Commits a partition's batch, together with the other partitions' batches of this turn. */
+export function commitInGroup(pool: Pool, owner: string, lease: Lease, rows: BatchRows): Promise<void> {
+  let byOwner = gathering.get(pool);
+  if (!byOwner) gathering.set(pool, (byOwner = new Map()));
+  let members = byOwner.get(owner);
+  if (!members) {
+    const group: Member[] = (members = []);
+    byOwner.set(owner, group);
+    setImmediate(() => {
+      byOwner!.delete(owner);
+      void send(pool, owner, group);
+    });
+  }
+  return new Promise<void>((resolve, reject) => members!.push({ lease, rows, resolve, reject }));
+}
+
+async function send(pool: Pool, owner: string, group: Member[]) {
+  if (group.length === 1) {
+    const [only] = group as [Member];
+    return commitOutcome(pool, owner, only.lease, only.rows).then(only.resolve, only.reject);
+  }
+  try {
+    const fenced = await commitOutcomes(pool, owner, group);
+    for (const m of group) {
+      if (fenced.has(m.lease.partition)) m.resolve();
+      else m.reject(new LostLeaseError(m.lease.partition));
+    }
+  } catch (error) {
+    if (!isDataError(error)) {
+      for (const m of group) m.reject(error);
+      return;
+    }
+    await Promise.all(group.map((m) => commitOutcome(pool, owner, m.lease, m.rows).then(m.resolve, m.reject)));
+  }
+}
