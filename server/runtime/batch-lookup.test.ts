@@ -6,7 +6,7 @@ import { lookUpBatch } from "./batch-lookup";
 import { FINGERPRINT_SQL, FlowCatalog } from "./flow-catalog";
 import { stockToReceiverFlow } from "./testing/runtime-fixture";
 
-// The read before each batch (decision 0037): the pairs that already ran, and the flow catalog's
+// The read before each batch (decision 0039): the pairs that already ran, and the flow catalog's
 // fingerprint. Real Postgres.
 
 let database: TestDatabase;

@@ -1,7 +1,7 @@
 import type { Pool } from "pg";
 import { FINGERPRINT_SQL } from "./flow-catalog";
 
-// The one read a partition makes before it runs a batch (decision 0037): which (event, flow) pairs
+// The one read a partition makes before it runs a batch (decision 0039): which (event, flow) pairs
 // already ran — the guard against ids re-sent beyond JetStream's duplicate window — and the flow
 // catalog's fingerprint as of now, so the batch is matched against every flow change committed
 // before it arrived (flow-catalog.ts). One statement, and the lookups that the partitions of a
@@ -23,7 +23,11 @@ interface Pending {
 /** The read being gathered for each pool: sent once the current turn of the event loop ends. */
 const gathering = new WeakMap<Pool, Pending>();
 
-export function lookUpBatch(pool: Pool, eventIds: Iterable<string>): Promise<BatchLookup> {
+/** A batch of more events than this reads alone: it spreads its round trip already (see GROUP_BATCH_LIMIT in group-commit.ts). */
+const SHARED_LOOKUP_LIMIT = 32;
+
+export function lookUpBatch(pool: Pool, eventIds: string[]): Promise<BatchLookup> {
+  if (eventIds.length > SHARED_LOOKUP_LIMIT) return read(pool, [...new Set(eventIds)]);
   let pending = gathering.get(pool);
   if (!pending) {
     const ids = new Set<string>();

@@ -10,7 +10,7 @@ import { isTrigger } from "@/server/nodes/define-node";
 // flow enabled before an event was published is therefore always seen by that event — the event
 // was stored after the change committed, and the check started after the event arrived. The check
 // is the catalog's fingerprint (FINGERPRINT_SQL): a partition reads it in the same statement as its
-// batch's dedup lookup (batch-lookup.ts, decision 0037) and hands it to `coverWith`; only when it
+// batch's dedup lookup (batch-lookup.ts, decision 0039) and hands it to `coverWith`; only when it
 // differs from the loaded one does the catalog reload.
 
 /** One row, one column `fingerprint`: enabled published flows, as count and newest change, as text (the same whichever client reads it). */

@@ -5,9 +5,9 @@ import { createTestDatabase, type TestDatabase } from "@/server/db/test-database
 import { commitInGroup } from "./group-commit";
 import { isDataError } from "./db-retry";
 import { heldRow, runRow, type RuntimeEvent } from "./outcome-rows";
-import { acquirePartition, ensurePartitions, LostLeaseError, type Lease } from "./partition-leases";
+import { acquirePartition, ensurePartitions, LostLeaseError, renewLeases, reportLag, type Lease } from "./partition-leases";
 
-// Group commit (decision 0037): the batches a worker's partitions commit in the same turn share one
+// Group commit (decision 0039): the batches a worker's partitions commit in the same turn share one
 // statement, and still every partition is fenced on its own and only its own rows can be refused.
 // Real Postgres.
 
@@ -88,4 +88,29 @@ describe("group commit", () => {
     expect(await written("SKU-GOOD")).toMatchObject({ runs: 2, held: 1 });
     expect([await cursorOf(a.partition), await cursorOf(b.partition)]).toEqual([0n, 4n]);
   });
+});
+
+describe("group commit beside the maintenance tick", () => {
+  it("never deadlocks with the tick's lease renewal and lag report, which update the same partition rows", async () => {
+    const owner = "worker-lock";
+    await ensurePartitions(database.prisma, 16);
+    await database.prisma.partition.updateMany({ data: { owner: null, leaseUntil: null } });
+    const leases: Lease[] = [];
+    for (let i = 0; i < 16; i++) leases.push((await acquirePartition(database.prisma, owner, 60_000, 16))!);
+    // The group lists its partitions in the opposite order of the tick's statements.
+    const descending = [...leases].sort((a, b) => b.partition - a.partition);
+    const ascending = [...leases].sort((a, b) => a.partition - b.partition);
+    let cursor = 1_000n;
+    for (let round = 0; round < 300; round++) {
+      cursor += 1n;
+      const groups = descending.map((lease) => commitInGroup(pool, owner, lease, { runs: [], processed: [], held: [], deadLetters: [], cursor }));
+      const tick = Promise.all([
+        renewLeases(database.prisma, owner, ascending, 60_000),
+        reportLag(database.prisma, owner, ascending.map((lease) => ({ lease, lag: round }))),
+      ]);
+      await Promise.all([...groups, tick]);
+    }
+    const rows = await database.prisma.partition.findMany({ where: { owner } });
+    expect(rows.map((r) => r.cursor)).toEqual(rows.map(() => cursor));
+  }, 120_000);
 });

@@ -3,12 +3,12 @@ import { isDataError } from "./db-retry";
 import { commitOutcome, commitOutcomes, type BatchRows } from "./outcome-writer";
 import { LostLeaseError, type Lease } from "./partition-leases";
 
-// Group commit (decision 0037): the batch commits that a worker's partitions start in the same
+// Group commit (decision 0039): the batch commits that a worker's partitions start in the same
 // turn of the event loop go to Postgres as one statement (commitOutcomes), each partition still
 // fenced on its own. At low load every batch is one event, and a round trip costs the worker's
-// main thread (encoding, socket write, parsing the reply) far more than the rows cost Postgres; at
-// high load fewer, larger statements. A partition still has one commit in flight at a time, so
-// its commits, acks and cursor stay in stream order; a partition that lost its lease gets
+// main thread (encoding, socket write, parsing the reply) far more than the rows cost Postgres. A
+// large batch (high load) commits alone, as before. A partition still has one commit in flight at
+// a time, so its commits, acks and cursor stay in stream order; a partition that lost its lease gets
 // LostLeaseError and wrote nothing, as with its own statement. If the database refuses the group's
 // rows as data, each batch is committed on its own, so only the partition whose rows are wrong
 // sees the refusal (and dead-letters event by event, partition-processor.ts).
@@ -23,8 +23,16 @@ interface Member {
 /** The group being gathered per pool and owner: sent once the current turn of the event loop ends. */
 const gathering = new WeakMap<Pool, Map<string, Member[]>>();
 
-/** Commits a partition's batch, together with the other partitions' batches of this turn. */
+/**
+ * A batch of more runs than this commits alone: it already spreads its round trip over many
+ * events, and joining several such batches would serialize them into one Postgres backend
+ * (measured slower at full load, decision 0039).
+ */
+export const GROUP_BATCH_LIMIT = 32;
+
+/** Commits a partition's batch, together with the other small batches of this turn. */
 export function commitInGroup(pool: Pool, owner: string, lease: Lease, rows: BatchRows): Promise<void> {
+  if (rows.runs.length > GROUP_BATCH_LIMIT) return commitOutcome(pool, owner, lease, rows);
   let byOwner = gathering.get(pool);
   if (!byOwner) gathering.set(pool, (byOwner = new Map()));
   let members = byOwner.get(owner);

@@ -250,7 +250,7 @@ export async function commitOutcome(pool: Pool, owner: string, lease: Lease, row
 export type BatchRows = Required<Pick<OutcomeRows, "runs" | "processed" | "held" | "deadLetters">> & { cursor: bigint };
 
 /**
- * Several partitions' batches of one owner in ONE statement (group-commit.ts, decision 0037): each
+ * Several partitions' batches of one owner in ONE statement (group-commit.ts, decision 0039): each
  * partition is fenced on its own — the fence updates every partition row that still matches
  * (partition, owner, epoch), and a row is written only if its partition's fence did. Returns the
  * partitions that were fenced; the others lost their lease and wrote nothing.
@@ -262,8 +262,11 @@ export async function commitOutcomes(pool: Pool, owner: string, batches: { lease
   s.ctes.push(`fence AS (UPDATE "Partition" AS p SET cursor = GREATEST(p.cursor, f.cursor),
       "runningSequence" = CASE WHEN p."runningSequence" <= GREATEST(p.cursor, f.cursor) THEN NULL ELSE p."runningSequence" END,
       "cursorMovedAt" = CASE WHEN f.cursor > p.cursor THEN now() ELSE p."cursorMovedAt" END, "updatedAt" = now()
-    FROM jsonb_to_recordset(${leases}::jsonb) AS f("partition" int, epoch int, cursor bigint)
-    WHERE p."partition" = f."partition" AND p.owner = ${who} AND p.epoch = f.epoch RETURNING p."partition")`);
+    FROM jsonb_to_recordset(${leases}::jsonb) AS f("partition" int, epoch int, cursor bigint),
+      -- Rows locked in ascending order, as every multi-row update of "Partition" does (partition-leases.ts).
+      (SELECT "partition" FROM "Partition" WHERE "partition" IN (SELECT (e->>'partition')::int FROM jsonb_array_elements(${leases}::jsonb) AS e)
+        ORDER BY "partition" FOR UPDATE) AS locked
+    WHERE p."partition" = f."partition" AND locked."partition" = p."partition" AND p.owner = ${who} AND p.epoch = f.epoch RETURNING p."partition")`);
   type Fenced<T> = T & { fencedBy: number };
   const fenced = <T>(pick: (rows: BatchRows) => T[]): Fenced<T>[] => batches.flatMap(({ lease, rows }) => pick(rows).map((row) => ({ ...row, fencedBy: lease.partition })));
   const fencedBy = <T>(): Column<Fenced<T>> => ({ name: "", key: "fencedBy", type: "int" });

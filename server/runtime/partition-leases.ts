@@ -62,14 +62,20 @@ export async function acquirePartition(db: PrismaClient, owner: string, ttlMs: n
 }
 
 /** Extends the leases still held; returns the partitions that were lost. */
+// Every statement that updates several "Partition" rows (lease renewal, lag report, a group
+// commit: outcome-writer.ts) locks them in ascending partition order first (the `locked`
+// sub-select), whatever order its list or plan has: two of them running at once could otherwise
+// each hold a row the other waits for, and Postgres ends one after deadlock_timeout (decision 0039).
+
 export async function renewLeases(db: PrismaClient, owner: string, leases: Lease[], ttlMs: number): Promise<number[]> {
   if (leases.length === 0) return [];
   const partitions = leases.map((l) => l.partition);
   const epochs = leases.map((l) => l.epoch);
   const renewed = await db.$queryRaw<{ partition: number }[]>`
     UPDATE "Partition" AS p SET "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond'
-    FROM unnest(${partitions}::int[], ${epochs}::int[]) AS held(partition, epoch)
-    WHERE p."partition" = held.partition AND p.epoch = held.epoch AND p.owner = ${owner}
+    FROM unnest(${partitions}::int[], ${epochs}::int[]) AS held(partition, epoch),
+      (SELECT "partition" FROM "Partition" WHERE "partition" = ANY(${partitions}::int[]) ORDER BY "partition" FOR UPDATE) AS locked
+    WHERE p."partition" = held.partition AND locked."partition" = p."partition" AND p.epoch = held.epoch AND p.owner = ${owner}
     RETURNING p."partition"`;
   const kept = new Set(renewed.map((r) => r.partition));
   return partitions.filter((p) => !kept.has(p));
@@ -80,8 +86,9 @@ export async function reportLag(db: PrismaClient, owner: string, lags: { lease: 
   if (lags.length === 0) return;
   await db.$executeRaw`
     UPDATE "Partition" AS p SET lag = mine.lag
-    FROM unnest(${lags.map((l) => l.lease.partition)}::int[], ${lags.map((l) => l.lease.epoch)}::int[], ${lags.map((l) => l.lag)}::bigint[]) AS mine(partition, epoch, lag)
-    WHERE p."partition" = mine.partition AND p.epoch = mine.epoch AND p.owner = ${owner}`;
+    FROM unnest(${lags.map((l) => l.lease.partition)}::int[], ${lags.map((l) => l.lease.epoch)}::int[], ${lags.map((l) => l.lag)}::bigint[]) AS mine(partition, epoch, lag),
+      (SELECT "partition" FROM "Partition" WHERE "partition" = ANY(${lags.map((l) => l.lease.partition)}::int[]) ORDER BY "partition" FOR UPDATE) AS locked
+    WHERE p."partition" = mine.partition AND locked."partition" = p."partition" AND p.epoch = mine.epoch AND p.owner = ${owner}`;
 }
 
 export async function releaseLease(db: PrismaClient, owner: string, lease: Lease) {

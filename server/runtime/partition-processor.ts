@@ -222,7 +222,7 @@ export class PartitionProcessor {
    * One read (batch-lookup.ts) answers both what must be known first: the pairs that already ran,
    * and the flow catalog's fingerprint — read after every message of the batch arrived, so a flow
    * enabled before any of them was published is in the catalog before they are matched against it
-   * (decisions 0021, 0037).
+   * (decisions 0021, 0039).
    */
   private async workItems(fresh: JsMsg[]): Promise<{ items: WorkItem[] }> {
     const events: RuntimeEvent[] = [];
