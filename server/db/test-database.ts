@@ -14,7 +14,9 @@ export interface TestDatabase {
   /** Database name, `syncline_test_<random>`. */
   name: string;
   prisma: PrismaClient;
-  /** Disconnects `prisma` and drops the database, closing any connection still open to it. */
+  /** A plain pg pool on the database, as the runtime's writes use (server/runtime/outcome-writer.ts); made on first use. */
+  readonly pool: pg.Pool;
+  /** Disconnects `prisma`, ends `pool` and drops the database, closing any connection still open to it. */
   drop(): Promise<void>;
 }
 
@@ -54,13 +56,18 @@ export async function createTestDatabase({
     throw error;
   }
   const prisma = createPrismaClient(url.toString());
+  let pool: pg.Pool | undefined;
   let dropping: Promise<void> | undefined;
   return {
     url: url.toString(),
     name,
     prisma,
+    get pool() {
+      return (pool ??= new pg.Pool({ connectionString: url.toString(), max: 4 }));
+    },
     drop() {
       dropping ??= (async () => {
+        await pool?.end();
         await prisma.$disconnect();
         await dropDatabase();
       })();

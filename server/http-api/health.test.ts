@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { commitOutcome } from "@/server/runtime/outcome-writer";
@@ -10,14 +9,11 @@ import { health } from "./health";
 // functions) and the real NATS; moving `cursorMovedAt` back stands in for two minutes passing.
 
 let database: TestDatabase;
-let pool: pg.Pool;
 beforeAll(async () => {
   database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 2 });
   await ensurePartitions(database.prisma, 2);
 });
 afterAll(async () => {
-  await pool?.end();
   await database?.drop();
 });
 
@@ -36,7 +32,7 @@ describe("health", () => {
     expect(stuck.stuckPartitions).toEqual([expect.objectContaining({ partition: lease.partition, owner: "worker-a", lag: 5 })]);
     expect(stuck.reasons).toEqual([expect.stringMatching(new RegExp(`^partition ${lease.partition} is stuck: 5 events waiting, its cursor has not moved for 1[23]\\d s while worker-a holds its lease$`))]);
 
-    await commitOutcome(pool, "worker-a", lease, { cursor: 3n });
+    await commitOutcome(database.pool, "worker-a", lease, { cursor: 3n });
     expect(await check()).toMatchObject({ status: "ok", reasons: [] });
     await releaseLease(database.prisma, "worker-a", lease);
   });

@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { createFlow, publishFlow, setFlowEnabled } from "@/server/flows/flow-store";
@@ -10,14 +9,11 @@ import { stockToReceiverFlow } from "./testing/runtime-fixture";
 // fingerprint. Real Postgres.
 
 let database: TestDatabase;
-let pool: pg.Pool;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 4 });
 });
 afterAll(async () => {
-  await pool?.end();
   await database?.drop();
 });
 
@@ -26,8 +22,8 @@ describe("batch lookup", () => {
     await database.prisma.processedEvent.createMany({
       data: [{ eventId: "evt-a", flowId: "flow-1" }, { eventId: "evt-b", flowId: "flow-2" }],
     });
-    const first = lookUpBatch(pool, ["evt-a", "evt-new"]);
-    const second = lookUpBatch(pool, ["evt-b"]);
+    const first = lookUpBatch(database.pool, ["evt-a", "evt-new"]);
+    const second = lookUpBatch(database.pool, ["evt-b"]);
     const [a, b] = await Promise.all([first, second]);
     expect(a).toBe(b);
     expect(a.processed.has("evt-a\u0000flow-1")).toBe(true);
@@ -36,7 +32,7 @@ describe("batch lookup", () => {
 
     // A later turn reads again and sees what was committed meanwhile.
     await database.prisma.processedEvent.create({ data: { eventId: "evt-new", flowId: "flow-1" } });
-    const later = await lookUpBatch(pool, ["evt-new"]);
+    const later = await lookUpBatch(database.pool, ["evt-new"]);
     expect(later).not.toBe(a);
     expect(later.processed.has("evt-new\u0000flow-1")).toBe(true);
   });
@@ -45,7 +41,7 @@ describe("batch lookup", () => {
     const prisma = database.prisma;
     const catalog = new FlowCatalog(prisma);
     await catalog.refresh();
-    const before = await lookUpBatch(pool, ["evt-x"]);
+    const before = await lookUpBatch(database.pool, ["evt-x"]);
     // The same text whichever client reads it, or every batch would reload the catalog.
     const [viaPrisma] = await prisma.$queryRawUnsafe<{ fingerprint: string }[]>(FINGERPRINT_SQL);
     expect(before.catalogFingerprint).toBe(viaPrisma!.fingerprint);
@@ -55,7 +51,7 @@ describe("batch lookup", () => {
     const { id } = await createFlow(prisma, stockToReceiverFlow("http://127.0.0.1:9/effects"));
     await publishFlow(prisma, id);
     await setFlowEnabled(prisma, id, true);
-    const after = await lookUpBatch(pool, ["evt-x"]);
+    const after = await lookUpBatch(database.pool, ["evt-x"]);
     expect(after.catalogFingerprint).not.toBe(before.catalogFingerprint);
     await catalog.coverWith(after.catalogFingerprint);
     expect(catalog.flowsFor("stock.changed").map((f) => f.flowId)).toEqual([id]);

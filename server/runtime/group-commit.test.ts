@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { commitInGroup } from "./group-commit";
@@ -12,15 +11,12 @@ import { acquirePartition, ensurePartitions, LostLeaseError, renewLeases, report
 // Real Postgres.
 
 let database: TestDatabase;
-let pool: pg.Pool;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 4 });
   await ensurePartitions(database.prisma, 6);
 });
 afterAll(async () => {
-  await pool?.end();
   await database?.drop();
 });
 
@@ -62,9 +58,9 @@ describe("group commit", () => {
     expect((await acquirePartition(database.prisma, "worker-b", 10_000, 3))?.partition).toBe(p1.partition);
 
     const results = await Promise.allSettled([
-      commitInGroup(pool, "worker-a", p0, batch(p0, "SKU-G0", 5n)),
-      commitInGroup(pool, "worker-a", p1, batch(p1, "SKU-G1", 6n)),
-      commitInGroup(pool, "worker-a", p2, batch(p2, "SKU-G2", 7n)),
+      commitInGroup(database.pool, "worker-a", p0, batch(p0, "SKU-G0", 5n)),
+      commitInGroup(database.pool, "worker-a", p1, batch(p1, "SKU-G1", 6n)),
+      commitInGroup(database.pool, "worker-a", p2, batch(p2, "SKU-G2", 7n)),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(LostLeaseError);
@@ -78,8 +74,8 @@ describe("group commit", () => {
     const a = (await acquirePartition(database.prisma, "worker-c", 10_000, 6))!;
     const b = (await acquirePartition(database.prisma, "worker-c", 10_000, 6))!;
     const results = await Promise.allSettled([
-      commitInGroup(pool, "worker-c", a, batch(a, "SKU-BAD", 3n, "text with a NUL \u0000 in it")),
-      commitInGroup(pool, "worker-c", b, batch(b, "SKU-GOOD", 4n)),
+      commitInGroup(database.pool, "worker-c", a, batch(a, "SKU-BAD", 3n, "text with a NUL \u0000 in it")),
+      commitInGroup(database.pool, "worker-c", b, batch(b, "SKU-GOOD", 4n)),
     ]);
     expect(results[0]!.status).toBe("rejected");
     expect(isDataError((results[0] as PromiseRejectedResult).reason)).toBe(true);
@@ -103,7 +99,7 @@ describe("group commit beside the maintenance tick", () => {
     let cursor = 1_000n;
     for (let round = 0; round < 300; round++) {
       cursor += 1n;
-      const groups = descending.map((lease) => commitInGroup(pool, owner, lease, { runs: [], processed: [], held: [], deadLetters: [], cursor }));
+      const groups = descending.map((lease) => commitInGroup(database.pool, owner, lease, { runs: [], processed: [], held: [], deadLetters: [], cursor }));
       const tick = Promise.all([
         renewLeases(database.prisma, owner, ascending, 60_000),
         reportLag(database.prisma, owner, ascending.map((lease) => ({ lease, lag: round }))),

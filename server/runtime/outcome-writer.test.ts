@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { commitOutcome } from "./outcome-writer";
@@ -10,15 +9,12 @@ import { acquirePartition, ensurePartitions, LostLeaseError, type Lease } from "
 // up) cannot commit anything, whatever it writes, once another owner took over. Real Postgres.
 
 let database: TestDatabase;
-let pool: pg.Pool;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 4 });
   await ensurePartitions(database.prisma, 4);
 });
 afterAll(async () => {
-  await pool?.end();
   await database?.drop();
 });
 
@@ -64,7 +60,7 @@ describe("commitOutcome", () => {
   it("refuses every write of an owner that lost its lease, and nothing it wrote lands", async () => {
     const stale = (await acquirePartition(database.prisma, "worker-a", 10_000, 1))!;
     expect(stale.partition).toBe(0);
-    await commitOutcome(pool, "worker-a", stale, { ...batchRows(stale, "SKU-A-BEFORE"), cursor: 3n });
+    await commitOutcome(database.pool, "worker-a", stale, { ...batchRows(stale, "SKU-A-BEFORE"), cursor: 3n });
     expect(await counts("SKU-A-BEFORE")).toMatchObject({ runs: 2, held: 1 });
 
     const current = await takeOver(0, "worker-b");
@@ -77,13 +73,13 @@ describe("commitOutcome", () => {
       id: randomUUID(), flowId: "flow-1", flowVersion: 1, nodeId: "deliver", orderingKey: "SKU-STALE", eventId: "evt-dl", eventType: "stock.changed",
       event: {}, headers: {}, attempts: [], error: "HTTP 422", traceId: "t", runId: null, steps: [], sequence: 99n, partition: 0, status: "open",
     };
-    await expect(commitOutcome(pool, "worker-a", stale, { ...staleBatch, deadLetters: [deadLetter], cursor: 50n })).rejects.toBeInstanceOf(LostLeaseError);
+    await expect(commitOutcome(database.pool, "worker-a", stale, { ...staleBatch, deadLetters: [deadLetter], cursor: 50n })).rejects.toBeInstanceOf(LostLeaseError);
     expect(await counts("SKU-STALE")).toEqual({ runs: 0, processed: processedBefore, held: 0, deadLetters: 0 });
     expect((await database.prisma.partition.findUniqueOrThrow({ where: { partition: 0 } })).cursor).toBe(3n);
 
     // A lane's settlement of the stale owner: delete the queue head, finish its run.
     const head = await database.prisma.heldEvent.findFirstOrThrow({ where: { orderingKey: "SKU-A-BEFORE" } });
-    await expect(commitOutcome(pool, "worker-a", stale, {
+    await expect(commitOutcome(database.pool, "worker-a", stale, {
       heldDeletes: [head.id],
       runUpdates: [{ id: head.runId, status: "succeeded", attempts: 1, finishedAt: new Date(), error: null }],
     })).rejects.toBeInstanceOf(LostLeaseError);
@@ -92,12 +88,12 @@ describe("commitOutcome", () => {
 
     // Being the same worker again later does not revive the old lease: the epoch decides.
     await takeOver(0, "worker-a");
-    await expect(commitOutcome(pool, "worker-a", stale, { cursor: 60n })).rejects.toBeInstanceOf(LostLeaseError);
+    await expect(commitOutcome(database.pool, "worker-a", stale, { cursor: 60n })).rejects.toBeInstanceOf(LostLeaseError);
 
     // The current owner's writes land.
     const now = (await database.prisma.partition.findUniqueOrThrow({ where: { partition: 0 } }));
     const lease: Lease = { partition: 0, epoch: now.epoch, cursor: now.cursor };
-    await commitOutcome(pool, "worker-a", lease, { heldDeletes: [head.id], runUpdates: [{ id: head.runId, status: "succeeded", attempts: 1, error: null }], cursor: 7n });
+    await commitOutcome(database.pool, "worker-a", lease, { heldDeletes: [head.id], runUpdates: [{ id: head.runId, status: "succeeded", attempts: 1, error: null }], cursor: 7n });
     expect(await database.prisma.heldEvent.count({ where: { id: head.id } })).toBe(0);
     expect((await database.prisma.run.findUniqueOrThrow({ where: { id: head.runId } })).status).toBe("succeeded");
     expect((await database.prisma.partition.findUniqueOrThrow({ where: { partition: 0 } })).cursor).toBe(7n);
@@ -107,7 +103,7 @@ describe("commitOutcome", () => {
     const stale = (await acquirePartition(database.prisma, "worker-c", 10_000, 2))!;
     const current = await takeOver(stale.partition, "worker-d");
     const runId = randomUUID();
-    await commitOutcome(pool, "worker-d", current, { runs: [{ ...runRow({ flowId: "flow-1", flowVersion: 1, runId, partition: current.partition }, streamEvent("SKU-RD"), new Date(), { status: "dead-lettered", attempts: 2, steps: [], error: "HTTP 500" }) }] });
+    await commitOutcome(database.pool, "worker-d", current, { runs: [{ ...runRow({ flowId: "flow-1", flowVersion: 1, runId, partition: current.partition }, streamEvent("SKU-RD"), new Date(), { status: "dead-lettered", attempts: 2, steps: [], error: "HTTP 500" }) }] });
     const dl = await database.prisma.deadLetter.create({
       data: {
         flowId: "flow-1", flowVersion: 1, nodeId: "deliver", orderingKey: "SKU-RD", eventId: "evt-rd", eventType: "stock.changed", event: {},
@@ -115,11 +111,11 @@ describe("commitOutcome", () => {
       },
     });
     const settlement = { deadLetterId: dl.id, status: "redriven" as const, run: { status: "succeeded", attempts: 3, error: null } };
-    await expect(commitOutcome(pool, "worker-c", stale, { redrive: settlement })).rejects.toBeInstanceOf(LostLeaseError);
+    await expect(commitOutcome(database.pool, "worker-c", stale, { redrive: settlement })).rejects.toBeInstanceOf(LostLeaseError);
     expect((await database.prisma.deadLetter.findUniqueOrThrow({ where: { id: dl.id } })).status).toBe("redrive-requested");
     expect(await database.prisma.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: "dead-lettered", attempts: 2 });
 
-    await commitOutcome(pool, "worker-d", current, { redrive: settlement });
+    await commitOutcome(database.pool, "worker-d", current, { redrive: settlement });
     expect((await database.prisma.deadLetter.findUniqueOrThrow({ where: { id: dl.id } })).status).toBe("redriven");
     expect(await database.prisma.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: "succeeded", attempts: 3, error: null });
   });
@@ -134,7 +130,7 @@ describe("commitOutcome", () => {
     const [orderRun, stockRun] = [randomUUID(), randomUUID()];
     const failed = [{ at: "2026-12-01T10:00:00.000Z", error: "HTTP 503", transient: true, attempt: 1, retryAt: "2026-12-01T10:00:01.000Z" }];
     // Runs with different numbers of business keys in one insert (a text[][] could not hold them).
-    await commitOutcome(pool, "worker-f", lease, {
+    await commitOutcome(database.pool, "worker-f", lease, {
       runs: [
         runRow({ flowId: "flow-1", flowVersion: 1, runId: orderRun, partition: lease.partition }, order, new Date(), { status: "retrying", attempts: 1, steps: [], error: "HTTP 503", errors: failed }),
         runRow({ flowId: "flow-1", flowVersion: 1, runId: stockRun, partition: lease.partition }, stock, new Date(), { status: "succeeded", attempts: 1, steps: [] }),
@@ -148,7 +144,7 @@ describe("commitOutcome", () => {
 
     // The next owner settles the run: it becomes that worker's, with the errors it names.
     const next = await takeOver(lease.partition, "worker-g");
-    await commitOutcome(pool, "worker-g", next, { runUpdates: [{ id: orderRun, status: "succeeded", errors: failed }] });
+    await commitOutcome(database.pool, "worker-g", next, { runUpdates: [{ id: orderRun, status: "succeeded", errors: failed }] });
     expect(await database.prisma.run.findUniqueOrThrow({ where: { id: orderRun } })).toMatchObject({ status: "succeeded", worker: "worker-g", errors: failed, deliveryCount: 2 });
   });
 
@@ -158,15 +154,15 @@ describe("commitOutcome", () => {
     const runId = randomUUID();
     const target = { flowId: "flow-1", flowVersion: 1, runId, partition: lease.partition };
     const step = { nodeId: "deliver", kind: "action:http-request", status: "failed" as const, attempt: 1, startedAt: "x", finishedAt: "y" };
-    await commitOutcome(pool, "worker-e", lease, {
+    await commitOutcome(database.pool, "worker-e", lease, {
       runs: [runRow(target, e, new Date(), { status: "retrying", attempts: 1, steps: [step], error: "HTTP 503" })],
       held: [heldRow(target, e, { attempts: 1, nextAttemptAt: new Date(), errors: [{ at: "x", error: "HTTP 503", transient: true, attempt: 1 }] })],
     });
     const head = await database.prisma.heldEvent.findFirstOrThrow({ where: { runId } });
-    await commitOutcome(pool, "worker-e", lease, { runUpdates: [{ id: runId, status: "held" }], heldUpdates: [{ id: head.id, state: "detached" }] });
+    await commitOutcome(database.pool, "worker-e", lease, { runUpdates: [{ id: runId, status: "held" }], heldUpdates: [{ id: head.id, state: "detached" }] });
     expect(await database.prisma.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: "held", attempts: 1, error: "HTTP 503", steps: [step] });
     expect(await database.prisma.heldEvent.findUniqueOrThrow({ where: { id: head.id } })).toMatchObject({ state: "detached", attempts: 1, errors: [{ error: "HTTP 503" }] });
-    await commitOutcome(pool, "worker-e", lease, { runUpdates: [{ id: runId, error: null }] });
+    await commitOutcome(database.pool, "worker-e", lease, { runUpdates: [{ id: runId, error: null }] });
     expect(await database.prisma.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: "held", error: null });
 
     const discarded = await database.prisma.deadLetter.create({
@@ -175,7 +171,7 @@ describe("commitOutcome", () => {
         attempts: [], error: "HTTP 500", traceId: "t", runId, sequence: 6n, partition: lease.partition, status: "discarded",
       },
     });
-    await commitOutcome(pool, "worker-e", lease, { redrive: { deadLetterId: discarded.id, status: "open", error: "again", run: { attempts: 9 } } });
+    await commitOutcome(database.pool, "worker-e", lease, { redrive: { deadLetterId: discarded.id, status: "open", error: "again", run: { attempts: 9 } } });
     expect(await database.prisma.deadLetter.findUniqueOrThrow({ where: { id: discarded.id } })).toMatchObject({ status: "discarded", error: "HTTP 500" });
     expect((await database.prisma.run.findUniqueOrThrow({ where: { id: runId } })).attempts).toBe(1);
   });

@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "@/server/db/test-database";
 import { sweepRetention } from "./retention";
 
 let database: TestDatabase;
-let pool: pg.Pool;
 beforeAll(async () => {
   database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 2 });
 });
 afterAll(async () => {
-  await pool?.end();
   await database?.drop();
 });
 
@@ -30,7 +26,7 @@ it("deletes finished runs and processed-event records past their retention, and 
     ],
   });
 
-  const swept = await sweepRetention(pool, { runRetentionMs: 30 * day, processedRetentionMs: 7 * day, slice: 1 });
+  const swept = await sweepRetention(database.pool, { runRetentionMs: 30 * day, processedRetentionMs: 7 * day, slice: 1 });
   expect(swept).toEqual({ runs: 2, processed: 1 });
   // A run still retrying is live state, whatever its age.
   expect((await database.prisma.run.findMany({ orderBy: { id: "asc" } })).map((r) => r.id)).toEqual(["new-done", "old-retrying"]);
