@@ -2,49 +2,42 @@ import type { Pool } from "pg";
 import { isDataError } from "./db-retry";
 import { commitOutcome, commitOutcomes, type BatchRows } from "./outcome-writer";
 import { LostLeaseError, type Lease } from "./partition-leases";
+import { SHARED_ROUND_TRIP_LIMIT, TurnGathering } from "./turn-gathering";
 
 // Group commit (decision 0039): the batch commits that a worker's partitions start in the same
-// turn of the event loop go to Postgres as one statement (commitOutcomes), each partition still
-// fenced on its own. At low load every batch is one event, and a round trip costs the worker's
-// main thread (encoding, socket write, parsing the reply) far more than the rows cost Postgres. A
-// large batch (high load) commits alone, as before. A partition still has one commit in flight at
-// a time, so its commits, acks and cursor stay in stream order; a partition that lost its lease gets
-// LostLeaseError and wrote nothing, as with its own statement. If the database refuses the group's
-// rows as data, each batch is committed on its own, so only the partition whose rows are wrong
-// sees the refusal (and dead-letters event by event, partition-processor.ts).
+// turn of the event loop (turn-gathering.ts) go to Postgres as one statement (commitOutcomes),
+// each partition still fenced on its own. At low load every batch is one event, and a round trip
+// costs the worker's main thread (encoding, socket write, parsing the reply) far more than the
+// rows cost Postgres; a large batch (high load) commits alone, as before. A partition still has
+// one commit in flight at a time, so its commits, acks and cursor stay in stream order; a
+// partition that lost its lease gets LostLeaseError and wrote nothing, as with its own statement.
+// If the database refuses the group's rows as data, each batch is committed on its own, so only
+// the partition whose rows are wrong sees the refusal (and dead-letters event by event,
+// partition-processor.ts).
 
 interface Member {
+  owner: string;
   lease: Lease;
   rows: BatchRows;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
-/** The group being gathered per pool and owner: sent once the current turn of the event loop ends. */
-const gathering = new WeakMap<Pool, Map<string, Member[]>>();
-
-/**
- * A batch of more runs than this commits alone: it already spreads its round trip over many
- * events, and joining several such batches would serialize them into one Postgres backend
- * (measured slower at full load, decision 0039).
- */
-export const GROUP_BATCH_LIMIT = 32;
+const commits = new TurnGathering<Pool, Member>((pool, members) => {
+  // One statement per owner: a process running several drains has one owner each.
+  const byOwner = new Map<string, Member[]>();
+  for (const m of members) {
+    const group = byOwner.get(m.owner);
+    if (group) group.push(m);
+    else byOwner.set(m.owner, [m]);
+  }
+  for (const [owner, group] of byOwner) void send(pool, owner, group);
+});
 
 /** Commits a partition's batch, together with the other small batches of this turn. */
 export function commitInGroup(pool: Pool, owner: string, lease: Lease, rows: BatchRows): Promise<void> {
-  if (rows.runs.length > GROUP_BATCH_LIMIT) return commitOutcome(pool, owner, lease, rows);
-  let byOwner = gathering.get(pool);
-  if (!byOwner) gathering.set(pool, (byOwner = new Map()));
-  let members = byOwner.get(owner);
-  if (!members) {
-    const group: Member[] = (members = []);
-    byOwner.set(owner, group);
-    setImmediate(() => {
-      byOwner!.delete(owner);
-      void send(pool, owner, group);
-    });
-  }
-  return new Promise<void>((resolve, reject) => members!.push({ lease, rows, resolve, reject }));
+  if (rows.runs.length > SHARED_ROUND_TRIP_LIMIT) return commitOutcome(pool, owner, lease, rows);
+  return new Promise<void>((resolve, reject) => commits.add(pool, { owner, lease, rows, resolve, reject }));
 }
 
 async function send(pool: Pool, owner: string, group: Member[]) {
