@@ -51,7 +51,7 @@ export class FlowCatalog {
   /** Older versions still needed by held events and dead letters, loaded on demand. */
   private versions = new Map<string, CatalogFlow>();
   private fingerprint = "";
-  private inFlight?: { done: Promise<boolean> };
+  private inFlight?: Promise<boolean>;
   private queued?: Promise<boolean>;
 
   constructor(private readonly db: PrismaClient) {}
@@ -64,7 +64,7 @@ export class FlowCatalog {
   refresh(): Promise<boolean> {
     if (this.queued) return this.queued;
     if (!this.inFlight) return this.startCheck();
-    const queued = this.inFlight.done.catch(() => false).then(() => {
+    const queued = this.inFlight.catch(() => false).then(() => {
       this.queued = undefined;
       return this.startCheck();
     });
@@ -83,10 +83,9 @@ export class FlowCatalog {
 
   private startCheck(): Promise<boolean> {
     const done = this.load();
-    const entry = { done };
-    this.inFlight = entry;
+    this.inFlight = done;
     void done.catch(() => undefined).finally(() => {
-      if (this.inFlight === entry) this.inFlight = undefined;
+      if (this.inFlight === done) this.inFlight = undefined;
     });
     return done;
   }

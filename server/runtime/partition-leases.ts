@@ -1,5 +1,5 @@
 import "server-only";
-import type { PrismaClient } from "@/server/db/generated/client";
+import { Prisma, type PrismaClient } from "@/server/db/generated/client";
 
 // One worker at a time owns a partition. Ownership is a lease row in Postgres with an epoch that
 // changes on every hand-over; every write of the owner checks (partition, owner, epoch), so a
@@ -61,12 +61,14 @@ export async function acquirePartition(db: PrismaClient, owner: string, ttlMs: n
   return toLease(rows[0]);
 }
 
-/** Extends the leases still held; returns the partitions that were lost. */
 // Every statement that updates several "Partition" rows (lease renewal, lag report, a group
 // commit: outcome-writer.ts) locks them in ascending partition order first (the `locked`
 // sub-select), whatever order its list or plan has: two of them running at once could otherwise
 // each hold a row the other waits for, and Postgres ends one after deadlock_timeout (decision 0039).
+const lockedInOrder = (partitions: number[]) =>
+  Prisma.sql`(SELECT "partition" FROM "Partition" WHERE "partition" = ANY(${partitions}::int[]) ORDER BY "partition" FOR UPDATE) AS locked`;
 
+/** Extends the leases still held; returns the partitions that were lost. */
 export async function renewLeases(db: PrismaClient, owner: string, leases: Lease[], ttlMs: number): Promise<number[]> {
   if (leases.length === 0) return [];
   const partitions = leases.map((l) => l.partition);
@@ -74,7 +76,7 @@ export async function renewLeases(db: PrismaClient, owner: string, leases: Lease
   const renewed = await db.$queryRaw<{ partition: number }[]>`
     UPDATE "Partition" AS p SET "leaseUntil" = now() + ${ttlMs} * interval '1 millisecond'
     FROM unnest(${partitions}::int[], ${epochs}::int[]) AS held(partition, epoch),
-      (SELECT "partition" FROM "Partition" WHERE "partition" = ANY(${partitions}::int[]) ORDER BY "partition" FOR UPDATE) AS locked
+      ${lockedInOrder(partitions)}
     WHERE p."partition" = held.partition AND locked."partition" = p."partition" AND p.epoch = held.epoch AND p.owner = ${owner}
     RETURNING p."partition"`;
   const kept = new Set(renewed.map((r) => r.partition));
@@ -87,7 +89,7 @@ export async function reportLag(db: PrismaClient, owner: string, lags: { lease: 
   await db.$executeRaw`
     UPDATE "Partition" AS p SET lag = mine.lag
     FROM unnest(${lags.map((l) => l.lease.partition)}::int[], ${lags.map((l) => l.lease.epoch)}::int[], ${lags.map((l) => l.lag)}::bigint[]) AS mine(partition, epoch, lag),
-      (SELECT "partition" FROM "Partition" WHERE "partition" = ANY(${lags.map((l) => l.lease.partition)}::int[]) ORDER BY "partition" FOR UPDATE) AS locked
+      ${lockedInOrder(lags.map((l) => l.lease.partition))}
     WHERE p."partition" = mine.partition AND locked."partition" = p."partition" AND p.epoch = mine.epoch AND p.owner = ${owner}`;
 }
 

@@ -164,7 +164,12 @@ export class PartitionProcessor {
   /** Every write of this partition: fenced by the lease, retried while the database is away. */
   private async commit(rows: OutcomeRows) {
     await this.retried(() => commitOutcome(this.deps.pool, this.deps.workerId, this.lease, rows));
-    if (rows.cursor !== undefined && rows.cursor > this.lease.cursor) this.lease.cursor = rows.cursor;
+    this.committedThrough(rows.cursor);
+  }
+
+  /** A commit that moved the cursor went through: the lease's cursor follows (never back). */
+  private committedThrough(cursor: bigint | undefined) {
+    if (cursor !== undefined && cursor > this.lease.cursor) this.lease.cursor = cursor;
   }
 
   /** A read or write of this partition, retried while the database is away (db-retry.ts). */
@@ -232,11 +237,11 @@ export class PartitionProcessor {
     }
     if (events.length === 0) return { items: [] };
     // Taken as the lookup starts: a pair of the previous batch is either still in here or
-    // committed before the lookup began, so it is seen either way.
-    const pending = [...this.uncommitted];
+    // committed before the lookup began, so it is seen either way. (The set is replaced, never
+    // changed in place, when that batch commits.) Pairs of this batch join it below.
+    const seen = new Set(this.uncommitted);
     const lookup = await this.retried(() => lookUpBatch(this.deps.pool, events.map((e) => e.event.id)));
     await this.retried(() => this.deps.catalog.coverWith(lookup.catalogFingerprint));
-    const seen = new Set(lookup.processed);
     const candidates: WorkItem[] = [];
     for (const event of events) {
       for (const flow of await this.flowsOf(event)) {
@@ -244,11 +249,10 @@ export class PartitionProcessor {
         candidates.push({ event, flow, key: keyOf(flow.flowId, event.event.subject) });
       }
     }
-    for (const pair of pending) seen.add(pair);
     const items: WorkItem[] = [];
     for (const item of candidates) {
       const id = `${item.event.event.id}\u0000${item.flow.flowId}`;
-      if (seen.has(id)) continue; // a re-sent id beyond the duplicate window
+      if (lookup.processed.has(id) || seen.has(id)) continue; // a re-sent id beyond the duplicate window
       seen.add(id);
       items.push(item);
     }
@@ -287,7 +291,7 @@ export class PartitionProcessor {
     try {
       // Together with the other partitions' batches of this turn (group-commit.ts).
       await this.retried(() => commitInGroup(this.deps.pool, this.deps.workerId, this.lease, { ...outcome.rows, cursor: lastSeq }));
-      if (lastSeq > this.lease.cursor) this.lease.cursor = lastSeq;
+      this.committedThrough(lastSeq);
     } catch (error) {
       if (!isDataError(error)) throw error;
       await this.commitEventByEvent(outcome, lastSeq);
