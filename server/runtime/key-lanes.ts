@@ -3,7 +3,7 @@ import type { FlowCatalog } from "./flow-catalog";
 import { LostLeaseError } from "./partition-leases";
 import { crashLoopResult, missingFlowResult, storedEvent, workerDeaths } from "./outcome-rows";
 import type { OutcomeRows } from "./outcome-writer";
-import { redriveDeadLetter, requestedDiscards, requestedRedrives, type FlowRunner } from "./redrive";
+import { redriveDeadLetter, requestedDeadLetters, type FlowRunner } from "./redrive";
 import type { FlowRunResult, StepRecord } from "./run-flow";
 import { discardedHeldRows, heldRows, refusedHeldRows, refusedRedriveRows, type DeadLetterRow, type KeyEffect } from "./run-outcomes";
 import { isDataError } from "./db-retry";
@@ -38,6 +38,8 @@ export interface LaneContext {
   /** The lease is lost: the processor stops. */
   lost: (error: LostLeaseError) => void;
   log: (message: string, extra?: unknown) => void;
+  /** How often dead letters are looked at without a poke (DEAD_LETTER_POLL_MS by default). */
+  deadLetterPollMs?: number;
 }
 
 export function keyOf(flowId: string, orderingKey: string) {
@@ -45,6 +47,12 @@ export function keyOf(flowId: string, orderingKey: string) {
 }
 
 const MAX_LANES = 256;
+/**
+ * A redrive or discard asked for in the UI reaches the owning partition as a poke (worker-notifier.ts)
+ * and is looked at in the next tick; without one (the poke is best effort) the lanes look this often.
+ * Looking every tick instead was most of an idle worker's queries: a few per partition every 250 ms.
+ */
+export const DEAD_LETTER_POLL_MS = 1_000;
 /** A detached event whose worker died this many times is dead-lettered instead of run again. */
 export const MAX_WORKER_DEATHS = 3;
 
@@ -52,6 +60,8 @@ export class KeyLanes {
   private readonly keys = new Map<string, KeyState>();
   private readonly lanes = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
+  /** When the next tick looks at dead letters; 0 (the first tick, or after a poke) is at once. */
+  private deadLettersDueAt = 0;
 
   constructor(private readonly ctx: LaneContext) {}
 
@@ -155,6 +165,12 @@ export class KeyLanes {
     );
   }
 
+  /** The web app asked for a redrive or discard in this partition: look at dead letters now. */
+  poke() {
+    this.deadLettersDueAt = 0;
+    this.schedule(0);
+  }
+
   schedule(delayMs: number) {
     if (this.ctx.isStopping()) return;
     if (this.timer && delayMs > 0) return;
@@ -182,7 +198,12 @@ export class KeyLanes {
   /** Redrives, discards, and queue heads that came due. */
   private async tick() {
     if (this.ctx.isStopping()) return;
-    await this.checkDeadLetters();
+    if (Date.now() >= this.deadLettersDueAt) {
+      // Set before looking, so a poke that arrives while the query runs gets a look of its own.
+      this.deadLettersDueAt = Date.now() + (this.ctx.deadLetterPollMs ?? DEAD_LETTER_POLL_MS);
+      // A request whose key was busy is looked at again in the next tick.
+      if (!(await this.checkDeadLetters())) this.deadLettersDueAt = 0;
+    }
     const now = Date.now();
     for (const state of this.keys.values()) {
       if (this.lanes.size >= MAX_LANES) break;
@@ -191,19 +212,19 @@ export class KeyLanes {
     }
   }
 
-  private async checkDeadLetters() {
-    for (const dl of await requestedRedrives(this.ctx.db, this.ctx.partition)) {
+  /** Starts the requested redrives and discards and releases keys whose letter was settled; false if a request had to wait. */
+  private async checkDeadLetters(): Promise<boolean> {
+    let started = true;
+    for (const dl of await requestedDeadLetters(this.ctx.db, this.ctx.partition)) {
       const state = this.state(dl.flowId, dl.orderingKey);
-      if (state.busy > 0 || this.lanes.size >= MAX_LANES) continue;
-      this.startLane(state, { redrive: dl });
-    }
-    for (const dl of await requestedDiscards(this.ctx.db, this.ctx.partition)) {
-      const state = this.state(dl.flowId, dl.orderingKey);
-      if (state.busy > 0 || this.lanes.size >= MAX_LANES) continue;
-      this.startLane(state, { discard: dl });
+      if (state.busy > 0 || this.lanes.size >= MAX_LANES) {
+        started = false;
+        continue;
+      }
+      this.startLane(state, dl.status === "redrive-requested" ? { redrive: dl } : { discard: dl });
     }
     const holding = [...this.keys.values()].filter((s) => s.deadLetterId !== undefined && s.busy === 0);
-    if (holding.length === 0) return;
+    if (holding.length === 0) return started;
     const rows = await this.ctx.db.deadLetter.findMany({
       where: { id: { in: holding.map((s) => s.deadLetterId!) } },
       select: { id: true, status: true },
@@ -218,6 +239,7 @@ export class KeyLanes {
         else this.forgetIfIdle(state.flowId, state.orderingKey);
       }
     }
+    return started;
   }
 
   private startLane(state: KeyState, request: { redrive?: DeadLetterRow; discard?: DeadLetterRow } = {}) {

@@ -61,6 +61,8 @@ export interface ProcessorDeps {
   /** An inline run slower than this is detached into its key's lane so the batch can commit. */
   inlineBudgetMs?: number;
   batchSize?: number;
+  /** How often the key lanes look at dead letters without a poke (key-lanes.ts DEAD_LETTER_POLL_MS). */
+  deadLetterPollMs?: number;
   log: (message: string, extra?: unknown) => void;
 }
 
@@ -110,6 +112,7 @@ export class PartitionProcessor {
       runFlow: this.runFlow,
       lost: (error) => this.fail(error),
       log: deps.log,
+      deadLetterPollMs: deps.deadLetterPollMs,
     });
   }
 
@@ -137,7 +140,7 @@ export class PartitionProcessor {
 
   /** Called by the worker when the web app signals a redrive or discard. */
   poke() {
-    this.lanes.schedule(0);
+    this.lanes.poke();
   }
 
   /**

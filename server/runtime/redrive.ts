@@ -12,14 +12,9 @@ import { redriveRows, type DeadLetterRow } from "./run-outcomes";
 
 export type FlowRunner = (input: Omit<RunFlowInput, "services" | "signal">) => Promise<FlowRunResult>;
 
-/** Dead letters of `partition` waiting for a redrive, oldest first. */
-export function requestedRedrives(db: PrismaClient, partition: number, take = 200): Promise<DeadLetterRow[]> {
-  return db.deadLetter.findMany({ where: { partition, status: "redrive-requested" }, orderBy: { sequence: "asc" }, take });
-}
-
-/** Dead letters of `partition` discarded "with the held events too", waiting for this worker to drop them. */
-export function requestedDiscards(db: PrismaClient, partition: number, take = 200): Promise<DeadLetterRow[]> {
-  return db.deadLetter.findMany({ where: { partition, status: "discard-requested" }, orderBy: { sequence: "asc" }, take });
+/** Dead letters of `partition` waiting for this worker: a redrive, or a discard "with the held events too"; oldest first. */
+export function requestedDeadLetters(db: PrismaClient, partition: number, take = 200): Promise<DeadLetterRow[]> {
+  return db.deadLetter.findMany({ where: { partition, status: { in: ["redrive-requested", "discard-requested"] } }, orderBy: { sequence: "asc" }, take });
 }
 
 /** Runs a dead letter again; returns the rows that record it and whether it went through. */

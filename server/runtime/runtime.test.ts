@@ -92,7 +92,8 @@ describe("runtime", () => {
     const { receiver } = fixture;
     receiver.poison = (body) => body.sku === "SKU-POISON" && body.seq === 2;
     const flowId = await fixture.deployFlow(stockToReceiverFlow(receiver.url));
-    await fixture.startWorkerInProcess();
+    // Dead letters are looked at only when poked: the redrive below must arrive as the web app's poke.
+    await fixture.startWorkerInProcess({ deadLetterPollMs: 3_600_000 });
     const skus = ["SKU-POISON", ...keys(5)];
     const events = interleavedStockEvents(skus, 5);
     await fixture.publish(events);
@@ -125,7 +126,7 @@ describe("runtime", () => {
     receiver.poison = (body) => body.seq === 2;
     const skipFlow = await fixture.deployFlow({ ...stockToReceiverFlow(`${receiver.url}/skip`, { orderingPolicy: "skip" }), name: "skip" });
     const holdFlow = await fixture.deployFlow({ ...stockToReceiverFlow(`${receiver.url}/hold`, { orderingPolicy: "hold" }), name: "hold" });
-    await fixture.startWorkerInProcess();
+    await fixture.startWorkerInProcess({ deadLetterPollMs: 3_600_000 }); // the discard must arrive as a poke
     await fixture.publish(interleavedStockEvents(["SKU-1"], 4));
     const seqs = (flowId: string) => receiver.effects.filter((e) => e.idempotencyKey.includes(flowId)).map((e) => e.body.seq);
 
@@ -143,6 +144,22 @@ describe("runtime", () => {
     await discardDeadLetter(prisma, deadLetter.id, { notify: notifier(fixture) });
     await receiver.waitFor(() => seqs(holdFlow).length === 3, 20_000, "held events after the discard");
     expect(seqs(holdFlow)).toEqual([1, 3, 4]);
+  }, 60_000);
+
+  it("still redrives when the web app's poke is lost: the partition looks at its dead letters on its own", async () => {
+    fixture = await startRuntimeFixture({ partitions: 2 });
+    const { receiver } = fixture;
+    receiver.poison = (body) => body.seq === 2;
+    await fixture.deployFlow(stockToReceiverFlow(receiver.url));
+    await fixture.startWorkerInProcess();
+    await fixture.publish(interleavedStockEvents(["SKU-LOST"], 3));
+    const prisma = fixture.database.prisma;
+    await waitUntil(async () => (await prisma.heldEvent.count({ where: { orderingKey: "SKU-LOST" } })) === 1, 20_000, "seq 3 held behind the dead letter");
+    const deadLetter = await prisma.deadLetter.findFirstOrThrow({ where: { orderingKey: "SKU-LOST" } });
+    const edited = { ...(deadLetter.event as object), data: { sku: "SKU-LOST", quantity: 20 } };
+    await requestRedrive(prisma, deadLetter.id, { event: edited }, { notify: async () => {} }); // the NATS message never arrives
+    await receiver.waitFor(() => (receiver.effectsByKey().get("SKU-LOST") ?? []).length === 3, 20_000, "redrive without a poke");
+    expect(receiver.effectsByKey().get("SKU-LOST")).toEqual([1, 20, 3]);
   }, 60_000);
 
   it("shuts down gracefully on SIGTERM: hands partitions back at once, loses and repeats nothing", async () => {

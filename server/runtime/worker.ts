@@ -34,6 +34,8 @@ export interface WorkerOptions {
   /** How often leases are renewed, shares rebalanced and flows re-checked. */
   tickMs?: number;
   inlineBudgetMs?: number;
+  /** How often partitions look at dead letters when no redrive or discard poke came (key-lanes.ts). */
+  deadLetterPollMs?: number;
   /** Run history and processed-event retention; swept about once a minute. */
   retention?: RetentionSettings;
   log?: (message: string, extra?: unknown) => void;
@@ -162,7 +164,7 @@ export class Worker {
       {
         db: this.options.db, pool: this.options.pool, js, jsm, layout: this.options.layout, workerId: this.id, catalog: this.catalog,
         services: this.options.services, maxRetryAgeMs: this.options.maxRetryAgeMs,
-        inlineBudgetMs: this.options.inlineBudgetMs, log: this.log,
+        inlineBudgetMs: this.options.inlineBudgetMs, deadLetterPollMs: this.options.deadLetterPollMs, log: this.log,
       },
       lease,
     );

@@ -10,7 +10,7 @@ import { connectNats } from "@/server/nats/connection";
 import { ingestEvents, type IngestResult } from "@/server/events/ingest";
 import { createFlow, publishFlow, setFlowEnabled } from "@/server/flows/flow-store";
 import type { FlowDocument } from "@/server/flows/flow-document";
-import { Worker } from "@/server/runtime/worker";
+import { Worker, type WorkerOptions } from "@/server/runtime/worker";
 import type { StreamLayout } from "@/server/runtime/stream-layout";
 import { RecordingReceiver } from "./recording-receiver";
 import pg from "pg";
@@ -36,9 +36,11 @@ export interface RuntimeFixture {
   /** Creates, publishes and enables a flow; returns its id. */
   deployFlow: (document: FlowDocument) => Promise<string>;
   startWorkerProcess: () => Promise<WorkerProcess>;
-  startWorkerInProcess: (options?: { inlineBudgetMs?: number; tickMs?: number; leaseTtlMs?: number }) => Promise<Worker>;
+  startWorkerInProcess: (options?: WorkerTimings) => Promise<Worker>;
   close: () => Promise<void>;
 }
+
+type WorkerTimings = Pick<WorkerOptions, "inlineBudgetMs" | "tickMs" | "leaseTtlMs" | "deadLetterPollMs">;
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 
@@ -95,12 +97,12 @@ export async function startRuntimeFixture(options: { partitions?: number } = {})
     return handle;
   }
 
-  async function startWorkerInProcess(options: { inlineBudgetMs?: number; tickMs?: number; leaseTtlMs?: number } = {}): Promise<Worker> {
+  async function startWorkerInProcess(options: WorkerTimings = {}): Promise<Worker> {
     const pool = new pg.Pool({ connectionString: database.url, max: 24 });
     pools.push(pool);
     const worker = new Worker({
       db: database.prisma, pool, nc, layout, services: { httpAllowlist: ["127.0.0.1"], db: database.prisma, nats: nc, prefix: layout.prefix }, maxRetryAgeMs: 24 * 3600_000,
-      inlineBudgetMs: options.inlineBudgetMs, tickMs: options.tickMs, leaseTtlMs: options.leaseTtlMs,
+      ...options,
       log: process.env.SYNCLINE_TEST_LOG ? (m, e) => console.log(new Date().toISOString(), m, e ?? "") : () => {},
     });
     await worker.start();
