@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { builtInEventTypes } from "../events/event-types";
-import { ExpressionError, checkExpressionSyntax, evaluateExpression, type ExpressionContext } from "./evaluate-expression";
+import { evaluateExpression, type ExpressionContext } from "./evaluate-expression";
+import { ExpressionError, checkExpressionSyntax } from "./expression-syntax";
 
 const order: ExpressionContext = {
   event: builtInEventTypes["order.placed"].example,

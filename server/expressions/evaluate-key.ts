@@ -1,5 +1,6 @@
 import { InvalidInputError } from "@/server/domain-errors";
-import { evaluateExpression, ExpressionError } from "./evaluate-expression";
+import { evaluateExpression } from "./evaluate-expression";
+import { ExpressionError } from "./expression-syntax";
 
 // A key of an incoming event (its ordering key, deduplication id or type) taken from the call or
 // message with a JSONata expression. Shared by webhook triggers and sources, so both turn

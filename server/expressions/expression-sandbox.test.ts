@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { ExpressionError, evaluateExpression } from "./evaluate-expression";
+import { evaluateExpression } from "./evaluate-expression";
+import { ExpressionError } from "./expression-syntax";
 import { ExpressionSandbox } from "./expression-sandbox";
 
 const SLOW_SINGLE_STEP = '$length($replace($pad("", 400000, "a"), /a/, "b"))';

@@ -8,9 +8,9 @@
 // queued, so a burst of slow expressions would make innocent queued ones fail as "too slow".
 // Here the deadline starts when a thread takes the task. See docs/decisions/0008-expression-sandbox-and-input-boundaries.md.
 //
-// Node built-ins are reached through process.getBuiltinModule so that this module (imported by
-// evaluate-expression.ts, which the editor bundles for its syntax check) never pulls
-// node:worker_threads into a browser bundle. Only evaluation needs them.
+// Node built-ins are reached through process.getBuiltinModule, and the thread's module by a path
+// built at run time, so that no bundler (Next's, the worker's esbuild) follows them into a bundle
+// where they cannot work. Only evaluation needs them; the editor's syntax check is expression-syntax.ts.
 import type { Worker as ThreadWorker } from "node:worker_threads";
 
 export interface SandboxLimits {
@@ -206,6 +206,25 @@ export class ExpressionSandbox {
       }
     }
   }
+}
+
+interface ThreadModule {
+  evaluateInSandbox(task: { expression: string; context: Task["context"]; timeoutMs: number }): Promise<SandboxOutcome>;
+}
+let threadModule: Promise<ThreadModule> | null = null;
+
+/**
+ * Evaluates with the thread's own code (the same caps, errors and plain-JSON results) but on the
+ * calling thread, without the round trip: only for expressions that cannot run away
+ * (straight-line.ts decides which). The module is loaded by its path at run time, so no bundler
+ * pulls it (or RE2JS) into a browser bundle.
+ */
+export async function evaluateOnThisThread(expression: string, context: Task["context"], timeoutMs: number): Promise<SandboxOutcome> {
+  threadModule ??= (async () => {
+    const { pathToFileURL } = builtin<typeof import("node:url")>("node:url");
+    return (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ pathToFileURL(threadFile()).href)) as ThreadModule;
+  })();
+  return (await threadModule).evaluateInSandbox({ expression, context, timeoutMs });
 }
 
 let shared: ExpressionSandbox | null = null;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { builtInEventTypes } from "../events/event-types";
-import { ExpressionError } from "./evaluate-expression";
-import { checkTemplateSyntax, parseTemplate, renderTemplate } from "./render-template";
+import { ExpressionError } from "./expression-syntax";
+import { renderTemplate } from "./render-template";
+import { checkTemplateSyntax, parseTemplate } from "./template-syntax";
 
 const context = { event: builtInEventTypes["product.created"].example, steps: { translate: { translations: { de: { name: "Pullover" } } } } };
 

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { fieldLabel, userMessage } from "../validation/user-words";
-import { checkExpressionSyntax } from "../expressions/evaluate-expression";
-import { checkTemplateSyntax } from "../expressions/render-template";
+import { checkExpressionSyntax } from "../expressions/expression-syntax";
+import { checkTemplateSyntax } from "../expressions/template-syntax";
 import { formatFieldPath, visitConfigFields, type ReferenceKind } from "../nodes/config-fields";
 import { handlesOf, isTrigger, upgradeConfig, type AnyNodeDefinition } from "../nodes/define-node";
 import { nodeRegistry, type NodeRegistry } from "../nodes/registry";

@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import type { CloudEvent } from "../events/event-types";
-import { ExpressionError } from "../expressions/evaluate-expression";
+import { ExpressionError } from "../expressions/expression-syntax";
 import type { FlowDocument, FlowEdge, FlowNode } from "../flows/flow-document";
 import { visitConfigFields } from "../nodes/config-fields";
 import { fieldLabel, userMessage } from "@/server/validation/user-words";

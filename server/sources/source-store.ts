@@ -1,7 +1,7 @@
 import "server-only";
 import type { PrismaClient } from "@/server/db/generated/client";
 import { InvalidInputError, NotFoundError } from "@/server/domain-errors";
-import { checkExpressionSyntax } from "@/server/expressions/evaluate-expression";
+import { checkExpressionSyntax } from "@/server/expressions/expression-syntax";
 import { defaultOrderingKeyOf, isCredentialOptional, isSourceKind, sourceKinds, sourceMappingSchema, type SourceKind, type SourceMapping } from "./source-kinds";
 
 // Sources (Settings → Sources): a named broker connection (kind, credential, what to consume),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ExpressionError } from "../../expressions/evaluate-expression";
+import { ExpressionError } from "../../expressions/expression-syntax";
 import { PermanentError } from "@/server/outbound/execution-errors";
 import { transformExecutor } from "./execute";
 import { executionContext } from "../testing/execution-context";

@@ -3,8 +3,8 @@ import { ReferencePicker, isPickableReference } from "@/app/components/reference
 import { X } from "lucide-react";
 import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import type { ExpressionSuggestion } from "@/server/expressions/expression-suggestions";
-import { checkExpressionSyntax } from "@/server/expressions/evaluate-expression";
-import { checkTemplateSyntax } from "@/server/expressions/render-template";
+import { checkExpressionSyntax } from "@/server/expressions/expression-syntax";
+import { checkTemplateSyntax } from "@/server/expressions/template-syntax";
 import { formatFieldPath } from "@/server/nodes/config-fields";
 import type { AnyNodeDefinition } from "@/server/nodes/define-node";
 import {
