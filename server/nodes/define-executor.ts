@@ -30,7 +30,10 @@ export interface ExecutionContext<Config> {
   traceparent: string;
   /** 1 on the first try. */
   attempt: number;
-  /** Aborted when the worker shuts down or the step times out. */
+  /**
+   * Aborted when the worker shuts down or the step times out. The runtime makes it on first read
+   * (most steps never read it), so the context is one object per step to pass on as it is, not to copy.
+   */
   signal: AbortSignal;
   services: ExecutionServices;
 }
@@ -96,7 +99,10 @@ export function defineExecutor<C extends z.ZodObject, O extends z.ZodType>(
     definition: definition as unknown as AnyNodeDefinition,
     ...(outsideSystem ? { outsideSystem } : {}),
     execute: async (context) => {
-      const reach = async <T>(call: () => Promise<T>): Promise<T> => {
+      // The step's own context gets `reach` rather than being copied: a copy would read (and so
+      // make) the signal the runtime makes only when something reads it (run-flow.ts).
+      const step = context as StepContext<z.output<C>>;
+      step.reach = async <T>(call: () => Promise<T>): Promise<T> => {
         let result: T;
         try {
           result = await call();
@@ -108,7 +114,7 @@ export function defineExecutor<C extends z.ZodObject, O extends z.ZodType>(
         return result;
       };
       try {
-        return await execute({ ...context, reach });
+        return await execute(step);
       } catch (error) {
         return asExecutionFailure(error);
       }

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -545,6 +546,120 @@ describe("runFlow: failures and resuming", () => {
     const result = await run(document, { signal: controller.signal });
     expect(result).toMatchObject({ status: "failed", failedNodeId: "two", error: { transient: true, systemDown: false } });
     expect(ran()).toEqual(["one"]);
+  });
+});
+
+describe("runFlow: a step's signal", () => {
+  // The runtime makes a step's signal only when something reads it; whenever it is read, it tells
+  // what one made up front would have.
+  const document = flow(
+    [
+      ["trigger", "trigger:stock.changed"],
+      ["one", "action:probe", { timeoutMs: 100 }],
+      ["two", "action:probe"],
+    ],
+    [
+      ["trigger", "one"],
+      ["one", "two"],
+    ],
+  );
+
+  it("is aborted by the deadline when first read after it passed", async () => {
+    let context: ProbeContext | undefined;
+    let finish: () => void = () => {};
+    behaviours.one = (c) => {
+      context = c;
+      return new Promise((resolve) => (finish = () => resolve({ output: {} })));
+    };
+    const result = await run(document);
+    expect(result).toMatchObject({ status: "failed", failedNodeId: "one", error: { transient: true, systemDown: true } });
+    finish();
+    expect(context!.signal.aborted).toBe(true);
+    expect(context!.signal.reason).toBeInstanceOf(TransientError);
+    expect((context!.signal.reason as TransientError).systemDown).toBe(true);
+    expect((context!.signal.reason as Error).message).toContain("within 100 ms");
+  });
+
+  it("is aborted by the worker's shutdown while the step runs, whether read before or after it", async () => {
+    const controller = new AbortController();
+    const seen: { before: boolean; after: boolean; reason?: unknown } = { before: true, after: false };
+    behaviours.one = async (c) => {
+      const signal = c.signal;
+      seen.before = signal.aborted;
+      controller.abort();
+      seen.after = signal.aborted;
+      seen.reason = signal.reason;
+      return { output: {} };
+    };
+    const result = await run(document, { signal: controller.signal });
+    expect(seen).toMatchObject({ before: false, after: true, reason: expect.any(TransientError) });
+    expect((seen.reason as Error).message).toContain("shutting down");
+    // The step finished anyway, so it counts as done; the next one is not started.
+    expect(result).toMatchObject({ status: "failed", failedNodeId: "two", error: { transient: true, systemDown: false } });
+
+    const late = new AbortController();
+    behaviours.one = async (c) => {
+      late.abort();
+      seen.after = c.signal.aborted;
+      return { output: {} };
+    };
+    seen.after = false;
+    await run(document, { signal: late.signal });
+    expect(seen.after).toBe(true);
+  });
+
+  it("is not aborted by a shutdown after the step ended, and leaves no listener on the worker's signal", async () => {
+    const controller = new AbortController();
+    const contexts: ProbeContext[] = [];
+    behaviours.one = async (c) => {
+      contexts.push(c);
+      void c.signal;
+      return { output: {} };
+    };
+    behaviours.two = async (c) => {
+      contexts.push(c);
+      return { output: {} };
+    };
+    expect(await run(document, { signal: controller.signal })).toMatchObject({ status: "succeeded" });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    controller.abort();
+    expect(contexts.map((c) => c.signal.aborted)).toEqual([false, false]);
+
+    // A step that timed out with its signal read lets go of the worker's signal too.
+    const next = new AbortController();
+    behaviours.one = (c) => {
+      void c.signal;
+      return new Promise(() => {});
+    };
+    expect(await run(document, { signal: next.signal })).toMatchObject({ status: "failed", failedNodeId: "one" });
+    expect(getEventListeners(next.signal, "abort")).toHaveLength(0);
+  });
+});
+
+describe("runFlow: flow versions", () => {
+  it("runs each document as it is, also after an earlier document of the flow ran", async () => {
+    const first = flow(
+      [
+        ["trigger", "trigger:stock.changed"],
+        ["one", "action:probe"],
+      ],
+      [["trigger", "one"]],
+    );
+    const second = flow(
+      [
+        ["trigger", "trigger:stock.changed"],
+        ["one", "action:probe"],
+        ["two", "action:probe"],
+      ],
+      [
+        ["trigger", "two"],
+        ["two", "one"],
+      ],
+    );
+    expect(stepIds(await run(first))).toEqual(["trigger", "one"]);
+    expect(stepIds(await run(second, { flowVersion: 2 }))).toEqual(["trigger", "two", "one"]);
+    expect(stepIds(await run(first))).toEqual(["trigger", "one"]);
+    expect(ran()).toEqual(["one", "two", "one", "one"]);
   });
 });
 
