@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { businessKeysOf } from "@/server/events/business-keys";
 import type { CloudEvent } from "@/server/events/event-types";
 import type { RetryPolicy } from "@/server/nodes/retry-policy";
+import { traceIdOf, traceparentOf } from "@/server/tracing/trace-context";
 import type { FlowRunResult, StepRecord } from "./run-flow";
+
+export { traceIdOf, traceparentOf };
 
 // The shapes of the rows the runtime writes (runs, queued "held" events, dead letters) and the one
 // place each is built from an event and a run result. outcome-writer.ts persists them.
@@ -76,18 +79,6 @@ export function attemptRecord(result: Exclude<FlowRunResult, { status: "succeede
   return result.status === "failed"
     ? { at: at.toISOString(), error: result.error.message, transient: result.error.transient, nodeId: result.failedNodeId, attempt, ...opts }
     : { at: at.toISOString(), error: "suspended", transient: false, attempt, ...opts };
-}
-
-/**
- * The W3C trace context of an event: its own `traceparent` extension, else the publisher's
- * header, else a fresh one (so every run has a trace id to search for).
- */
-export function traceparentOf(event: CloudEvent, headers: Record<string, string>): string {
-  return event.traceparent ?? headers.traceparent ?? `00-${randomUUID().replace(/-/g, "")}-${randomUUID().replace(/-/g, "").slice(0, 16)}-01`;
-}
-
-export function traceIdOf(traceparent: string): string {
-  return traceparent.split("-")[1] ?? "";
 }
 
 /** Rebuilds the event of a held row or dead letter (headers and traceparent as they were stored). */
