@@ -298,6 +298,27 @@ describe("runFlow: data between steps", () => {
     expect(result.steps[2]!.output).toEqual({ length: MAX_RECORDED_BYTES });
   });
 
+  it("caps recorded outputs by their UTF-8 bytes, not their characters", async () => {
+    const fits = "é".repeat(MAX_RECORDED_BYTES / 2 - 20); // 2 bytes each
+    const over = "é".repeat(MAX_RECORDED_BYTES / 2);
+    behaviours.fits = async () => ({ output: { text: fits } });
+    behaviours.over = async () => ({ output: { text: over } });
+    const document = flow(
+      [
+        ["trigger", "trigger:stock.changed"],
+        ["fits", "action:probe"],
+        ["over", "action:probe"],
+      ],
+      [
+        ["trigger", "fits"],
+        ["fits", "over"],
+      ],
+    );
+    const result = await run(document);
+    expect(result.steps[1]!.output).toEqual({ text: fits });
+    expect(result.steps[2]!.output).toEqual({ truncated: true, bytes: MAX_RECORDED_BYTES + 11 });
+  });
+
   it("redacts secret header values in the recorded input", async () => {
     const document = flow(
       [

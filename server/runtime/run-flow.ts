@@ -176,6 +176,8 @@ function recordable(value: unknown): unknown {
     return { unserializable: true };
   }
   if (json === undefined) return undefined;
+  // UTF-8 takes one to three bytes per UTF-16 unit: most values need no counting.
+  if (json.length * 3 <= MAX_RECORDED_BYTES) return value;
   const bytes = Buffer.byteLength(json);
   return bytes > MAX_RECORDED_BYTES ? { truncated: true, bytes } : value;
 }
@@ -364,7 +366,8 @@ async function walkFlow(input: RunFlowInput): Promise<FlowRunResult> {
   // reuses every step before it, so that node is the first one this call runs afresh.
   let freshAttempt = input.attempt;
 
-  const unsettled = new Map(graph.incoming);
+  /** How many edges into a node are still to settle, once one of them did (else `graph.incoming`). */
+  const unsettled = new Map<string, number>();
   const liveIncoming = new Map<string, number>();
   const stack: string[] = [graph.trigger.id];
 
@@ -373,7 +376,7 @@ async function walkFlow(input: RunFlowInput): Promise<FlowRunResult> {
     for (const edge of graph.outgoing.get(nodeId) ?? []) {
       const live = branch === undefined || (branch !== null && (edge.sourceHandle ?? DEFAULT_HANDLE.id) === branch);
       if (live) liveIncoming.set(edge.target, (liveIncoming.get(edge.target) ?? 0) + 1);
-      const remaining = unsettled.get(edge.target)! - 1;
+      const remaining = (unsettled.get(edge.target) ?? graph.incoming.get(edge.target)!) - 1;
       unsettled.set(edge.target, remaining);
       if (remaining > 0) continue;
       if ((liveIncoming.get(edge.target) ?? 0) > 0) ready.push(edge.target);
