@@ -1,6 +1,7 @@
 import type { ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { CloudEvent } from "@/server/events/event-types";
-import { traceparentOf, type RuntimeEvent } from "./outcome-rows";
+import { traceparentOf } from "@/server/tracing/trace-context";
+import type { RuntimeEvent } from "./outcome-rows";
 
 // Intake: turns a partition's consumer into batches of "whatever has arrived" (one message at low
 // load for low latency, hundreds at high load for few commits) and reads each message's event.

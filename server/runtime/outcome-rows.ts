@@ -5,8 +5,6 @@ import type { RetryPolicy } from "@/server/nodes/retry-policy";
 import { traceIdOf, traceparentOf } from "@/server/tracing/trace-context";
 import type { FlowRunResult, StepRecord } from "./run-flow";
 
-export { traceIdOf, traceparentOf };
-
 // The shapes of the rows the runtime writes (runs, queued "held" events, dead letters) and the one
 // place each is built from an event and a run result. outcome-writer.ts persists them.
 

@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Prisma } from "@/server/db/generated/client";
 import type { OutcomeRows } from "./outcome-writer";
 import {
-  attemptRecord, completedSteps, crashLoopResult, deadLetterRow, heldRow, mergeSteps, recordedError, refusedByDatabase, runRow, storable, storedEvent, traceIdOf, withRetryAt,
+  attemptRecord, completedSteps, crashLoopResult, deadLetterRow, heldRow, mergeSteps, recordedError, refusedByDatabase, runRow, storable, storedEvent, withRetryAt,
   type AttemptRecord, type DeadLetterInsert, type HeldInsert, type HeldState, type RunInsert, type RunTarget, type RuntimeEvent,
 } from "./outcome-rows";
+import { traceIdOf } from "@/server/tracing/trace-context";
 import { decideRetry } from "./retry-decision";
 import type { FlowRunResult } from "./run-flow";
 

@@ -13,7 +13,7 @@ import { validateFlow } from "@/server/flows/validate-flow";
 import type { FlowDocument } from "@/server/flows/flow-document";
 import { isTrigger } from "@/server/nodes/define-node";
 import { toCatalogFlow, triggerEventType } from "./flow-catalog";
-import { traceIdOf } from "./outcome-rows";
+import { traceIdOf } from "@/server/tracing/trace-context";
 import type { StreamLayout } from "./stream-layout";
 
 // Test runs (the editor's test-event button; docs/decisions/0017-test-runs.md). The web app
