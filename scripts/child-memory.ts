@@ -16,9 +16,16 @@
 //   core) and returns little of them to the system; libuv, V8's GC helpers and the expression
 //   threads allocate from many threads. An operator's own value is kept.
 
+// - --liftoff-only (a V8 flag): WebAssembly is compiled by V8's baseline compiler only, never by
+//   its optimizing one. The one large WebAssembly module both processes load is Prisma's query
+//   compiler; optimizing it left ~60 MB of malloc'd memory resident in each process from the first
+//   queries on (the worker's RSS at start 183–199 MB, with the flag 129 MB), for no measurable gain:
+//   a Prisma query cost the same CPU either way (~320–360 µs), and the runtime's hot path does not
+//   use Prisma (docs/decisions/0042-webassembly-baseline-compiler-only.md).
+
 /** Node flags of the web app's or the worker's process (before the script). */
 export function childNodeArgs(role: "web" | "worker"): string[] {
-  return [`--heap-growing-percent=${role === "web" ? 100 : 50}`];
+  return [`--heap-growing-percent=${role === "web" ? 100 : 50}`, "--liftoff-only"];
 }
 
 /** The environment of the web app's and the worker's process. */
