@@ -1,6 +1,9 @@
 // Per-call cost of evaluating expressions in the sandbox (a warm pool of worker threads), next
-// to the baseline of evaluating the same compiled expression directly on the calling thread.
+// to the baseline of evaluating the same compiled expression directly on the calling thread, and
+// what the runtime pays for it: `evaluateExpression`, which takes a straight-line expression like
+// this one on the calling thread (server/expressions/straight-line.ts, decision 0041).
 import jsonata from "jsonata";
+import { evaluateExpression } from "../server/expressions/evaluate-expression";
 import { ExpressionSandbox } from "../server/expressions/expression-sandbox";
 
 const EXPRESSION = '{"sku": event.data.sku, "qty": event.data.quantity, "low": event.data.quantity < 5}';
@@ -12,6 +15,8 @@ export interface ExpressionFigures {
   sandboxUsPerCall: number;
   sandboxConcurrentUsPerCall: number;
   overheadUsPerCall: number;
+  /** `evaluateExpression` of the same (straight-line) expression: what a step pays. */
+  runtimeUsPerCall: number;
 }
 
 async function timePerCall(calls: number, run: () => Promise<unknown>): Promise<number> {
@@ -28,9 +33,11 @@ export async function measureExpressions(calls = 5_000): Promise<ExpressionFigur
     for (let i = 0; i < 500; i++) {
       await compiled.evaluate(CONTEXT);
       await sandbox.evaluate(EXPRESSION, CONTEXT, 1_000);
+      await evaluateExpression(EXPRESSION, CONTEXT);
     }
     const direct = await timePerCall(calls, () => compiled.evaluate(CONTEXT));
     const boxed = await timePerCall(calls, () => sandbox.evaluate(EXPRESSION, CONTEXT, 1_000));
+    const runtime = await timePerCall(calls, () => evaluateExpression(EXPRESSION, CONTEXT));
     // Many partitions evaluate at once in a worker: 32 in flight shows the pool's throughput.
     const start = process.hrtime.bigint();
     await Promise.all(Array.from({ length: 32 }, async () => {
@@ -38,7 +45,7 @@ export async function measureExpressions(calls = 5_000): Promise<ExpressionFigur
     }));
     const concurrent = Number(process.hrtime.bigint() - start) / 1000 / calls;
     const round = (n: number) => Math.round(n * 10) / 10;
-    return { calls, directUsPerCall: round(direct), sandboxUsPerCall: round(boxed), sandboxConcurrentUsPerCall: round(concurrent), overheadUsPerCall: round(boxed - direct) };
+    return { calls, directUsPerCall: round(direct), sandboxUsPerCall: round(boxed), sandboxConcurrentUsPerCall: round(concurrent), overheadUsPerCall: round(boxed - direct), runtimeUsPerCall: round(runtime) };
   } finally {
     await sandbox.close();
   }

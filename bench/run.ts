@@ -202,6 +202,7 @@ async function main() {
     ["expression, direct evaluation", `${expressions.directUsPerCall} µs/call`, "(baseline)", "—"],
     ["expression in the sandbox, one at a time", `${expressions.sandboxUsPerCall} µs/call (+${expressions.overheadUsPerCall} µs)`, `${ratio(expressions.sandboxUsPerCall, expressions.directUsPerCall)} × direct`, "small next to a step's I/O"],
     ["expression in the sandbox, 32 in flight", `${expressions.sandboxConcurrentUsPerCall} µs/call`, `${ratio(expressions.sandboxConcurrentUsPerCall, expressions.directUsPerCall)} × direct`, "—"],
+    ["expression as a step evaluates it (straight-line: on the calling thread)", `${expressions.runtimeUsPerCall} µs/call`, `${ratio(expressions.runtimeUsPerCall, expressions.directUsPerCall)} × direct`, "—"],
   );
   printRows(rows);
   }
