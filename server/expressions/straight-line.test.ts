@@ -22,6 +22,10 @@ describe("straight-line expressions", () => {
       '{"sku": event.data.sku, "price": event.data.price}',
       "[event.data.sku, steps.fetch.body.id]",
       "null",
+      "$uppercase(event.data.sku)",
+      "$string(event.data)",
+      "$round(event.data.price * 1.2, 2)",
+      "$substring(event.data.sku, 0, 3)",
     ]) {
       expect(straightLine(expression), expression).toBe(true);
     }
@@ -30,7 +34,13 @@ describe("straight-line expressions", () => {
   it("leave everything that can loop, recurse, backtrack or grow to the sandbox", () => {
     for (const expression of [
       "$pad('x', 1000000)",
-      "$string(event.data)",
+      "$join(event.data.tags, ',')",
+      "$split(event.data.text, '')",
+      "$replace(event.data.text, 'a', 'b')",
+      "$eval(event.data.code)",
+      '$contains(event.data.sku, "SKU")',
+      "$substringAfter(event.data.sku, '-')",
+      "$substring(?, 1)",
       "$map(event.data.items, function($i) { $i.sku })",
       "function($x) { $x }",
       "$x := 1",
@@ -76,6 +86,11 @@ describe("straight-line expressions", () => {
       '{"sku": event.data.sku, "tags": steps.fetch.body.tags, "first": event.data.items[0]}',
       "event.data.channel in ['shop', 'pos']",
       "event.data.sku + 1",
+      "$uppercase(event.data.sku) & '-' & $string(event.data.items)",
+      "$round(event.data.price * 1.234, 2)",
+      "$sum(event.data.items.n) + $count(event.data.items) + $max(event.data.items.n)",
+      '$substring(event.data.sku, 1, 2) = "KU"',
+      "$number(event.data.sku)",
     ]) {
       expect(straightLine(expression), expression).toBe(true);
       const inThread = await sharedExpressionSandbox().evaluate(expression, context, 1_000);
@@ -97,7 +112,7 @@ describe("straight-line expressions", () => {
   // Last in this file: it shuts the process's sandbox down.
   it("run without the sandbox's thread, with its caps", async () => {
     await sharedExpressionSandbox().close();
-    await expect(evaluateExpression("$uppercase(event.data.sku)", context)).rejects.toThrow(/sandbox is shut down/);
+    await expect(evaluateExpression("$pad(event.data.sku, 10)", context)).rejects.toThrow(/sandbox is shut down/);
     expect(await evaluateExpression('"SKU-" & event.data.sku', context)).toBe("SKU-SKU-1");
     const big = { event: { data: { text: "x".repeat(600_000) } }, steps: {} };
     await expect(evaluateExpression("event.data.text & event.data.text", big)).rejects.toThrow('"&" would make a string of 1,200,000 characters; the limit is 1,000,000');

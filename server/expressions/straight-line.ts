@@ -1,7 +1,8 @@
 // Which JSONata expressions may be evaluated on the calling thread instead of in the expression
 // sandbox's thread (expression-sandbox.ts). "Straight-line": field paths, literals, arithmetic,
-// comparison, `and`/`or`/`in`, `&`, `? :`, and array/object constructors, in a small tree. Such an
-// expression has no function calls, lambdas, regular expressions, ranges, wildcards, sorting,
+// comparison, `and`/`or`/`in`, `&`, `? :`, array/object constructors and calls of a few linear
+// built-ins (`$uppercase`, `$string`, `$round`, …), in a small tree. Such an expression has no
+// lambdas, functions of its own, regular expressions, ranges, wildcards, sorting,
 // variable bindings or filters other than a literal index, so each node of the tree is evaluated
 // once per item it walks, at most once over the input: its cost is at most (nodes × input size),
 // it cannot loop, recurse or build more than the `&` cap. The thread's deadline and heap limit
@@ -16,14 +17,29 @@ export const MAX_STRAIGHT_LINE_NODES = 32;
 
 const OPERATORS = new Set(["=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "and", "or", "in", "&"]);
 
+/**
+ * JSONata built-ins whose cost is linear in their arguments and whose result is no larger than
+ * them. Not here on purpose: `$pad`, `$join`, `$split`, `$replace`, `$match` (sizes or patterns
+ * from the data), `$contains` and `$substringBefore`/`After` (a search of one text for another,
+ * both from the data, has no linear bound), `$eval` (evaluates text as an expression), anything that takes a function
+ * (`$map`, `$filter`, `$sort`, …), and the date pictures of `$fromMillis`/`$toMillis`.
+ */
+const LINEAR_FUNCTIONS = new Set([
+  "string", "number", "boolean", "not", "exists", "length", "uppercase", "lowercase", "trim",
+  "substring", "round", "floor", "ceil", "abs", "sum", "count", "max", "min", "average", "now", "millis",
+]);
+
 type AstNode = Record<string, unknown>;
 
 function isNode(value: unknown): value is AstNode {
   return typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as AstNode).type === "string";
 }
 
+/** Every field of `node` that has a value is `type`, `position` or one of `allowed`. */
 function onlyKeys(node: AstNode, allowed: readonly string[]): boolean {
-  for (const key of Object.keys(node)) if (key !== "type" && key !== "position" && !allowed.includes(key)) return false;
+  for (const key of Object.keys(node)) {
+    if (key !== "type" && key !== "position" && node[key] !== undefined && !allowed.includes(key)) return false;
+  }
   return true;
 }
 
@@ -46,6 +62,14 @@ export function isStraightLine(ast: unknown): boolean {
         return onlyKeys(node, ["steps", "keepSingletonArray"]) && Array.isArray(node.steps) && node.steps.every((step) => visit(step, true));
       case "binary":
         return onlyKeys(node, ["value", "lhs", "rhs"]) && OPERATORS.has(node.value as string) && visit(node.lhs, false) && visit(node.rhs, false);
+      case "function":
+        // A call of a linear built-in by name (`$uppercase(event.data.sku)`); `$x := …` is not
+        // straight-line, so the name cannot have been rebound.
+        return (
+          onlyKeys(node, ["value", "procedure", "arguments"]) && node.value === "(" && isNode(node.procedure) && node.procedure.type === "variable" &&
+          onlyKeys(node.procedure, ["value"]) && LINEAR_FUNCTIONS.has(node.procedure.value as string) &&
+          Array.isArray(node.arguments) && node.arguments.every((argument) => visit(argument, false))
+        );
       case "condition":
         return onlyKeys(node, ["condition", "then", "else"]) && visit(node.condition, false) && visit(node.then, false) && (node.else === undefined || visit(node.else, false));
       case "unary":
