@@ -23,6 +23,7 @@ import { measureEditor } from "./editor";
 import { measureRuntime } from "./runtime";
 import { measureBareIngest, measureIngest } from "./ingest";
 import { cpuMsOf, processTree, sampleTree } from "./process-memory";
+import { memoryEnv, startCommandArgs } from "../scripts/child-memory";
 import { measureRunHistory } from "./run-history";
 import { connectNats } from "../server/nats/connection";
 import { measureExpressions } from "./expressions";
@@ -68,9 +69,10 @@ async function waitForHealth(timeoutMs: number) {
 }
 
 async function withApp<T>(databaseUrl: string, fn: (pid: number) => Promise<T>): Promise<T> {
-  const app = spawn(process.execPath, ["--conditions=react-server", "scripts/run-bundled.mjs", "start"], {
+  // What `npm start` runs: the web app in the launcher's process, and the worker it starts.
+  const app = spawn(process.execPath, startCommandArgs(), {
     stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, ...(process.env.BENCH_APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS } : {}), DATABASE_URL: databaseUrl, NATS_URL: natsUrl, PORT: String(port), BOOTSTRAP_API_KEY: apiKey, SYNCLINE_ADMIN_EMAIL: owner.email, SYNCLINE_ADMIN_PASSWORD: owner.password, SYNCLINE_PREFIX: `bench_app_${stamp}` },
+    env: { ...memoryEnv(process.env), ...(process.env.BENCH_APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS } : {}), DATABASE_URL: databaseUrl, NATS_URL: natsUrl, PORT: String(port), BOOTSTRAP_API_KEY: apiKey, SYNCLINE_ADMIN_EMAIL: owner.email, SYNCLINE_ADMIN_PASSWORD: owner.password, SYNCLINE_PREFIX: `bench_app_${stamp}` },
   });
   try {
     await waitForHealth(120_000);
@@ -233,7 +235,8 @@ async function main() {
       const bare = await measureBareIngest(natsUrl, 0, `bench_bare_${stamp}`);
       results.bareIngest = bare;
       const memory = sampleTree(appPid);
-      const web = processTree(appPid).find((p) => p.command.includes("web-server.mjs"));
+      // The web app is the launcher's own process (docs/decisions/0043).
+      const web = processTree(appPid).find((p) => p.pid === appPid);
       // The web process's CPU time per event in each phase (docs/capacity-plan.md).
       const cpuAt: Record<string, number> = {};
       // Like for like: the bare baseline's events are consumed by nobody, while the app's worker

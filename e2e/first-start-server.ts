@@ -1,10 +1,11 @@
 // A second, brand-new Syncline for the first-start test: its own empty database, no
-// SYNCLINE_ADMIN_* (so nobody exists yet), started with `npm start`'s launcher like a first-time
+// SYNCLINE_ADMIN_* (so nobody exists yet), started as `npm start` starts it, like a first-time
 // user would. Its output is kept, to check what the launcher tells them.
 import { spawn, type ChildProcess } from "node:child_process";
 import pg from "pg";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { memoryEnv, startCommandArgs } from "../scripts/child-memory";
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -21,6 +22,8 @@ async function admin(sql: string) {
 
 export interface FirstStartServer {
   url: string;
+  /** The process npm start runs: the launcher, which serves the web app. */
+  process: ChildProcess;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -32,17 +35,17 @@ export async function startFirstStartServer(port: number): Promise<FirstStartSer
   url.pathname = `/${name}`;
   const prefix = `e2e_${name}`;
   let output = "";
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url.toString(), NATS_URL: natsUrl, PORT: String(port), SYNCLINE_PREFIX: prefix };
+  const env: NodeJS.ProcessEnv = { ...memoryEnv(process.env), DATABASE_URL: url.toString(), NATS_URL: natsUrl, PORT: String(port), SYNCLINE_PREFIX: prefix };
   delete env.SYNCLINE_ADMIN_EMAIL;
   delete env.SYNCLINE_ADMIN_PASSWORD;
   delete env.SYNCLINE_PUBLIC_URL;
-  const app: ChildProcess = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/start.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const app: ChildProcess = spawn(process.execPath, startCommandArgs(), { env, stdio: ["ignore", "pipe", "pipe"] });
   app.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   app.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
 
   const base = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    if (app.exitCode === null) {
+    if (app.exitCode === null && app.signalCode === null) {
       app.kill("SIGTERM");
       await new Promise((resolve) => app.once("exit", resolve));
     }
@@ -62,5 +65,5 @@ export async function startFirstStartServer(port: number): Promise<FirstStartSer
     if (up) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return { url: base, output: () => output, stop };
+  return { url: base, process: app, output: () => output, stop };
 }

@@ -5,6 +5,7 @@ import pg from "pg";
 import { E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, E2E_API_KEY } from "./constants";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { memoryEnv, startCommandArgs } from "../scripts/child-memory";
 
 const port = process.env.E2E_PORT ?? "3100";
 const adminUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -40,10 +41,11 @@ async function deleteStreams() {
   }
 }
 
-const app = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/start.ts"], {
+// Started as `npm start` starts it: the web app in the launcher's process, beside one worker.
+const app = spawn(process.execPath, startCommandArgs(), {
   stdio: "inherit",
   env: {
-    ...process.env,
+    ...memoryEnv(process.env),
     DATABASE_URL: url.toString(),
     NATS_URL: natsUrl,
     PORT: port,

@@ -1,5 +1,6 @@
-// Memory settings `npm start` (scripts/start.ts) gives the processes it starts, the web app and the
-// runtime worker (README "Configuration", docs/decisions/0031-memory-of-npm-start.md).
+// Memory settings of the processes `npm start` runs (README "Configuration",
+// docs/decisions/0031-memory-of-npm-start.md): its own, which serves the web app
+// (scripts/start.ts, docs/decisions/0043), and the runtime worker it starts.
 //
 // - --heap-growing-percent (a node flag, before the script): after a major GC V8 lets the heap
 //   grow to (1 + percent/100) × what survived before the next one, instead of up to 4 × under a
@@ -24,11 +25,24 @@
 //   use Prisma (docs/decisions/0042-webassembly-baseline-compiler-only.md).
 
 /** Node flags of the web app's or the worker's process (before the script). */
-export function childNodeArgs(role: "web" | "worker"): string[] {
+export function nodeArgs(role: "web" | "worker"): string[] {
   return [`--heap-growing-percent=${role === "web" ? 100 : 50}`, "--liftoff-only"];
 }
 
-/** The environment of the web app's and the worker's process. */
-export function childMemoryEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/**
+ * What `npm start` runs (package.json's start script: the test checks they are the same), for
+ * the bench and the browser tests, which start the app as users do: `node <this>`.
+ */
+export function startCommandArgs(): string[] {
+  return [...nodeArgs("web"), "scripts/run-bundled.mjs", "start"];
+}
+
+/**
+ * The environment of the worker's process. npm start's own process, which serves the web app,
+ * gets the same MALLOC_ARENA_MAX from package.json's start script (glibc reads it when the
+ * process starts, so it must be set before); the bench and the browser tests start that process
+ * with this environment.
+ */
+export function memoryEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? "2" };
 }

@@ -3,53 +3,81 @@
 // docs/decisions/0018). Everything else — pages, tRPC, the other API routes — is Next's own
 // request handler, unchanged. Vercel and `npm run dev` run Next without this file.
 //
+// `npm start` runs it in the launcher's own process (scripts/start.ts, docs/decisions/0043); on its own:
+//
 //   node scripts/web-server.mjs --port 3000 --hostname 127.0.0.1
 import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 
-process.env.NODE_ENV ??= "production";
-const { values } = parseArgs({ options: { port: { type: "string" }, hostname: { type: "string" } } });
-const port = Number(values.port ?? process.env.PORT ?? 3000);
-const hostname = values.hostname ?? "0.0.0.0";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
-const { default: next } = await import("next");
-const app = next({ dev: false, dir: root, hostname, port });
-const handle = app.getRequestHandler();
-await app.prepare();
 // instrumentation.ts leaves the fast path on globalThis (server/http-api/ingest-fast-path.ts) once
 // Next has started the app's server code, which Next may do only on the first request.
 const FAST_PATH = Symbol.for("syncline.ingest-fast-path");
-
-const server = http.createServer((req, res) => {
-  const url = req.url ?? "/";
-  const fastPath = globalThis[FAST_PATH];
-  if (fastPath && (url === "/api/events" || url.startsWith("/api/events?"))) fastPath(req, res);
-  else void handle(req, res);
-});
-// Keep-alive connections from senders outlive Node's 5 s default between bursts.
-server.keepAliveTimeout = 65_000;
-server.on("error", (error) => {
-  console.error(`[syncline] the web app cannot listen on ${hostname}:${port}: ${error.message}`);
-  process.exit(1);
-});
-server.listen(port, hostname, () => console.log(`[syncline] web app on http://${hostname}:${port}`));
-
 // With tracing on, instrumentation.ts leaves its handle here (server/tracing/start-tracing.ts):
 // spans still buffered are sent before the process exits.
 const TRACING = Symbol.for("syncline.tracing.started");
-const flushTraces = async () => (await globalThis[TRACING])?.shutdown().catch(() => undefined);
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  // Finish the requests in flight, then let Next close what it holds.
-  server.close(() => void app.close().finally(flushTraces).finally(() => process.exit(0)));
-  server.closeIdleConnections();
-  setTimeout(() => process.exit(0), 10_000).unref();
-};
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+/**
+ * Starts Next (production build) and the server in front of it; resolves once it listens.
+ * `close()` finishes the requests in flight, then lets Next close what it holds and sends the
+ * traces still buffered.
+ */
+export async function startWebServer({ port, hostname }) {
+  process.env.NODE_ENV ??= "production";
+  const { default: next } = await import("next");
+  const app = next({ dev: false, dir: root, hostname, port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? "/";
+    const fastPath = globalThis[FAST_PATH];
+    if (fastPath && (url === "/api/events" || url.startsWith("/api/events?"))) fastPath(req, res);
+    else void handle(req, res);
+  });
+  // Keep-alive connections from senders outlive Node's 5 s default between bursts.
+  server.keepAliveTimeout = 65_000;
+  await new Promise((resolve, reject) => {
+    server.once("error", (error) => reject(new Error(`the web app cannot listen on ${hostname}:${port}: ${error.message}`)));
+    server.listen(port, hostname, resolve);
+  });
+  console.log(`[syncline] web app on http://${hostname}:${port}`);
+
+  let closed;
+  return {
+    close() {
+      closed ??= new Promise((resolve) => {
+        server.close(() => {
+          void Promise.resolve(app.close())
+            .catch(() => undefined)
+            .then(() => globalThis[TRACING])
+            .then((tracing) => tracing?.shutdown())
+            .catch(() => undefined)
+            .finally(resolve);
+        });
+        server.closeIdleConnections();
+        // Open streams (the pages' live updates) would keep it waiting: 10 s, then they are cut,
+        // and 2 s later it is done whatever Next is still closing.
+        setTimeout(() => {
+          server.closeAllConnections();
+          setTimeout(resolve, 2_000).unref();
+        }, 10_000).unref();
+      });
+      return closed;
+    },
+  };
+}
+
+// `node scripts/web-server.mjs --port … --hostname …` (Docker Compose's web service).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { port: { type: "string" }, hostname: { type: "string" } } });
+  const web = await startWebServer({ port: Number(values.port ?? process.env.PORT ?? 3000), hostname: values.hostname ?? "0.0.0.0" }).catch((error) => {
+    console.error(`[syncline] ${error.message}`);
+    process.exit(1);
+  });
+  const stop = () => void web.close().finally(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}

@@ -42,7 +42,9 @@ export function superviseProcess(options: SupervisorOptions): Supervisor {
     if (stopping) return;
     const startedAt = Date.now();
     const recent: string[] = [];
-    const proc = spawn(options.command, options.args, { stdio: ["ignore", "inherit", "pipe"], env: options.env });
+    // The IPC channel only tells the child when this process is gone (its "disconnect" event),
+    // however it ended: a supervised worker does not outlive the app that started it.
+    const proc = spawn(options.command, options.args, { stdio: ["ignore", "inherit", "pipe", "ipc"], env: options.env });
     child = proc;
     let partial = "";
     proc.stderr?.on("data", (chunk: Buffer) => {

@@ -10,6 +10,11 @@ import pg from "pg";
 import { sharedExpressionSandbox } from "../server/expressions/expression-sandbox";
 import { startTracing } from "../server/tracing/start-tracing";
 
+// Started by npm start (scripts/worker-supervisor.ts): when the process that started it is gone,
+// this one ends too. Before it has started there is nothing to finish; after, it stops like on SIGTERM.
+let stopWorker: ((why: string) => Promise<void>) | undefined;
+process.on("disconnect", () => (stopWorker ? void stopWorker("npm start ended") : process.exit(0)));
+
 async function main() {
   const config = parseEnv(process.env);
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database).");
@@ -57,6 +62,7 @@ async function main() {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  stopWorker = shutdown;
 }
 
 main().catch((error: unknown) => {
