@@ -93,3 +93,24 @@ export function cpuMsOf(pid: number): number {
     return 0;
   }
 }
+
+/**
+ * CPU time (user + system, ms) used so far by every process of this machine whose command name
+ * starts with `name` (`postgres`: the server and its backends; `nats-server`). Processes that
+ * ended in between are not counted, so take it around a phase in which the server's processes stay.
+ */
+export function cpuMsOfCommand(name: string): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (!stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).startsWith(name)) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // ended while we looked
+    }
+  }
+  return total;
+}

@@ -15,6 +15,7 @@
 // absolute figures move between runs and the ratios much less.
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
+import os from "node:os";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrations";
@@ -66,6 +67,21 @@ async function waitForHealth(timeoutMs: number) {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`the app did not become healthy on ${baseUrl}`);
+}
+
+/**
+ * Where the machine's CPU went per event of the throughput run: the worker, Postgres, the NATS
+ * server and the bench's own publisher, and the rate at which they would fill every core.
+ */
+function machineCpuRow(p: { workerCpuMs: number; postgresCpuMs: number; natsCpuMs: number; publisherCpuMs: number }): Row {
+  const total = p.workerCpuMs + p.postgresCpuMs + p.natsCpuMs + p.publisherCpuMs;
+  const cores = os.availableParallelism();
+  return [
+    "per event, all CPU of the throughput run: worker / Postgres / NATS server / publisher",
+    `${p.workerCpuMs} / ${p.postgresCpuMs} / ${p.natsCpuMs} / ${p.publisherCpuMs} ms = ${Math.round(total * 1000) / 1000} ms`,
+    `${cores} cores full at ~${Math.round((cores * 1000) / total)} events/s`,
+    "docs/capacity-plan.md",
+  ];
 }
 
 async function withApp<T>(databaseUrl: string, fn: (pid: number) => Promise<T>): Promise<T> {
@@ -137,13 +153,15 @@ async function main() {
     ["raw JetStream publish + consume at once", `${raw.pipelinePerSec} msg/s`, "(baseline)", "—"],
     [`runtime, 1-node flow, ${runtime.keys} keys, order+dedup+history`, `${runtime.eventsPerSec} events/s`, `${runtime.ratioToRawPipeline} × raw publish+consume`, "≥ 10,000/s and ≥ 0.5 × raw"],
     [`latency publish → first action @ ${runtime.latency.offeredPerSec}/s`, `p50 ${runtime.latency.p50Ms} ms, p99 ${runtime.latency.p99Ms} ms (worker CPU ${runtime.latency.workerCpuMsPerEvent} ms per event)`, "—", "p50 ≤ 5 ms, p99 ≤ 25 ms"],
-    [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB; soak ${runtime.workerRssMb.soakStart} → ${runtime.workerRssMb.soakEnd} MB, slope ${runtime.workerRssMb.slopeMbPerMin} MB/min`, "—", "≤ 200 MB, flat"],
+    [`worker RSS (${runtime.workerRssMb.soakSeconds} s sustained)`, `start ${runtime.workerRssMb.start} MB, max ${runtime.workerRssMb.max} MB, end ${runtime.workerRssMb.end} MB; soak ${runtime.workerRssMb.soakStart} → ${runtime.workerRssMb.soakEnd} MB, slope ${runtime.workerRssMb.slopeMbPerMin} MB/min; backlog up to ${Math.max(0, ...runtime.workerRssMb.soakBacklog)} events`, "—", "≤ 200 MB, flat"],
     ["per event: worker CPU / Run row / ProcessedEvent row / NATS", `${runtime.perEvent.workerCpuMs} ms / ${runtime.perEvent.runRowBytes} B / ${runtime.perEvent.processedRowBytes} B / ${runtime.perEvent.natsBytes} B`, "—", "docs/capacity-plan.md"],
+    machineCpuRow(runtime.perEvent),
   );
   if (soakSeconds >= 60) {
     // The soak's RSS timeline, one sample a second, printed as one figure per 10 s.
     const timeline = runtime.workerRssMb.timeline.filter((_, i) => i % 10 === 0);
     console.log(`worker RSS every 10 s (MB): ${timeline.join(" ")}`);
+    console.log(`worker backlog every 10 s of the soak (events published, not yet committed): ${runtime.workerRssMb.soakBacklog.join(" ")}`);
   }
   }
 

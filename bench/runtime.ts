@@ -12,6 +12,7 @@ import { createFlow, publishFlow, setFlowEnabled } from "../server/flows/flow-st
 import type { FlowDocument } from "../server/flows/flow-document";
 import { eventSubject, eventsStreamName, type StreamLayout } from "../server/runtime/stream-layout";
 import { memoryEnv, nodeArgs } from "../scripts/child-memory";
+import { cpuMsOfCommand } from "./process-memory";
 
 const ACK_BATCH = 2_000;
 
@@ -30,9 +31,20 @@ export interface RuntimeFigures {
     start: number; max: number; end: number; samples: number; soakSeconds: number; timeline: number[];
     /** RSS at the start and end of the sustained-load phase, and its least-squares slope over that phase. */
     soakStart: number; soakEnd: number; slopeMbPerMin: number;
+    /**
+     * Events published but not yet committed by the worker, every 10 s of the soak: its
+     * partitions' messages not yet delivered or not yet acked. A worker that keeps up holds a few
+     * hundred; one that falls behind holds up to what its partitions buffer, and its RSS shows it.
+     */
+    soakBacklog: number[];
   };
   /** What one event of the throughput phase cost (docs/capacity-plan.md). */
-  perEvent: { workerCpuMs: number; runRowBytes: number; processedRowBytes: number; natsBytes: number };
+  perEvent: {
+    workerCpuMs: number;
+    /** CPU of the machine's Postgres and NATS server (0 when they run elsewhere) and of the bench's publisher, per event. */
+    postgresCpuMs: number; natsCpuMs: number; publisherCpuMs: number;
+    runRowBytes: number; processedRowBytes: number; natsBytes: number;
+  };
 }
 
 /** CPU time (user + system) a process has used, in ms. */
@@ -198,6 +210,13 @@ export async function waitForRuns(db: PrismaClient, count: number, timeoutMs: nu
   }
 }
 
+/** Messages of `stream` its consumers (the worker's partitions) have not yet had delivered, or not yet acked. */
+async function backlogOf(jsm: JetStreamManager, stream: string): Promise<number> {
+  let backlog = 0;
+  for (const consumer of await jsm.consumers.list(stream).next()) backlog += consumer.num_pending + consumer.num_ack_pending;
+  return backlog;
+}
+
 /** Least-squares slope of samples taken once a second, in units per minute. */
 function slopePerMinute(samples: number[]): number {
   const n = samples.length;
@@ -330,17 +349,25 @@ export async function measureRuntime(opts: {
 
     // Throughput: publish everything while the worker runs; until every run is recorded.
     const cpuBefore = cpuMs(pid);
+    // The rest of the machine's two cores in the same window: Postgres (server and backends),
+    // the NATS server (when they run on this machine) and this process, the publisher.
+    const othersBefore = { postgres: cpuMsOfCommand("postgres"), nats: cpuMsOfCommand("nats-server"), bench: process.cpuUsage() };
     const started = performance.now();
     await publishAll(js, Array.from({ length: events }, (_, i) => makeEvent(i)));
     await waitForRuns(opts.db, warmup + latencyEvents + events, 300_000);
     const eventsPerSec = Math.round(events / ((performance.now() - started) / 1000));
     const workerCpuMs = (cpuMs(pid) - cpuBefore) / events;
+    const benchCpu = process.cpuUsage(othersBefore.bench);
+    const perEventMs = (ms: number) => Math.round((ms / events) * 1000) / 1000;
     const [sizes] = await opts.db.$queryRaw<{ run: bigint; runs: bigint; processed: bigint; processedRows: bigint }[]>`
       SELECT pg_total_relation_size('"Run"') AS run, (SELECT count(*) FROM "Run") AS runs,
              pg_total_relation_size('"ProcessedEvent"') AS processed, (SELECT count(*) FROM "ProcessedEvent") AS "processedRows"`;
     const streamState = (await jsm.streams.info(eventsStreamName(layout))).state;
     const perEvent = {
       workerCpuMs: Math.round(workerCpuMs * 1000) / 1000,
+      postgresCpuMs: perEventMs(cpuMsOfCommand("postgres") - othersBefore.postgres),
+      natsCpuMs: perEventMs(cpuMsOfCommand("nats-server") - othersBefore.nats),
+      publisherCpuMs: perEventMs((benchCpu.user + benchCpu.system) / 1000),
       runRowBytes: Math.round(Number(sizes!.run) / Number(sizes!.runs)),
       processedRowBytes: Math.round(Number(sizes!.processed) / Number(sizes!.processedRows)),
       natsBytes: Math.round(streamState.bytes / streamState.messages),
@@ -351,8 +378,10 @@ export async function measureRuntime(opts: {
     const soakEnd = performance.now() + soakSeconds * 1000;
     const soakFrom = rss.length;
     let i = events;
-    while (performance.now() < soakEnd) {
+    const soakBacklog: number[] = [];
+    for (let tick = 0; performance.now() < soakEnd; tick++) {
       const tickStart = performance.now();
+      if (tick % 10 === 0) soakBacklog.push(await backlogOf(jsm, eventsStreamName(layout)));
       await publishAll(js, Array.from({ length: 2_000 }, () => makeEvent(i++)));
       const wait = 1000 - (performance.now() - tickStart);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -373,6 +402,7 @@ export async function measureRuntime(opts: {
         workerRssMb: {
           start: rss[0]!, max: Math.max(...rss), end: rss[rss.length - 1]!, samples: rss.length, soakSeconds, timeline: rss,
           soakStart: soak[0] ?? rss[rss.length - 1]!, soakEnd: soak[soak.length - 1] ?? rss[rss.length - 1]!, slopeMbPerMin: slopePerMinute(soak),
+          soakBacklog,
         },
         perEvent,
       },
