@@ -12,6 +12,7 @@ import { startNatsServer, type NatsServerProcess } from "../server/nats/nats-ser
 import { createTestDatabase, type TestDatabase } from "../server/db/test-database";
 import { RecordingReceiver } from "../server/runtime/testing/recording-receiver";
 import { expect, test } from "./fixtures";
+import { startCommandArgs } from "../scripts/child-memory";
 
 const root = process.cwd();
 const port = Number(process.env.E2E_ADHOC_PORT ?? 3209);
@@ -91,7 +92,7 @@ function launch(args: string[], ready: (output: string) => boolean): Promise<Lau
 }
 
 async function startApp() {
-  const launched = await launch(["--conditions=react-server", "--import", "tsx", "scripts/start.ts"], (o) => o.includes("Open http://"));
+  const launched = await launch(startCommandArgs(), (o) => o.includes("Open http://"));
   await expect
     .poll(async () => (await fetch(`${base}/api/health`).catch(() => undefined))?.status, { timeout: 120_000 })
     .toBe(200)
