@@ -8,11 +8,12 @@ import { memoryEnv, nodeArgs, startCommandArgs } from "./child-memory";
 interface Seen {
   growingPercent: unknown;
   liftoffOnly: boolean;
+  semiSpace: unknown;
   arenas: string | undefined;
 }
 
 function childSees(env: NodeJS.ProcessEnv, role: "web" | "worker" = "worker"): Seen & { stderr: string } {
-  const script = `console.log(JSON.stringify({ growingPercent: process.execArgv.find((a) => a.startsWith("--heap-growing-percent")), liftoffOnly: process.execArgv.includes("--liftoff-only"), arenas: process.env.MALLOC_ARENA_MAX }))`;
+  const script = `console.log(JSON.stringify({ growingPercent: process.execArgv.find((a) => a.startsWith("--heap-growing-percent")), liftoffOnly: process.execArgv.includes("--liftoff-only"), semiSpace: process.execArgv.find((a) => a.startsWith("--max-semi-space-size")), arenas: process.env.MALLOC_ARENA_MAX }))`;
   const result = spawnSync(process.execPath, [...nodeArgs(role), "-e", script], { env, encoding: "utf8" });
   expect(result.status, result.stderr).toBe(0);
   return { ...(JSON.parse(result.stdout) as Seen), stderr: result.stderr };
@@ -25,15 +26,17 @@ const base = (): NodeJS.ProcessEnv => {
 };
 
 describe("memory settings of the processes npm start runs", () => {
-  it("starts them with a smaller V8 heap growing factor, WebAssembly on the baseline compiler only (flags this node accepts) and two malloc arenas", () => {
+  it("starts them with a smaller V8 heap growing factor (and the worker with smaller semi-spaces), WebAssembly on the baseline compiler only (flags this node accepts) and two malloc arenas", () => {
     const seen = childSees(memoryEnv(base()));
     expect(seen.stderr).toBe("");
     expect(seen.growingPercent).toBe("--heap-growing-percent=50");
     expect(seen.liftoffOnly).toBe(true);
+    expect(seen.semiSpace).toBe("--max-semi-space-size=8");
     expect(seen.arenas).toBe("2");
     const web = childSees(memoryEnv(base()), "web");
     expect(web.growingPercent).toBe("--heap-growing-percent=100");
     expect(web.liftoffOnly).toBe(true);
+    expect(web.semiSpace).toBeUndefined();
   });
 
   it("are the flags npm start, npm run worker, the bench and the browser tests run with", () => {
