@@ -1,29 +1,15 @@
 // `node --conditions=react-server --import tsx bench/prisma-queries.ts`: what a Prisma query costs the
 // process that makes it (CPU and wall time per query, RSS after), for three shapes the pages and the API
-// make, against a fresh database on the real Postgres (TEST_DATABASE_URL's server). Not part of
+// make, against a fresh database on the real Postgres (server/db/test-database.ts, on TEST_DATABASE_URL's server). Not part of
 // `npm run bench`: it is the check behind docs/decisions/0044-prisma-small-query-compiler.md — run it
 // once per `compilerBuild` (prisma/schema.prisma, then `npm run db:generate`) and compare.
 import { readFileSync } from "node:fs";
-import pg from "pg";
-import { applyMigrations } from "../server/db/migrations";
-import { createPrismaClient } from "../server/db/create-client";
+import { createTestDatabase } from "../server/db/test-database";
 
-const adminUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const name = `bench_prisma_${Date.now().toString(36)}`;
 const queries = Number(process.env.BENCH_PRISMA_QUERIES ?? 3_000);
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try { await client.query(sql); } finally { await client.end(); }
-}
-
-await admin(`CREATE DATABASE ${name}`);
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
+const { prisma: db, drop } = await createTestDatabase();
 try {
-  await applyMigrations(url.toString());
-  const db = createPrismaClient(url.toString());
   const shapes: [string, () => Promise<unknown>][] = [
     ["flow.findMany, select, order, take", () => db.flow.findMany({ take: 20, orderBy: { updatedAt: "desc" }, select: { id: true, name: true, enabled: true, updatedAt: true } })],
     ["run.findMany, where, order, take", () => db.run.findMany({ where: { flowId: "f1", status: "failed" }, orderBy: { startedAt: "desc" }, take: 50 })],
@@ -39,7 +25,7 @@ try {
   }
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0);
   console.log(`process RSS after: ${Math.round(rssKb / 1024)} MB`);
-  await db.$disconnect();
 } finally {
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  // Disconnects the client and drops the database.
+  await drop();
 }

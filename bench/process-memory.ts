@@ -1,22 +1,17 @@
-// Resident memory of a process and everything it started (`npm start` runs a launcher, the web
-// app and the worker, and the web app may fork): read from /proc, so Linux only.
+// Resident memory and CPU of a process and everything it started (`npm start`'s process serves
+// the web app and starts the worker; either may fork): read from /proc, so Linux only.
 import { readdirSync, readFileSync } from "node:fs";
 
 export interface ProcessRss {
   pid: number;
-  /** The command, shortened: `node … scripts/web-server.mjs`, `node … scripts/run-worker.mjs`. */
+  /** The command, shortened: `node … scripts/run-bundled.mjs start`, `node … scripts/run-worker.mjs`. */
   command: string;
   rssMb: number;
 }
 
 function parentOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command in field 2 is in parentheses and may contain spaces; the ppid follows it.
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return null;
-  }
+  const stat = statOf(pid);
+  return stat ? Number(stat.fields[1]) : null;
 }
 
 function rssMbOf(pid: number): number {
@@ -83,15 +78,26 @@ export function sampleTree(root: number) {
   };
 }
 
-/** CPU time (user + system) a process has used so far, in ms (clock ticks of 10 ms). */
-export function cpuMsOf(pid: number): number {
+/** A process's command name and the fields of /proc/<pid>/stat after it; undefined once it ended. */
+function statOf(pid: number | string): { name: string; fields: string[] } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    // The command in field 2 is in parentheses and may contain spaces.
+    return { name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), fields: stat.slice(stat.lastIndexOf(")") + 2).split(" ") };
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** utime + stime (fields 14 and 15 of the stat line), in ms (clock ticks of 10 ms). */
+function cpuMsIn(fields: string[]): number {
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU time (user + system) a process has used so far, in ms. */
+export function cpuMsOf(pid: number): number {
+  const stat = statOf(pid);
+  return stat ? cpuMsIn(stat.fields) : 0;
 }
 
 /**
@@ -103,14 +109,8 @@ export function cpuMsOfCommand(name: string): number {
   let total = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (!stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).startsWith(name)) continue;
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      total += (Number(fields[11]) + Number(fields[12])) * 10;
-    } catch {
-      // ended while we looked
-    }
+    const stat = statOf(entry);
+    if (stat?.name.startsWith(name)) total += cpuMsIn(stat.fields);
   }
   return total;
 }

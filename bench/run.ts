@@ -253,9 +253,8 @@ async function main() {
       const bare = await measureBareIngest(natsUrl, 0, `bench_bare_${stamp}`);
       results.bareIngest = bare;
       const memory = sampleTree(appPid);
-      // The web app is the launcher's own process (docs/decisions/0043).
-      const web = processTree(appPid).find((p) => p.pid === appPid);
-      // The web process's CPU time per event in each phase (docs/capacity-plan.md).
+      // The web process's CPU time per event in each phase (docs/capacity-plan.md): npm start's own
+      // process, which serves the web app (docs/decisions/0043).
       const cpuAt: Record<string, number> = {};
       // Like for like: the bare baseline's events are consumed by nobody, while the app's worker
       // consumes every event the app ingests, on the same two cores. So the app is measured with
@@ -264,7 +263,7 @@ async function main() {
       if (worker) process.kill(worker.pid, "SIGSTOP");
       let ingest: Awaited<ReturnType<typeof measureIngest>>;
       try {
-        ingest = await measureIngest(baseUrl, apiKey, { onPhase: (phase) => (cpuAt[phase] = web ? cpuMsOf(web.pid) : 0) });
+        ingest = await measureIngest(baseUrl, apiKey, { onPhase: (phase) => (cpuAt[phase] = cpuMsOf(appPid)) });
       } finally {
         if (worker) process.kill(worker.pid, "SIGCONT");
       }

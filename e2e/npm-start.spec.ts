@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "./fixtures";
 import { startFirstStartServer } from "./first-start-server";
+import { processTree } from "../bench/process-memory";
 
 // `npm start` serves the web app in its own process and starts the worker beside it
 // (docs/decisions/0043). However that process ends, the worker must not outlive it: a worker
@@ -10,14 +11,7 @@ const port = Number(process.env.E2E_PORT ?? 3100) + 101;
 
 /** The runtime worker npm start's process started (its child running scripts/run-worker.mjs). */
 function workerOf(pid: number): number | undefined {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  return children.find((child) => {
-    try {
-      return readFileSync(`/proc/${child}/cmdline`, "utf8").includes("run-worker.mjs");
-    } catch {
-      return false;
-    }
-  });
+  return processTree(pid).find((p) => p.pid !== pid && p.command.includes("run-worker.mjs"))?.pid;
 }
 
 function isRunning(pid: number): boolean {

@@ -16,14 +16,12 @@
 // - MALLOC_ARENA_MAX=2: glibc gives threads that allocate their own malloc arenas (up to 8 per
 //   core) and returns little of them to the system; libuv, V8's GC helpers and the expression
 //   threads allocate from many threads. An operator's own value is kept.
-
 // - --liftoff-only (a V8 flag): WebAssembly is compiled by V8's baseline compiler only, never by
 //   its optimizing one. The one large WebAssembly module both processes load is Prisma's query
 //   compiler; optimizing it left ~60 MB of malloc'd memory resident in each process from the first
 //   queries on (the worker's RSS at start 183–199 MB, with the flag 129 MB), for no measurable gain:
 //   a Prisma query cost the same CPU either way (~320–360 µs), and the runtime's hot path does not
 //   use Prisma (docs/decisions/0042-webassembly-baseline-compiler-only.md).
-
 // - --max-semi-space-size=8 (the worker only): V8's young generation is two semi-spaces of up to
 //   16 MB each by default; the worker's short-lived garbage (a batch's messages, rows, JSON) fits
 //   in 8 MB ones. −10 to −20 MB RSS at the same CPU per event; on the web app it cost ~5 % of its

@@ -81,9 +81,8 @@ async function main() {
           env: memoryEnv(appEnv),
         });
   if (!worker) console.log("[syncline] SYNCLINE_WORKER=off: no worker process; events move after ingest and on GET /api/cron/drain");
+  // However this process ends, the worker ends too: its IPC channel closes (worker-supervisor.ts).
   workerStop = worker?.stop;
-  // However this process ends, the worker is told to finish (a crash of the web app's code ends it too).
-  process.once("exit", () => worker?.current()?.kill("SIGTERM"));
 
   // Without a public URL this is a laptop install: listen on the loopback interface only, so
   // nobody else on the network reaches it. Behind a reverse proxy, set SYNCLINE_PUBLIC_URL.

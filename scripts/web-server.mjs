@@ -45,26 +45,22 @@ export async function startWebServer({ port, hostname }) {
   });
   console.log(`[syncline] web app on http://${hostname}:${port}`);
 
+  // Finish the requests in flight, then let Next close what it holds and send the buffered traces.
+  const finish = async () => {
+    const drained = new Promise((resolve) => server.close(resolve));
+    server.closeIdleConnections();
+    // Open streams (the pages' live updates) would keep it waiting: after 10 s they are cut.
+    const cut = setTimeout(() => server.closeAllConnections(), 10_000);
+    await drained;
+    clearTimeout(cut);
+    await Promise.resolve(app.close()).catch(() => undefined);
+    await Promise.resolve(globalThis[TRACING]).then((tracing) => tracing?.shutdown()).catch(() => undefined);
+  };
   let closed;
   return {
     close() {
-      closed ??= new Promise((resolve) => {
-        server.close(() => {
-          void Promise.resolve(app.close())
-            .catch(() => undefined)
-            .then(() => globalThis[TRACING])
-            .then((tracing) => tracing?.shutdown())
-            .catch(() => undefined)
-            .finally(resolve);
-        });
-        server.closeIdleConnections();
-        // Open streams (the pages' live updates) would keep it waiting: 10 s, then they are cut,
-        // and 2 s later it is done whatever Next is still closing.
-        setTimeout(() => {
-          server.closeAllConnections();
-          setTimeout(resolve, 2_000).unref();
-        }, 10_000).unref();
-      });
+      // Whatever Next is still closing 12 s after the stop began, the stop is done.
+      closed ??= Promise.race([finish(), new Promise((resolve) => setTimeout(resolve, 12_000).unref())]);
       return closed;
     },
   };
